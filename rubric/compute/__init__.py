@@ -1,0 +1,1 @@
+"""Pure computations over numpy arrays: values, weights, consensus, methods, sensitivity, SMAA."""

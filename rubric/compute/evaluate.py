@@ -1,0 +1,147 @@
+"""From a loaded study to result objects: which values, which weights, which method, which ranks."""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from ..errors import Problem, RubricError, UsageError
+from ..model import AGGREGATION_METHODS, Session, Study
+from .consensus import Consensus, analyst_values, consensus
+from .methods import METHODS
+from .ranking import competition_ranks
+from .values import ScoreTensor, score_tensor
+from .weights import ProfileWeights, derive_weights
+
+
+@attrs.frozen
+class SessionAnalysis:
+    """A session's scores, their consensus and agreement, and each analyst's own ranking."""
+
+    session: Session
+    tensor: ScoreTensor
+    consensus: Consensus
+
+
+@attrs.frozen
+class RankedOption:
+    option: str
+    score: float
+    rank: int
+
+
+@attrs.frozen
+class Evaluation:
+    study_id: str
+    profile_id: str
+    method: str
+    session_id: str
+    analyst: str | None                          # None: the consensus values
+    options: tuple[str, ...]
+    criteria: tuple[str, ...]
+    weights: ProfileWeights
+    values: np.ndarray = attrs.field(eq=False)   # [option, criterion] 0-100 values used
+    result: object = attrs.field(eq=False)       # the method's result, with its intermediate tables
+    ranks: np.ndarray = attrs.field(eq=False)
+
+    @property
+    def scores(self) -> np.ndarray:
+        return self.result.scores
+
+    def ranking(self) -> list[RankedOption]:
+        order = sorted(range(len(self.options)), key=lambda i: (self.ranks[i], self.options[i]))
+        return [RankedOption(self.options[i], float(self.scores[i]), int(self.ranks[i])) for i in order]
+
+
+def pick_session(study: Study, session_id: str | None) -> Session:
+    session_id = session_id or study.defaults.session
+    if session_id is None:
+        if not study.sessions:
+            raise RubricError(Problem(study.root, "the study has no scoring session to rank from"))
+        session_id = study.sessions[0].id
+    if session_id not in {s.id for s in study.sessions}:
+        raise UsageError(Problem(study.root, f"unknown session {session_id!r} "
+                                 f"(sessions: {', '.join(s.id for s in study.sessions) or 'none'})"))
+    return study.session(session_id)
+
+
+def pick_profile(study: Study, profile_id: str | None) -> str:
+    profile_id = profile_id or study.defaults.profile or (study.profiles[0].id if study.profiles else None)
+    if profile_id not in {p.id for p in study.profiles}:
+        raise UsageError(Problem(study.root, f"unknown profile {profile_id!r} "
+                                 f"(profiles: {', '.join(p.id for p in study.profiles)})"))
+    return profile_id
+
+
+def pick_method(study: Study, method: str | None) -> str:
+    method = method or study.defaults.method
+    if method not in AGGREGATION_METHODS:
+        raise UsageError(Problem(study.root, f"unknown method {method!r}"))
+    return method
+
+
+def analyse_session(study: Study, session_id: str | None = None) -> SessionAnalysis:
+    session = pick_session(study, session_id)
+    tensor = score_tensor(study, session)
+    pooled = consensus(tensor, study.consensus)
+    empty = np.argwhere(pooled.count == 0)
+    if len(empty):
+        cells = ", ".join(f"{tensor.options[o]}/{tensor.criteria[c]}" for o, c in empty[:5])
+        raise RubricError(Problem(f"{study.root}/sessions/{session.id}.yaml",
+                                  f"every analyst abstained on {len(empty)} cell(s), so they have no value: {cells}"))
+    return SessionAnalysis(session, tensor, pooled)
+
+
+def run_method(study: Study, method: str, values, weights):
+    if method == "promethee":
+        settings = study.promethee
+        return METHODS[method](values, weights, settings.function, settings.q, settings.p)
+    return METHODS[method](values, weights)
+
+
+def evaluate(study: Study, profile: str | None = None, method: str | None = None, session: str | None = None,
+             analyst: str | None = None, analysis: SessionAnalysis | None = None,
+             weights: ProfileWeights | None = None) -> Evaluation:
+    """Rank the options for one profile and method on a session's consensus (or one analyst's) values."""
+    profile_id = pick_profile(study, profile)
+    method = pick_method(study, method)
+    analysis = analysis or analyse_session(study, session)
+    if analyst is None:
+        values = analysis.consensus.value
+    elif analyst in analysis.tensor.analysts:
+        values = analyst_values(analysis.tensor, analysis.consensus, analyst)
+    else:
+        raise UsageError(Problem(study.root, f"unknown analyst {analyst!r} in session {analysis.session.id} "
+                                 f"(analysts: {', '.join(analysis.tensor.analysts)})"))
+    weights = weights or derive_weights(study.profile(profile_id), study.rubric)
+    result = run_method(study, method, values, weights.leaf)
+    return Evaluation(study.id, profile_id, method, analysis.session.id, analyst, analysis.tensor.options,
+                      analysis.tensor.criteria, weights, values, result, competition_ranks(result.scores))
+
+
+def run_sensitivity(study: Study, profile: str | None = None, session: str | None = None,
+                    analyst: str | None = None):
+    from .sensitivity import sensitivity
+
+    evaluation = evaluate(study, profile, "wsm", session, analyst)
+    return evaluation, sensitivity(evaluation, study.rubric)
+
+
+def run_smaa(study: Study, profile: str | None = None, uniform: bool = False, samples: int = 10000,
+             seed: int | None = None, scores: str = "consensus", session: str | None = None,
+             concentration: float | None = None, progress=None):
+    from .smaa import smaa
+
+    analysis = analyse_session(study, session)
+    centre = profile_id = None
+    if not uniform:
+        profile_id = pick_profile(study, profile)
+        centre = derive_weights(study.profile(profile_id), study.rubric).leaf
+    if samples < 1:
+        raise UsageError(Problem(study.root, "--samples must be at least 1"))
+    if concentration is not None and not concentration > 0:
+        raise UsageError(Problem(study.root, "--concentration must be positive"))
+    result = smaa(analysis.consensus.value, analysis.tensor.values if scores == "analysts" else None,
+                  analysis.tensor.options, analysis.tensor.criteria, samples, seed, centre, concentration,
+                  profile_id, progress)
+    return analysis, result

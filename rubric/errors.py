@@ -1,0 +1,40 @@
+"""The tool's own error type: every user error becomes one of these, with a place to look."""
+
+from __future__ import annotations
+
+import attrs
+
+
+@attrs.frozen
+class Problem:
+    """One thing wrong with the user's input, located as precisely as we can."""
+
+    file: str
+    message: str
+    line: int | None = None
+    pointer: str | None = None  # JSON pointer, or sheet!cell for workbooks
+
+    def __str__(self) -> str:
+        place = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.pointer is not None:
+            place = f"{place}: {self.pointer or '/'}"
+        return f"{place}: {self.message}"
+
+
+class RubricError(Exception):
+    """A user error: bad input, a failed check. Carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, (Problem, str)):
+            problems = [problems]
+        self.problems = [p if isinstance(p, Problem) else Problem("rubric", p) for p in problems]
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(RubricError):
+    """The command line names something that does not exist (exit status 2)."""
+
+
+def json_pointer(path) -> str:
+    """RFC 6901 pointer for a sequence of keys and indices."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)

@@ -1,0 +1,291 @@
+"""The study as frozen, validated objects. Built by `rubric.records.load`; never mutated."""
+
+from __future__ import annotations
+
+import attrs
+
+DIRECTIONS = ("benefit", "cost")
+BASELINES = ("business-as-usual", "do-minimum", "none")
+CONFIDENCES = ("low", "medium", "high")
+WEIGHTING_METHODS = ("direct", "swing", "rank", "ahp")
+RANK_SCHEMES = ("roc", "rank-sum")
+AGGREGATION_METHODS = ("wsm", "wpm", "topsis", "promethee")
+CONSENSUS_RULES = ("median", "mean")
+
+_tuple = attrs.field(converter=tuple, default=())
+
+
+def _one_of(values):
+    return attrs.validators.in_(values)
+
+
+@attrs.frozen
+class Family:
+    id: str
+    name: str
+    description: str = ""
+
+
+@attrs.frozen
+class Source:
+    id: str
+    title: str
+    publisher: str
+    authors: tuple[str, ...] = _tuple
+    date: str = ""
+    kind: str = "other"
+    url: str | None = None
+    file: str | None = None
+    note: str | None = None
+
+
+@attrs.frozen
+class Evidence:
+    source: str
+    locator: str
+    quote: str
+    note: str | None = None
+
+
+@attrs.frozen
+class Precedent:
+    date: str
+    event: str
+    source: str | None = None
+
+
+@attrs.frozen
+class Option:
+    id: str
+    title: str
+    family: str
+    baseline: str = attrs.field(validator=_one_of(BASELINES))
+    summary: str = ""
+    mechanism: str = ""
+    countries: tuple[str, ...] = _tuple
+    actors: tuple[str, ...] = _tuple
+    precedents: tuple[Precedent, ...] = _tuple
+    benefits: tuple[str, ...] = _tuple
+    risks: tuple[str, ...] = _tuple
+    preconditions: tuple[str, ...] = _tuple
+    evidence: tuple[Evidence, ...] = _tuple
+
+
+@attrs.frozen
+class Level:
+    level: int
+    descriptor: str
+    label: str = ""
+
+
+@attrs.frozen
+class ValueFunction:
+    """Maps a criterion's levels onto 0-100. `points` is empty for the linear default."""
+
+    kind: str = attrs.field(default="linear", validator=_one_of(("linear", "points")))
+    points: tuple[tuple[int, float], ...] = _tuple
+
+
+@attrs.frozen
+class Criterion:
+    id: str
+    name: str
+    question: str
+    direction: str = attrs.field(validator=_one_of(DIRECTIONS))
+    levels: tuple[Level, ...] = _tuple
+    value_function: ValueFunction = ValueFunction()
+    description: str = ""
+    value_note: str = ""
+
+    @property
+    def level_numbers(self) -> tuple[int, ...]:
+        return tuple(level.level for level in self.levels)
+
+    def values(self) -> dict[int, float]:
+        """The 0-100 value of every level (best level 100, worst 0)."""
+        if self.value_function.kind == "points":
+            return {level: float(value) for level, value in self.value_function.points}
+        numbers = self.level_numbers
+        low, high = min(numbers), max(numbers)
+        span = high - low
+        if self.direction == "benefit":
+            return {n: 100.0 * (n - low) / span for n in numbers}
+        return {n: 100.0 * (high - n) / span for n in numbers}
+
+    def descriptor(self, level: int) -> str:
+        return next(item.descriptor for item in self.levels if item.level == level)
+
+
+@attrs.frozen
+class Group:
+    id: str
+    name: str
+    children: tuple[Group | Criterion, ...] = _tuple
+    description: str = ""
+
+    def leaves(self) -> tuple[Criterion, ...]:
+        found: list[Criterion] = []
+        for child in self.children:
+            found.extend(child.leaves() if isinstance(child, Group) else (child,))
+        return tuple(found)
+
+    def groups(self) -> tuple[Group, ...]:
+        found: list[Group] = [self]
+        for child in self.children:
+            if isinstance(child, Group):
+                found.extend(child.groups())
+        return tuple(found)
+
+
+@attrs.frozen
+class Rubric:
+    id: str
+    version: str
+    title: str
+    groups: tuple[Group, ...] = _tuple
+    description: str = ""
+
+    @property
+    def criteria(self) -> tuple[Criterion, ...]:
+        """Leaf criteria in document order: the columns of every matrix."""
+        return tuple(leaf for group in self.groups for leaf in group.leaves())
+
+    def all_groups(self) -> tuple[Group, ...]:
+        return tuple(found for group in self.groups for found in group.groups())
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        return next(c for c in self.criteria if c.id == criterion_id)
+
+    def top_group_of(self) -> dict[str, str]:
+        """Leaf criterion id -> id of the top-level group holding it."""
+        return {leaf.id: group.id for group in self.groups for leaf in group.leaves()}
+
+
+@attrs.frozen
+class WeightItem:
+    id: str
+    rationale: str
+    points: float | None = None
+    rank: int | None = None
+
+
+@attrs.frozen
+class Judgement:
+    a: str
+    b: str
+    ratio: float
+    rationale: str = ""
+
+
+@attrs.frozen
+class WeightBlock:
+    """Raw weighting inputs over the children of one node (`rubric`, a group id, or `leaves`)."""
+
+    node: str
+    items: tuple[WeightItem, ...] = _tuple
+    judgements: tuple[Judgement, ...] = _tuple
+
+
+@attrs.frozen
+class Profile:
+    id: str
+    name: str
+    represents: str
+    method: str = attrs.field(validator=_one_of(WEIGHTING_METHODS))
+    blocks: tuple[WeightBlock, ...] = _tuple
+    description: str = ""
+    rank_scheme: str = attrs.field(default="roc", validator=_one_of(RANK_SCHEMES))
+    strict: bool = False
+
+
+@attrs.frozen
+class Participant:
+    id: str
+    name: str = ""
+    role: str = ""
+
+
+@attrs.frozen
+class Score:
+    analyst: str
+    option: str
+    criterion: str
+    confidence: str = attrs.field(validator=_one_of(CONFIDENCES))
+    rationale: str = ""
+    level: int | None = None
+    abstain: str | None = None
+    evidence: tuple[str, ...] = _tuple
+
+
+@attrs.frozen
+class Dissent:
+    analyst: str
+    note: str
+    option: str | None = None
+    criterion: str | None = None
+
+
+@attrs.frozen
+class Session:
+    id: str
+    date: str
+    rubric_id: str
+    rubric_version: str
+    participants: tuple[Participant, ...] = _tuple
+    scores: tuple[Score, ...] = _tuple
+    dissent: tuple[Dissent, ...] = _tuple
+    title: str = ""
+    facilitator: str = ""
+    illustrative: bool = False
+
+    @property
+    def analysts(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.participants)
+
+
+@attrs.frozen
+class Defaults:
+    profile: str | None = None
+    method: str = attrs.field(default="wsm", validator=_one_of(AGGREGATION_METHODS))
+    session: str | None = None
+
+
+@attrs.frozen
+class PrometheeSettings:
+    """Preference function applied to every criterion (all are on the same 0-100 value scale)."""
+
+    function: str = attrs.field(default="usual", validator=_one_of(("usual", "linear")))
+    q: float = 0.0
+    p: float = 0.0
+
+
+@attrs.frozen
+class Study:
+    id: str
+    title: str
+    question: str
+    context: str
+    root: str
+    input_hash: str
+    rubric: Rubric
+    decision_makers: tuple[str, ...] = _tuple
+    families: tuple[Family, ...] = _tuple
+    consensus: str = attrs.field(default="median", validator=_one_of(CONSENSUS_RULES))
+    defaults: Defaults = Defaults()
+    promethee: PrometheeSettings = PrometheeSettings()
+    sources: tuple[Source, ...] = _tuple
+    options: tuple[Option, ...] = _tuple
+    profiles: tuple[Profile, ...] = _tuple
+    sessions: tuple[Session, ...] = _tuple
+
+    def option(self, option_id: str) -> Option:
+        return next(o for o in self.options if o.id == option_id)
+
+    def profile(self, profile_id: str) -> Profile:
+        return next(p for p in self.profiles if p.id == profile_id)
+
+    def session(self, session_id: str) -> Session:
+        return next(s for s in self.sessions if s.id == session_id)
+
+    def source(self, source_id: str) -> Source:
+        return next(s for s in self.sources if s.id == source_id)

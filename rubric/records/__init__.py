@@ -1,0 +1,1 @@
+"""Records: YAML files on disk, validated against the JSON Schemas, turned into model objects."""

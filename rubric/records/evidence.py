@@ -1,0 +1,66 @@
+"""Check that every evidence quote appears verbatim in its source's text."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from ..errors import Problem, RubricError
+from ..model import Study
+from .yamlio import load_yaml, read_text
+
+# Only typography is forgiven: curly quotes, dashes, non-breaking spaces and runs of whitespace.
+_TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+                             "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
+                             "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+                             "\u2015": "-", "\u2212": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " "})
+_SPACE = re.compile(r"\s+")
+MAX_CORPUS_FILE = 50 * 1024 * 1024
+
+
+def normalise_text(text: str) -> str:
+    return _SPACE.sub(" ", text.translate(_TYPOGRAPHY)).strip()
+
+
+def missing_quotes(study: Study, corpus: str | os.PathLike) -> tuple[list[Problem], int]:
+    """Problems for quotes not found verbatim, and the number of quotes checked."""
+    corpus = Path(corpus)
+    if not corpus.is_dir():
+        raise RubricError(Problem(os.fspath(corpus), "corpus is not a folder"))
+    texts: dict[str, str | Problem] = {}
+    for source in study.sources:
+        if source.file is None:
+            texts[source.id] = Problem("sources.yaml", f"source {source.id!r} names no `file` to check against")
+            continue
+        path = corpus / source.file
+        if not path.is_file():
+            texts[source.id] = Problem(os.fspath(path), f"text of source {source.id!r} not found in the corpus")
+            continue
+        texts[source.id] = normalise_text(read_text(path, os.fspath(path), MAX_CORPUS_FILE))
+    problems: list[Problem] = []
+    checked = 0
+    for option in study.options:
+        document = None
+        for index, evidence in enumerate(option.evidence):
+            checked += 1
+            text = texts[evidence.source]
+            if isinstance(text, Problem):
+                if text not in problems:
+                    problems.append(text)
+                continue
+            if normalise_text(evidence.quote) in text:
+                continue
+            if document is None:  # only re-read a file that has a problem, to give its line
+                path = Path(study.root) / "options" / f"{option.id}.yaml"
+                document = load_yaml(path, os.path.join(study.root, "options", f"{option.id}.yaml"))
+            problems.append(document.problem(
+                f"/evidence/{index}/quote",
+                f"quote not found verbatim in {evidence.source} (option {option.id}, locator "
+                f"{evidence.locator!r}): \"{_clip(evidence.quote)}\""))
+    return problems, checked
+
+
+def _clip(text: str, width: int = 60) -> str:
+    text = normalise_text(text)
+    return text if len(text) <= width else text[: width - 3] + "..."

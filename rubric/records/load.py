@@ -1,0 +1,409 @@
+"""Study directory -> validated, frozen `Study`, or a RubricError listing every problem found.
+
+Stages: read and parse every file (YAML), validate each against its JSON Schema, then build the
+model and run the cross-record checks. A stage runs only when the one before it found nothing
+wrong, so one mistake is not reported again as a cascade of dangling references.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import Counter
+from pathlib import Path
+
+from ..errors import Problem, RubricError
+from ..model import (Criterion, Defaults, Dissent, Evidence, Family, Group, Judgement, Level, Option,
+                     Participant, Precedent, Profile, Rubric, Score, Session, Source, Study,
+                     PrometheeSettings, ValueFunction, WeightBlock, WeightItem)
+from .schema import schema_problems
+from .yamlio import Document, load_yaml
+
+SINGLE_FILES = {"study": "study.yaml", "sources": "sources.yaml", "rubric": "rubric.yaml"}
+FOLDERS = {"option": "options", "profile": "profiles", "session": "sessions"}
+
+
+def study_files(root: Path) -> list[tuple[str, Path]]:
+    """(kind, path) of every record file of a study, in a stable order."""
+    files = [(kind, root / name) for kind, name in SINGLE_FILES.items()]
+    for kind, folder in FOLDERS.items():
+        directory = root / folder
+        if directory.is_dir():
+            files.extend((kind, p) for p in sorted(directory.iterdir())
+                         if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
+    return files
+
+
+def input_hash(root: Path, files) -> str:
+    digest = hashlib.sha256()
+    for _, path in files:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def load_study(path: str | os.PathLike = "policies") -> Study:
+    root = Path(path)
+    shown = os.fspath(path)
+    if not root.is_dir():
+        raise RubricError(Problem(shown, "not a folder"))
+    if not (root / "study.yaml").is_file():
+        raise RubricError(Problem(shown, "not a study folder: it has no study.yaml (see `rubric init`)"))
+    files = study_files(root)
+    problems: list[Problem] = []
+    documents: list[tuple[str, Document]] = []
+    for kind, file in files:
+        display = os.path.join(shown, file.relative_to(root).as_posix())
+        if not file.is_file():
+            problems.append(Problem(display, "missing: every study needs this file"))
+            continue
+        try:
+            documents.append((kind, load_yaml(file, display)))
+        except RubricError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise RubricError(problems)
+    for kind, document in documents:
+        problems.extend(schema_problems(kind, document))
+    if problems:
+        raise RubricError(problems)
+    builder = _Builder(documents, shown, input_hash(root, files))
+    study = builder.build()
+    if builder.problems:
+        raise RubricError(builder.problems)
+    return study
+
+
+def _duplicates(ids):
+    return {item for item, count in Counter(ids).items() if count > 1}
+
+
+class _Builder:
+    def __init__(self, documents, shown: str, digest: str):
+        self.problems: list[Problem] = []
+        self.shown = shown
+        self.digest = digest
+        self.by_kind: dict[str, list[Document]] = {}
+        for kind, document in documents:
+            self.by_kind.setdefault(kind, []).append(document)
+
+    def report(self, document: Document, pointer: str, message: str) -> None:
+        self.problems.append(document.problem(pointer, message))
+
+    def one(self, kind: str) -> Document:
+        return self.by_kind[kind][0]
+
+    # -- build ------------------------------------------------------------------------------
+
+    def build(self) -> Study:
+        study_doc = self.one("study")
+        data = study_doc.data
+        sources = self.sources()
+        rubric = self.rubric()
+        families = tuple(Family(f["id"], f["name"], f.get("description", "")) for f in data["families"])
+        self.unique(study_doc, "/families", [f.id for f in families], "family")
+        options = self.options({f.id for f in families}, {s.id for s in sources})
+        profiles = self.profiles(rubric)
+        sessions = self.sessions(rubric, {o.id for o in options}, {s.id for s in sources})
+        defaults = Defaults(**data.get("defaults", {}))
+        if defaults.profile and defaults.profile not in {p.id for p in profiles}:
+            self.report(study_doc, "/defaults/profile", f"unknown profile {defaults.profile!r}")
+        if defaults.session and defaults.session not in {s.id for s in sessions}:
+            self.report(study_doc, "/defaults/session", f"unknown session {defaults.session!r}")
+        promethee = PrometheeSettings(**data.get("methods", {}).get("promethee", {}))
+        if promethee.function == "linear" and not promethee.q < promethee.p:
+            self.report(study_doc, "/methods/promethee", "linear preference needs q < p "
+                        f"(got q={promethee.q:g}, p={promethee.p:g})")
+        return Study(
+            promethee=promethee, id=data["id"], title=data["title"], question=data["question"], context=data["context"],
+            root=self.shown, input_hash=self.digest, rubric=rubric,
+            decision_makers=data["decision_makers"], families=families,
+            consensus=data.get("consensus", "median"), defaults=defaults, sources=sources,
+            options=options, profiles=profiles, sessions=sessions)
+
+    def unique(self, document: Document, pointer: str, ids, what: str) -> None:
+        for index, item in enumerate(ids):
+            if item in _duplicates(ids) and ids.index(item) != index:
+                self.report(document, f"{pointer}/{index}/id", f"duplicate {what} id {item!r}")
+
+    def file_named_by_id(self, document: Document, record_id: str) -> None:
+        stem = Path(document.path).stem
+        if stem != record_id:
+            self.report(document, "/id", f"id {record_id!r} must match the file name ({stem!r})")
+
+    def sources(self) -> tuple[Source, ...]:
+        document = self.one("sources")
+        sources = tuple(Source(**{**s, "authors": tuple(s.get("authors", ()))}) for s in document.data["sources"])
+        self.unique(document, "/sources", [s.id for s in sources], "source")
+        return sources
+
+    # -- rubric -----------------------------------------------------------------------------
+
+    def rubric(self) -> Rubric:
+        document = self.one("rubric")
+        data = document.data
+        seen: list[str] = []
+
+        def criterion(raw, pointer) -> Criterion:
+            levels = tuple(Level(l["level"], l["descriptor"], l.get("label", "")) for l in raw["levels"])
+            numbers = [l.level for l in levels]
+            for index, number in enumerate(numbers):
+                if numbers.index(number) != index:
+                    self.report(document, f"{pointer}/levels/{index}/level", f"duplicate level {number}")
+            if numbers != sorted(numbers):
+                self.report(document, f"{pointer}/levels", "levels must be listed in ascending order")
+            vf_raw = raw.get("value_function", {"kind": "linear"})
+            points = tuple(sorted((int(k), float(v)) for k, v in vf_raw.get("points", {}).items()))
+            function = ValueFunction(vf_raw["kind"], points)
+            result = Criterion(raw["id"], raw["name"], raw["question"], raw["direction"], levels, function,
+                               raw.get("description", ""), raw.get("value_note", ""))
+            if function.kind == "points":
+                self.check_points(document, f"{pointer}/value_function/points", result)
+            return result
+
+        def group(raw, pointer) -> Group:
+            seen.append(raw["id"])
+            children = []
+            for key, make in (("criteria", criterion), ("groups", group)):
+                for index, child in enumerate(raw.get(key, ())):
+                    child_pointer = f"{pointer}/{key}/{index}"
+                    if key == "criteria":
+                        seen.append(child["id"])
+                        if seen.count(child["id"]) > 1:
+                            self.report(document, f"{child_pointer}/id", f"duplicate rubric id {child['id']!r}")
+                    children.append(make(child, child_pointer))
+            if seen.count(raw["id"]) > 1:
+                self.report(document, f"{pointer}/id", f"duplicate rubric id {raw['id']!r}")
+            return Group(raw["id"], raw["name"], tuple(children), raw.get("description", ""))
+
+        groups = tuple(group(g, f"/groups/{i}") for i, g in enumerate(data["groups"]))
+        for reserved in ("rubric", "leaves"):
+            if reserved in seen:
+                self.report(document, "/groups", f"{reserved!r} is reserved and cannot be a group or criterion id")
+        return Rubric(data["id"], str(data["version"]), data["title"], groups, data.get("description", ""))
+
+    def check_points(self, document: Document, pointer: str, criterion: Criterion) -> None:
+        given = dict(criterion.value_function.points)
+        levels = set(criterion.level_numbers)
+        if set(given) != levels:
+            missing = sorted(levels - set(given))
+            extra = sorted(set(given) - levels)
+            parts = ([f"missing levels {missing}"] if missing else []) + (
+                [f"levels {extra} are not levels of this criterion"] if extra else [])
+            self.report(document, pointer, "value function points must cover exactly the levels: " + "; ".join(parts))
+            return
+        ordered = [given[n] for n in sorted(levels)]
+        if criterion.direction == "cost":
+            ordered = ordered[::-1]
+        if any(b < a for a, b in zip(ordered, ordered[1:])):
+            rising = "rise" if criterion.direction == "benefit" else "fall"
+            self.report(document, pointer,
+                        f"value function is not monotone: for a {criterion.direction} criterion values must "
+                        f"{rising} with the level")
+        elif ordered[0] != 0 or ordered[-1] != 100:
+            self.report(document, pointer, "value function must give 0 to the worst level and 100 to the best "
+                        f"(got {ordered[0]:g} and {ordered[-1]:g})")
+
+    # -- options ----------------------------------------------------------------------------
+
+    def options(self, families: set[str], sources: set[str]) -> tuple[Option, ...]:
+        options = []
+        for document in self.by_kind.get("option", []):
+            d = document.data
+            self.file_named_by_id(document, d["id"])
+            if d["family"] not in families:
+                self.report(document, "/family", f"unknown family {d['family']!r} (study.yaml lists {sorted(families)})")
+            for index, item in enumerate(d.get("precedents", [])):
+                if "source" in item and item["source"] not in sources:
+                    self.report(document, f"/precedents/{index}/source", f"unknown source {item['source']!r}")
+            for index, item in enumerate(d["evidence"]):
+                if item["source"] not in sources:
+                    self.report(document, f"/evidence/{index}/source", f"unknown source {item['source']!r}")
+            context = d.get("context", {})
+            options.append(Option(
+                id=d["id"], title=d["title"], family=d["family"], baseline=d["baseline"], summary=d["summary"],
+                mechanism=d["mechanism"], countries=context.get("countries", ()), actors=context.get("actors", ()),
+                precedents=tuple(Precedent(**p) for p in d.get("precedents", ())),
+                benefits=d.get("benefits", ()), risks=d.get("risks", ()),
+                preconditions=d.get("preconditions", ()),
+                evidence=tuple(Evidence(**e) for e in d["evidence"])))
+        if not options:
+            self.problems.append(Problem(os.path.join(self.shown, "options"), "a study needs at least one option"))
+        return tuple(options)
+
+    # -- profiles ---------------------------------------------------------------------------
+
+    def profiles(self, rubric: Rubric) -> tuple[Profile, ...]:
+        from ..compute.weights import CR_THRESHOLD, derive_weights
+
+        children = {"rubric": [g.id for g in rubric.groups], "leaves": [c.id for c in rubric.criteria]}
+        for group in rubric.all_groups():
+            children[group.id] = [c.id for c in group.children]
+        profiles = []
+        for document in self.by_kind.get("profile", []):
+            d = document.data
+            self.file_named_by_id(document, d["id"])
+            before = len(self.problems)
+            blocks = tuple(WeightBlock(
+                b["node"], tuple(WeightItem(i["id"], i["rationale"], i.get("points"), i.get("rank")) for i in b["items"]),
+                tuple(Judgement(j["a"], j["b"], j["ratio"], j.get("rationale", "")) for j in b.get("judgements", ())))
+                for b in d["blocks"])
+            self.check_blocks(document, d["method"], blocks, children)
+            profile = Profile(d["id"], d["name"], d["represents"], d["method"], blocks, d.get("description", ""),
+                              d.get("rank_scheme", "roc"), d.get("strict", False))
+            if len(self.problems) == before:
+                weights = derive_weights(profile, rubric)
+                for index, block in enumerate(weights.blocks):
+                    if block.ahp and block.ahp.consistency_ratio > CR_THRESHOLD and profile.strict:
+                        self.report(document, f"/blocks/{index}/judgements",
+                                    f"AHP consistency ratio {block.ahp.consistency_ratio:.3f} exceeds "
+                                    f"{CR_THRESHOLD:.2f} and the profile is strict")
+            profiles.append(profile)
+        self.unique_records("profile", [p.id for p in profiles])
+        return tuple(profiles)
+
+    def check_blocks(self, document: Document, method: str, blocks, children) -> None:
+        nodes = [b.node for b in blocks]
+        for index, node in enumerate(nodes):
+            if node not in children:
+                self.report(document, f"/blocks/{index}/node", f"unknown node {node!r}: use `rubric`, `leaves` "
+                            "or a group id of the rubric")
+            elif nodes.index(node) != index:
+                self.report(document, f"/blocks/{index}/node", f"node {node!r} is weighed twice")
+        if "leaves" in nodes and len(nodes) > 1:
+            self.report(document, "/blocks", "a `leaves` block weighs every criterion directly; "
+                        "it cannot be combined with other blocks")
+        elif "leaves" not in nodes:
+            # hierarchical: the rubric root and every group need local weights for their children
+            for node in children:
+                if node != "leaves" and node not in nodes:
+                    self.report(document, "/blocks", f"no block weighs the children of {node!r} "
+                                "(a hierarchical profile needs a `rubric` block and one per group)")
+        for index, block in enumerate(blocks):
+            if block.node not in children:
+                continue
+            pointer = f"/blocks/{index}"
+            ids = [item.id for item in block.items]
+            expected = children[block.node]
+            for item_index, item_id in enumerate(ids):
+                if item_id not in expected:
+                    self.report(document, f"{pointer}/items/{item_index}/id",
+                                f"{item_id!r} is not a child of {block.node!r} (expected one of {expected})")
+                elif ids.index(item_id) != item_index:
+                    self.report(document, f"{pointer}/items/{item_index}/id", f"{item_id!r} is listed twice")
+            missing = [c for c in expected if c not in ids]
+            if missing:
+                self.report(document, f"{pointer}/items", f"no weight given for {missing}")
+            if method in ("direct", "swing"):
+                points = [item.points for item in block.items]
+                if all(p == 0 for p in points):
+                    self.report(document, f"{pointer}/items", "weights are all zero")
+            if method == "swing":
+                self.check_swing(document, pointer, block)
+            if method == "rank":
+                ranks = sorted(item.rank for item in block.items)
+                if ranks and ranks[0] != 1:
+                    self.report(document, f"{pointer}/items", "ranks must start at 1")
+            if method == "ahp":
+                self.check_judgements(document, pointer, block)
+
+    def check_swing(self, document: Document, pointer: str, block: WeightBlock) -> None:
+        items = sorted(block.items, key=lambda i: i.rank)
+        for index, item in enumerate(block.items):
+            if item.points > 100:
+                self.report(document, f"{pointer}/items/{index}/points", "swing points are at most 100 (the best swing)")
+        if items and items[0].points != 100:
+            self.report(document, f"{pointer}/items", "the top-ranked swing must get 100 points")
+        for higher, lower in zip(items, items[1:]):
+            if lower.points > higher.points and lower.rank > higher.rank:
+                at = block.items.index(lower)
+                self.report(document, f"{pointer}/items/{at}/points",
+                            f"{lower.id!r} is ranked below {higher.id!r} but has more points")
+
+    def check_judgements(self, document: Document, pointer: str, block: WeightBlock) -> None:
+        ids = [item.id for item in block.items]
+        seen: dict[frozenset, int] = {}
+        for index, judgement in enumerate(block.judgements):
+            where = f"{pointer}/judgements/{index}"
+            for side in ("a", "b"):
+                if getattr(judgement, side) not in ids:
+                    self.report(document, f"{where}/{side}", f"{getattr(judgement, side)!r} is not an item of this block")
+            if judgement.a == judgement.b:
+                self.report(document, where, "an item cannot be compared with itself")
+            pair = frozenset((judgement.a, judgement.b))
+            if pair in seen:
+                self.report(document, where, f"the pair {judgement.a}/{judgement.b} is judged twice")
+            seen[pair] = index
+        missing = [f"{a}/{b}" for i, a in enumerate(ids) for b in ids[i + 1:] if frozenset((a, b)) not in seen]
+        if missing:
+            self.report(document, f"{pointer}/judgements", f"missing pairwise judgements: {', '.join(missing)}")
+
+    def unique_records(self, kind: str, ids) -> None:
+        documents = self.by_kind.get(kind, [])
+        for document, record_id in zip(documents, ids):
+            if record_id in _duplicates(ids):
+                self.report(document, "/id", f"duplicate {kind} id {record_id!r}")
+
+    # -- sessions ---------------------------------------------------------------------------
+
+    def sessions(self, rubric: Rubric, options: set[str], sources: set[str]) -> tuple[Session, ...]:
+        criteria = {c.id: c for c in rubric.criteria}
+        option_order = [d.data["id"] for d in self.by_kind.get("option", [])]
+        sessions = []
+        for document in self.by_kind.get("session", []):
+            d = document.data
+            self.file_named_by_id(document, d["id"])
+            if d["rubric"]["id"] != rubric.id:
+                self.report(document, "/rubric/id", f"session is for rubric {d['rubric']['id']!r}, "
+                            f"the study's rubric is {rubric.id!r}")
+            elif str(d["rubric"]["version"]) != rubric.version:
+                self.report(document, "/rubric/version", f"session is for rubric version {d['rubric']['version']!r}, "
+                            f"the study's rubric is version {rubric.version!r}")
+            participants = tuple(Participant(p["id"], p.get("name", ""), p.get("role", "")) for p in d["participants"])
+            analyst_ids = [p.id for p in participants]
+            self.unique(document, "/participants", analyst_ids, "analyst")
+            scores = []
+            seen: dict[tuple, int] = {}
+            for index, raw in enumerate(d["scores"]):
+                pointer = f"/scores/{index}"
+                score = Score(raw["analyst"], raw["option"], raw["criterion"], raw["confidence"], raw["rationale"],
+                              raw.get("level"), raw.get("abstain"), tuple(raw.get("evidence", ())))
+                scores.append(score)
+                ok = True
+                if score.analyst not in analyst_ids:
+                    self.report(document, f"{pointer}/analyst", f"unknown analyst {score.analyst!r} (not a participant)")
+                    ok = False
+                if score.option not in options:
+                    self.report(document, f"{pointer}/option", f"unknown option {score.option!r}")
+                    ok = False
+                criterion = criteria.get(score.criterion)
+                if criterion is None:
+                    self.report(document, f"{pointer}/criterion", f"unknown criterion {score.criterion!r}")
+                    ok = False
+                elif score.level is not None and score.level not in criterion.level_numbers:
+                    self.report(document, f"{pointer}/level", f"level {score.level} is not a level of "
+                                f"{criterion.id!r} (levels {list(criterion.level_numbers)})")
+                for ev_index, source in enumerate(score.evidence):
+                    if source not in sources:
+                        self.report(document, f"{pointer}/evidence/{ev_index}", f"unknown source {source!r}")
+                key = (score.analyst, score.option, score.criterion)
+                if ok and key in seen:
+                    self.report(document, pointer, f"{score.analyst} scored {score.option} on {score.criterion} "
+                                f"twice (first at /scores/{seen[key]})")
+                seen.setdefault(key, index)
+            for analyst in analyst_ids:
+                for option in option_order:
+                    missing = [c for c in criteria if (analyst, option, c) not in seen]
+                    if missing:
+                        self.report(document, "/scores", f"{analyst} has no score or abstention for {option} on "
+                                    f"{', '.join(missing)}")
+            for index, raw in enumerate(d.get("dissent", ())):
+                for key, known in (("analyst", analyst_ids), ("option", options), ("criterion", criteria)):
+                    if key in raw and raw[key] not in known:
+                        self.report(document, f"/dissent/{index}/{key}", f"unknown {key} {raw[key]!r}")
+            sessions.append(Session(
+                d["id"], d["date"], d["rubric"]["id"], str(d["rubric"]["version"]), participants, tuple(scores),
+                tuple(Dissent(x["analyst"], x["note"], x.get("option"), x.get("criterion")) for x in d.get("dissent", ())),
+                d.get("title", ""), d.get("facilitator", ""), d.get("illustrative", False)))
+        self.unique_records("session", [s.id for s in sessions])
+        return tuple(sessions)

@@ -1,0 +1,1 @@
+"""Writers: result objects -> terminal text, JSON, CSV, xlsx. They compute nothing."""

@@ -1,0 +1,129 @@
+"""Result objects -> plain JSON-ready dicts and CSV rows. Shared by the JSON, CSV and table writers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+
+def _number(x) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def rank_document(evaluation) -> dict:
+    """The object `rubric rank --format json` prints."""
+    return {
+        "study": evaluation.study_id,
+        "profile": evaluation.profile_id,
+        "method": evaluation.method,
+        "session": evaluation.session_id,
+        "analyst": evaluation.analyst,
+        "weights": evaluation.weights.as_dict(),
+        "values": {option: {c: _number(v) for c, v in zip(evaluation.criteria, row)}
+                   for option, row in zip(evaluation.options, evaluation.values)},
+        "ranking": [{"option": r.option, "score": r.score, "rank": r.rank} for r in evaluation.ranking()],
+    }
+
+
+def _matrix(names, matrix) -> dict:
+    return {a: {b: _number(matrix[i, j]) for j, b in enumerate(names)} for i, a in enumerate(names)}
+
+
+def compare_document(comparison) -> dict:
+    c = comparison
+    return {
+        "study": c.evaluations[0].study_id if c.evaluations else None,
+        "method": c.method,
+        "session": c.session_id,
+        "profiles": {e.profile_id: rank_document(e) for e in c.evaluations},
+        "ranks": {p: {o: int(r) for o, r in zip(c.options, row)} for p, row in zip(c.profiles, c.profile_ranks)},
+        "kendall_tau": _matrix(c.profiles, c.profile_tau),
+        "top_k": c.top_k,
+        "robust": list(c.robust),
+        "contested": [{"option": o, "best_rank": b, "worst_rank": w} for o, b, w in c.contested],
+        "methods": {
+            "profile": c.default_profile,
+            "ranks": {m: {o: int(r) for o, r in zip(c.options, row)} for m, row in zip(c.methods, c.method_ranks)},
+            "kendall_tau": _matrix(c.methods, c.method_tau),
+        },
+        "analysts": {
+            "profile": c.default_profile,
+            "ranks": {a: {o: int(r) for o, r in zip(c.options, row)} for a, row in zip(c.analysts, c.analyst_ranks)},
+        },
+    }
+
+
+def to_json(document) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def to_csv(header, rows) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def rank_rows(evaluation):
+    header = ["rank", "option", "score"] + list(evaluation.criteria)
+    index = {o: i for i, o in enumerate(evaluation.options)}
+    rows = [[r.rank, r.option, repr(r.score)] + [repr(float(v)) for v in evaluation.values[index[r.option]]]
+            for r in evaluation.ranking()]
+    return header, rows
+
+
+def compare_rows(comparison):
+    c = comparison
+    header = ["option"] + [f"rank:{p}" for p in c.profiles] + [f"rank:{m}" for m in c.methods]
+    rows = [[o] + [int(r) for r in c.profile_ranks[:, i]] + [int(r) for r in c.method_ranks[:, i]]
+            for i, o in enumerate(c.options)]
+    return header, rows
+
+
+def sensitivity_document(evaluation, result) -> dict:
+    return {
+        "study": evaluation.study_id, "profile": result.profile_id, "method": "wsm", "session": result.session_id,
+        "weights": evaluation.weights.as_dict(),
+        "ranking": [{"option": r.option, "score": r.score, "rank": r.rank} for r in evaluation.ranking()],
+        "analyses": [{
+            "name": a.name, "kind": a.kind, "members": list(a.members), "current_weight": a.current,
+            "top": a.top, "top_interval": list(a.top_interval), "distance_to_top_change": a.distance,
+            "swaps": [{"weight": s.weight, "rising": s.rising, "falling": s.falling} for s in a.swaps],
+        } for a in result.analyses],
+    }
+
+
+def sensitivity_rows(result):
+    header = ["kind", "name", "current_weight", "top", "top_from", "top_to", "distance", "swaps"]
+    rows = [[a.kind, a.name, repr(a.current), a.top, repr(a.top_interval[0]), repr(a.top_interval[1]),
+             "" if a.distance is None else repr(a.distance), len(a.swaps)] for a in result.analyses]
+    return header, rows
+
+
+def smaa_document(study_id: str, session_id: str, result) -> dict:
+    def optional(x):
+        return None if not math.isfinite(float(x)) else float(x)
+
+    return {
+        "study": study_id, "session": session_id, "method": "smaa-2 (weighted sum)",
+        "samples": result.samples, "seed": result.seed, "weights_model": result.weights_model,
+        "concentration": result.concentration, "scores_model": result.scores_model,
+        "max_error_95": result.max_error,
+        "acceptability": {o: [float(p) for p in row] for o, row in zip(result.options, result.acceptability)},
+        "central_weights": {o: ({c: optional(w) for c, w in zip(result.criteria, row)}
+                                if math.isfinite(float(row[0])) else None)
+                            for o, row in zip(result.options, result.central_weights)},
+        "confidence": {o: optional(c) for o, c in zip(result.options, result.confidence)},
+    }
+
+
+def smaa_rows(result):
+    n = len(result.options)
+    header = ["option"] + [f"rank{r + 1}" for r in range(n)] + ["confidence"]
+    rows = [[o] + [repr(float(p)) for p in row] + ["" if not math.isfinite(c) else repr(float(c))]
+            for o, row, c in zip(result.options, result.acceptability, result.confidence)]
+    return header, rows

@@ -1,0 +1,121 @@
+"""Plain-text output for the terminal, readable at 100 columns."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..model import Study
+
+
+def study_summary(study: Study) -> str:
+    rubric = study.rubric
+    lines = [
+        f"{study.title} ({study.id})",
+        f"  question: {study.question}",
+        f"  {len(study.sources)} sources, {len(study.options)} options in {len(study.families)} families, "
+        f"{sum(len(o.evidence) for o in study.options)} evidence quotes",
+        f"  rubric {rubric.id} v{rubric.version}: {len(rubric.criteria)} criteria in {len(rubric.groups)} groups",
+        f"  {len(study.profiles)} profiles: "
+        + ", ".join(f"{p.id} ({p.method})" for p in study.profiles),
+    ]
+    for session in study.sessions:
+        abstentions = sum(1 for s in session.scores if s.level is None)
+        flag = " ILLUSTRATIVE DATA" if session.illustrative else ""
+        lines.append(f"  session {session.id}{flag}: {len(session.analysts)} analysts, "
+                     f"{len(session.scores)} scores ({abstentions} abstentions)")
+    lines.append("valid")
+    return "\n".join(lines)
+
+
+def _table(header, rows, align=None) -> str:
+    cells = [list(map(str, header))] + [list(map(str, row)) for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    align = align or ["<"] + [">"] * (len(header) - 1)
+    lines = []
+    for n, row in enumerate(cells):
+        lines.append("  ".join(f"{value:{a}{w}}" for value, a, w in zip(row, align, widths)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def rank_table(evaluation, study) -> str:
+    from ..compute.methods import METHOD_NAMES
+
+    who = f"analyst {evaluation.analyst}" if evaluation.analyst else f"consensus ({study.consensus})"
+    session = study.session(evaluation.session_id)
+    lines = [f"{study.title}: profile {evaluation.profile_id}, {METHOD_NAMES[evaluation.method]}, "
+             f"session {evaluation.session_id}, {who}"]
+    if session.illustrative:
+        lines.append("ILLUSTRATIVE DATA: the scores are example data, not a real appraisal")
+    titles = {o.id: o.title for o in study.options}
+    rows = [(r.rank, r.option, f"{r.score:.4g}", _clip(titles[r.option], 50)) for r in evaluation.ranking()]
+    lines.append(_table(["rank", "option", "score", "title"], rows, [">", "<", ">", "<"]))
+    weights = ", ".join(f"{c} {w:.3f}" for c, w in sorted(evaluation.weights.as_dict().items(), key=lambda x: -x[1])[:5])
+    lines.append(f"top weights: {weights}")
+    lines.extend(f"warning: {w}" for w in evaluation.weights.warnings)
+    return "\n".join(lines)
+
+
+def compare_table(comparison, study) -> str:
+    c = comparison
+    short = [p[:12] for p in c.profiles]
+    header = ["option"] + short + ["best", "worst"]
+    rows = []
+    order = np.argsort(c.profile_ranks.mean(axis=0), kind="stable")
+    for i in order:
+        column = c.profile_ranks[:, i]
+        rows.append([c.options[i][:28]] + [int(r) for r in column] + [int(column.min()), int(column.max())])
+    lines = [f"{study.title}: ranks by profile ({c.method}, session {c.session_id})"]
+    if study.session(c.session_id).illustrative:
+        lines.append("ILLUSTRATIVE DATA: the scores are example data, not a real appraisal")
+    lines.append(_table(header, rows))
+    lines.append("")
+    lines.append("Kendall's tau between profiles")
+    lines.append(_table(["profile"] + short, [[p[:24]] + [f"{t:.2f}" for t in row]
+                                              for p, row in zip(c.profiles, c.profile_tau)]))
+    lines.append("")
+    lines.append(f"robust (top {c.top_k} for every profile): {', '.join(c.robust) or 'none'}")
+    lines.append("contested (widest rank range): " + (", ".join(f"{o} ({b}-{w})" for o, b, w in c.contested) or "none"))
+    lines.append("")
+    lines.append(f"ranks by method (profile {c.default_profile}); Kendall's tau vs wsm: "
+                 + ", ".join(f"{m} {c.method_tau[0, k]:.2f}" for k, m in enumerate(c.methods) if k))
+    return "\n".join(lines)
+
+
+def _illustrative(study, session_id) -> list[str]:
+    if study.session(session_id).illustrative:
+        return ["ILLUSTRATIVE DATA: the scores are example data, not a real appraisal"]
+    return []
+
+
+def sensitivity_table(evaluation, result, study) -> str:
+    lines = [f"{study.title}: one-way weight sensitivity, profile {result.profile_id}, weighted sum, "
+             f"session {result.session_id}"] + _illustrative(study, result.session_id)
+    lines.append("weight of each criterion (or group) varied over [0, 1], the others keeping their proportions")
+    rows = []
+    for a in result.analyses:
+        distance = "never" if a.distance is None else f"{a.distance:.3f}"
+        rows.append([a.kind, a.name[:26], f"{a.current:.3f}", a.top[:26],
+                     f"{a.top_interval[0]:.3f}-{a.top_interval[1]:.3f}", distance, len(a.swaps)])
+    lines.append(_table(["kind", "name", "weight", "top option", "top holds", "to change", "swaps"], rows,
+                        ["<", "<", ">", "<", ">", ">", ">"]))
+    return "\n".join(lines)
+
+
+def smaa_table(study, session_id, result) -> str:
+    lines = [f"{study.title}: SMAA-2 rank acceptability, session {session_id}"] + _illustrative(study, session_id)
+    model = result.weights_model + (f" (concentration {result.concentration:g})" if result.concentration else "")
+    lines.append(f"weights: {model}; values: {result.scores_model}")
+    lines.append(f"{result.samples} samples, seed {result.seed}; Monte Carlo error <= {result.max_error:.3f} (95%)")
+    shown = min(len(result.options), 5)
+    header = ["option"] + [f"rank {r + 1}" for r in range(shown)] + ["conf."]
+    order = sorted(range(len(result.options)), key=lambda i: tuple(-result.acceptability[i, :shown]))
+    rows = [[result.options[i][:28]] + [f"{p:.3f}" for p in result.acceptability[i, :shown]]
+            + ["-" if np.isnan(result.confidence[i]) else f"{result.confidence[i]:.2f}"] for i in order]
+    lines.append(_table(header, rows))
+    return "\n".join(lines)
