@@ -290,3 +290,80 @@ def test_init_minimal_is_valid_and_refuses_to_overwrite(tmp_path):
     code, out, err = run_cli("init", tmp_path / "new")
     assert code == 1 and "already exists and is not empty; nothing written" in err
     assert (tmp_path / "new" / "study.yaml").read_bytes() == before
+
+
+RULES = [
+    # (file, old text, new text, expected pointer, expected message start)
+    ("sessions/round-1.yaml", "    option: alpha\n", "    option: omega\n", "/scores/0/option", "unknown option 'omega'"),
+    ("sessions/round-1.yaml", "    criterion: impact\n", "    criterion: impakt\n", "/scores/0/criterion",
+     "unknown criterion 'impakt'"),
+    ("sessions/round-1.yaml", "    evidence: [src-one]\n", "    evidence: [src-zzz]\n", "/scores/0/evidence/0",
+     "unknown source 'src-zzz'"),
+    ("sessions/round-1.yaml", "id: bob, name", "id: ann, name", "/participants/1/id", "duplicate analyst id 'ann'"),
+    ("sessions/round-1.yaml", 'rubric: {id: mini-rubric', 'rubric: {id: other-rubric', "/rubric/id",
+     "session is for rubric 'other-rubric', the study's rubric is 'mini-rubric'"),
+    ("sessions/round-1.yaml", "{analyst: cat, option: beta", "{analyst: cat, option: zeta", "/dissent/0/option",
+     "unknown option 'zeta'"),
+    ("options/alpha.yaml", '{date: "2020-10", event: "Something happened.", source: src-one}',
+     '{date: "2020-10", event: "Something happened.", source: src-x}', "/precedents/0/source", "unknown source 'src-x'"),
+    ("options/alpha.yaml", 'date: "2020-10"', 'date: "2020-13"', "/precedents/0/date", "'2020-13' does not match"),
+    ("profiles/flat-direct.yaml", "  - node: leaves", "  - node: everything", "/blocks/0/node",
+     "unknown node 'everything'"),
+    ("profiles/tree-swing.yaml", "{id: impact, rank: 2, points: 60", "{id: impact, points: 60",
+     "/blocks/1/items/0", "'rank' is a required property"),
+    ("profiles/flat-rank.yaml", "{id: cost, rank: 1", "{id: cost, rank: 2", "/blocks/0/items", "ranks must start at 1"),
+    ("profiles/tree-ahp.yaml", "{a: impact, b: risk, ratio: 0.5}", "{a: impact, b: impact, ratio: 0.5}",
+     "/blocks/1/judgements/0", "an item cannot be compared with itself"),
+    ("profiles/tree-ahp.yaml", "{a: impact, b: risk, ratio: 0.5}", "{a: impact, b: risk, ratio: 12}",
+     "/blocks/1/judgements/0/ratio", "12 is greater than the maximum of 9"),
+    ("rubric.yaml", "- {level: 3, label: High, descriptor: \"Much.\"}", "- {level: 0, label: High, descriptor: \"Much.\"}",
+     "/groups/0/criteria/0/levels", "levels must be listed in ascending order"),
+    ("rubric.yaml", "direction: benefit", "direction: upward", "/groups/0/criteria/0/direction",
+     "'upward' is not one of ['benefit', 'cost']"),
+    ("rubric.yaml", "  - id: delivery", "  - id: leaves", "/groups/1/id", "'leaves' is reserved"),
+    ("study.yaml", "consensus: median", "consensus: mode", "/consensus", "'mode' is not one of ['median', 'mean']"),
+    ("study.yaml", "method: wsm", "method: electre", "/defaults/method", "'electre' is not one of"),
+]
+
+
+@pytest.mark.parametrize("file, old, new, pointer, message", RULES, ids=[r[3] + ":" + r[4][:20] for r in RULES])
+def test_validation_rule(mini, file, old, new, pointer, message):
+    line = edit(mini / file, old, new)
+    found = problems(mini)
+    prefix = f"{mini}/{file}:"
+    matching = [m for m in found if m.startswith(prefix) and f": {pointer}: {message}" in m]
+    assert matching, found
+    reported_line = int(matching[0][len(prefix):].split(":")[0])
+    assert abs(reported_line - line) <= 3  # the value's line, or its enclosing entry's first line
+
+
+def test_missing_required_file(mini):
+    (mini / "sources.yaml").unlink()
+    assert problems(mini) == [f"{mini}/sources.yaml: missing: every study needs this file"]
+
+
+def test_wrong_encoding(mini):
+    (mini / "options" / "beta.yaml").write_bytes("title: caf\xe9\n".encode("latin-1"))
+    (message,) = problems(mini)
+    assert message == f"{mini}/options/beta.yaml:1: not valid UTF-8 (byte 10)"
+
+
+def test_tab_indentation(mini):
+    line = edit(mini / "options" / "beta.yaml", "  - source: src-two", "\t- source: src-two")
+    assert problems(mini) == [f"{mini}/options/beta.yaml:{line}: tab used for indentation; YAML needs spaces"]
+
+
+def test_swing_points_must_not_rise_as_rank_falls(mini):
+    path = mini / "profiles" / "flat-swing.yaml"
+    path.write_text("""id: flat-swing
+name: "Flat swing"
+represents: "Tests"
+method: swing
+blocks:
+  - node: leaves
+    items:
+      - {id: impact, rank: 1, points: 100, rationale: "x"}
+      - {id: risk, rank: 2, points: 40, rationale: "x"}
+      - {id: cost, rank: 3, points: 60, rationale: "x"}
+""")
+    assert problems(mini) == [f"{path}:10: /blocks/0/items/2/points: 'cost' is ranked below 'risk' but has more points"]

@@ -161,14 +161,21 @@ class _Builder:
                 self.check_points(document, f"{pointer}/value_function/points", result)
             return result
 
+        def reserved(identifier, pointer) -> None:
+            if identifier in ("rubric", "leaves"):
+                self.report(document, f"{pointer}/id", f"{identifier!r} is reserved and cannot be a group or "
+                            "criterion id")
+
         def group(raw, pointer) -> Group:
             seen.append(raw["id"])
+            reserved(raw["id"], pointer)
             children = []
             for key, make in (("criteria", criterion), ("groups", group)):
                 for index, child in enumerate(raw.get(key, ())):
                     child_pointer = f"{pointer}/{key}/{index}"
                     if key == "criteria":
                         seen.append(child["id"])
+                        reserved(child["id"], child_pointer)
                         if seen.count(child["id"]) > 1:
                             self.report(document, f"{child_pointer}/id", f"duplicate rubric id {child['id']!r}")
                     children.append(make(child, child_pointer))
@@ -177,9 +184,6 @@ class _Builder:
             return Group(raw["id"], raw["name"], tuple(children), raw.get("description", ""))
 
         groups = tuple(group(g, f"/groups/{i}") for i, g in enumerate(data["groups"]))
-        for reserved in ("rubric", "leaves"):
-            if reserved in seen:
-                self.report(document, "/groups", f"{reserved!r} is reserved and cannot be a group or criterion id")
         return Rubric(data["id"], str(data["version"]), data["title"], groups, data.get("description", ""))
 
     def check_points(self, document: Document, pointer: str, criterion: Criterion) -> None:

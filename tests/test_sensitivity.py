@@ -1,0 +1,178 @@
+"""One-way weight thresholds and SMAA-2."""
+
+import json
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from conftest import run_cli
+from rubric import load_study
+from rubric.compute.evaluate import evaluate, run_sensitivity, run_smaa
+from rubric.compute.sensitivity import one_way
+from rubric.compute.smaa import ValueSampler, smaa
+
+
+def weights_at(weights, members, t):
+    """Independent construction of the varied weight vector (not the module's line algebra)."""
+    weights = np.asarray(weights, float)
+    inside = np.zeros(len(weights), bool)
+    inside[members] = True
+    w_in, w_out = weights[inside].sum(), weights[~inside].sum()
+    result = np.empty_like(weights)
+    result[inside] = t * weights[inside] / w_in
+    result[~inside] = (1 - t) * weights[~inside] / w_out
+    return result
+
+
+def order_at(values, weights, members, t):
+    return tuple(np.argsort(-(values @ weights_at(weights, members, t)), kind="stable"))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_thresholds_are_exactly_where_ranks_change(seed):
+    rng = np.random.default_rng(seed)
+    n, m = rng.integers(3, 8), rng.integers(2, 6)
+    values = rng.uniform(0, 100, size=(n, m))
+    weights = rng.dirichlet(np.ones(m))
+    options = tuple(f"o{i}" for i in range(n))
+    members = sorted(rng.choice(m, size=rng.integers(1, m), replace=False).tolist())
+    result = one_way(values, weights, members, options, "x", "criterion")
+    assert result.current == pytest.approx(weights[members].sum())
+    index = {o: i for i, o in enumerate(options)}
+    delta = 1e-7
+    for swap in result.swaps:
+        i, k = index[swap.rising], index[swap.falling]
+        if swap.weight - delta > 0:
+            below = values @ weights_at(weights, members, swap.weight - delta)
+            assert below[i] < below[k]
+        if swap.weight + delta < 1:
+            above = values @ weights_at(weights, members, swap.weight + delta)
+            assert above[i] > above[k]
+        at = values @ weights_at(weights, members, swap.weight)
+        assert at[i] == pytest.approx(at[k], abs=1e-9)
+    # on a fine grid the order changes only across a threshold
+    grid = np.linspace(0, 1, 2001)
+    thresholds = np.array([s.weight for s in result.swaps])
+    orders = [order_at(values, weights, members, t) for t in grid]
+    for a, b, before, after in zip(grid, grid[1:], orders, orders[1:]):
+        if before != after:
+            assert ((thresholds >= a - 1e-12) & (thresholds <= b + 1e-12)).any(), (a, b)
+    # the top option holds exactly on the reported interval
+    low, high = result.top_interval
+    top = index[result.top]
+    for t in grid:
+        totals = values @ weights_at(weights, members, t)
+        if low + 1e-9 < t < high - 1e-9:
+            assert np.argmax(totals) == top
+        elif t < low - 1e-9 or t > high + 1e-9:
+            assert totals.max() > totals[top]
+
+
+def test_sensitivity_on_mini_by_hand(mini):
+    study = load_study(mini)
+    evaluation, result = run_sensitivity(study, "flat-direct")
+    impact = next(a for a in result.analyses if a.name == "impact")
+    # values alpha (100,100,50) beta (50,70,100) gamma (0,100,0); others keep risk:cost = 3:2
+    # alpha: b = 80, a = 100; beta: b = 82, a = 50 -> swap at t = 2/52
+    assert [(s.rising, s.falling) for s in impact.swaps] == [("alpha", "beta")]
+    assert impact.swaps[0].weight == pytest.approx(2 / 52)
+    assert impact.top_interval == pytest.approx((2 / 52, 1.0))
+    assert impact.distance == pytest.approx(0.5 - 2 / 52)
+    groups = {a.name: a for a in result.analyses if a.kind == "group"}
+    assert groups["effect"].members == ("impact", "risk") and groups["effect"].current == pytest.approx(0.8)
+
+
+def test_sensitivity_cli_json(mini):
+    code, out, err = run_cli("sensitivity", mini, "--profile", "flat-direct", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    impact = next(a for a in doc["analyses"] if a["name"] == "impact")
+    assert impact["swaps"][0]["weight"] == pytest.approx(2 / 52)
+    assert impact["top"] == "alpha"
+
+
+def reference_smaa(values, samples, seed, centre=None, concentration=100.0):
+    """A plain per-sample loop, written independently of the module."""
+    rng = np.random.default_rng(seed)
+    n, m = values.shape
+    counts = np.zeros((n, n))
+    for _ in range(samples):
+        w = rng.dirichlet(np.ones(m) if centre is None else concentration * np.asarray(centre))
+        totals = values @ w
+        for rank, option in enumerate(sorted(range(n), key=lambda i: -totals[i])):
+            counts[option, rank] += 1
+    return counts / samples
+
+
+@pytest.mark.parametrize("centre", [None, [0.5, 0.3, 0.2]])
+def test_smaa_agrees_with_reference_monte_carlo(centre):
+    values = np.array([[100.0, 20.0, 50.0], [60.0, 70.0, 40.0], [30.0, 90.0, 80.0], [55.0, 50.0, 45.0]])
+    samples = 20000
+    result = smaa(values, None, ("a", "b", "c", "d"), ("x", "y", "z"), samples, seed=11,
+                  centre=None if centre is None else np.array(centre), concentration=100.0)
+    reference = reference_smaa(values, samples, seed=99, centre=centre)
+    # both estimates carry the stated 95% error; their difference is within the sum
+    assert np.abs(result.acceptability - reference).max() <= 2 * result.max_error
+    assert result.acceptability.sum(axis=0) == pytest.approx(np.ones(4))
+    assert result.acceptability.sum(axis=1) == pytest.approx(np.ones(4))
+
+
+def test_smaa_central_weights_and_confidence():
+    values = np.array([[100.0, 0.0], [0.0, 100.0], [40.0, 40.0]])
+    result = smaa(values, None, ("a", "b", "c"), ("x", "y"), 20000, seed=5)
+    # a wins when w_x > 1/2: its central weight is E[w_x | w_x > 1/2] = 3/4 under uniform weights
+    assert result.central_weights[0, 0] == pytest.approx(0.75, abs=0.01)
+    assert result.acceptability[0, 0] == pytest.approx(0.5, abs=result.max_error)
+    assert result.confidence[0] == 1.0 and result.confidence[1] == 1.0
+    assert np.isnan(result.confidence[2])  # never first: no central weight vector
+
+
+def test_value_sampler_draws_only_scored_values_uniformly():
+    analyst_values = np.array([[[10.0]], [[np.nan]], [[30.0]], [[50.0]]])  # one cell, one abstention
+    sampler = ValueSampler(analyst_values)
+    draws = sampler.draw(np.random.default_rng(0), 30000)[:, 0, 0]
+    assert set(np.unique(draws)) == {10.0, 30.0, 50.0}
+    frequencies = np.array([(draws == v).mean() for v in (10.0, 30.0, 50.0)])
+    assert frequencies == pytest.approx([1 / 3] * 3, abs=0.015)
+
+
+def test_same_seed_gives_byte_identical_json(mini):
+    args = ("smaa", mini, "--samples", "5000", "--seed", "42", "--scores", "analysts", "--format", "json")
+    first, second = run_cli(*args), run_cli(*args)
+    assert first[0] == 0 and first[1] == second[1]
+    doc = json.loads(first[1])
+    assert doc["seed"] == 42 and doc["samples"] == 5000
+    assert set(doc["acceptability"]) == {"alpha", "beta", "gamma"}
+    assert all(len(row) == 3 for row in doc["acceptability"].values())
+    other = run_cli("smaa", mini, "--samples", "5000", "--seed", "43", "--scores", "analysts", "--format", "json")
+    assert other[1] != first[1]
+
+
+def test_unseeded_run_records_its_seed(mini):
+    study = load_study(mini)
+    _, result = run_smaa(study, samples=2000)
+    _, again = run_smaa(study, samples=2000, seed=result.seed)
+    assert np.array_equal(result.acceptability, again.acceptability)
+
+
+def test_memory_stays_flat_as_samples_grow():
+    rng = np.random.default_rng(1)
+    values = rng.uniform(0, 100, size=(40, 12))
+    analysts = rng.uniform(0, 100, size=(5, 40, 12))
+    peaks = []
+    for samples in (20000, 200000):
+        tracemalloc.start()
+        smaa(values, analysts, tuple(map(str, range(40))), tuple(map(str, range(12))), samples, seed=1)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] < 1.3 * peaks[0], peaks
+
+
+def test_smaa_analysts_mode_on_mini(mini):
+    study = load_study(mini)
+    analysis, result = run_smaa(study, uniform=True, samples=4000, seed=3, scores="analysts")
+    assert result.scores_model == "analysts" and result.weights_model == "uniform"
+    assert result.acceptability.shape == (3, 3)
+    e = evaluate(study, "flat-direct", "wsm")
+    assert result.options == e.options
