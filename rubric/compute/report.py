@@ -1,0 +1,140 @@
+"""Everything the comparison workbook shows, gathered into one frozen object. Computes, never writes.
+
+The workbook's additive model is the weighted sum: its live formulas (totals and ranks) recompute
+the weighted sum from the consensus values and the normalised weights, so the ranks across
+profiles, the one-way sensitivity and SMAA are all on that model too; the ranks under the other
+aggregation methods are shown next to it for comparison.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import attrs
+import numpy as np
+
+from ..model import Group, Session, Study
+from .compare import Comparison, compare
+from .evaluate import Evaluation, SessionAnalysis, analyse_session, pick_profile, run_smaa
+from .sensitivity import Sensitivity, sensitivity
+from .smaa import SmaaResult
+
+WORKBOOK_KIND = "comparison"
+DEFAULT_SAMPLES = 10000
+DEFAULT_SEED = 20261121
+DEFAULT_TOP_K = 3
+METHOD = "wsm"
+
+
+def tool_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rubric")
+    except PackageNotFoundError:  # running from a checkout without installing
+        return "0+unknown"
+
+
+@attrs.frozen
+class DisagreementCell:
+    """One option x criterion cell whose analysts are DISAGREEMENT_LEVELS or more scale steps apart."""
+
+    option: str
+    criterion: str
+    levels: tuple[int | None, ...]   # per analyst of the session, None where they abstained
+    spread: int                      # max - min scale position
+    value: float                     # the consensus value used
+
+
+@attrs.frozen
+class ComparisonReport:
+    study: Study
+    session: Session
+    analysis: SessionAnalysis
+    method: str                                   # "wsm": the model behind the workbook's formulas
+    default_profile: str
+    evaluations: tuple[Evaluation, ...]           # one per profile, study order
+    comparison: Comparison
+    sensitivity: Sensitivity                      # default profile
+    smaa: SmaaResult                              # Dirichlet around the default profile, consensus values
+    criterion_groups: tuple[tuple[str, ...], ...]  # per leaf criterion: names of the groups above it, top first
+    top_groups: tuple[Group, ...]
+    group_contributions: np.ndarray = attrs.field(eq=False)  # [option, top group], default profile
+    disagreements: tuple[DisagreementCell, ...] = ()
+    tool_version: str = "0+unknown"
+    written_at: str = ""                          # UTC, ISO 8601, seconds
+
+    @property
+    def illustrative(self) -> bool:
+        return self.session.illustrative
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        return self.analysis.tensor.options
+
+    @property
+    def criteria(self) -> tuple[str, ...]:
+        return self.analysis.tensor.criteria
+
+    @property
+    def profiles(self) -> tuple[str, ...]:
+        return tuple(e.profile_id for e in self.evaluations)
+
+    def evaluation(self, profile_id: str) -> Evaluation:
+        return next(e for e in self.evaluations if e.profile_id == profile_id)
+
+
+def _group_paths(study: Study) -> tuple[tuple[str, ...], ...]:
+    paths: dict[str, tuple[str, ...]] = {}
+
+    def walk(group: Group, above: tuple[str, ...]) -> None:
+        here = above + (group.name,)
+        for child in group.children:
+            if isinstance(child, Group):
+                walk(child, here)
+            else:
+                paths[child.id] = here
+
+    for group in study.rubric.groups:
+        walk(group, ())
+    return tuple(paths[c.id] for c in study.rubric.criteria)
+
+
+def _disagreements(analysis: SessionAnalysis) -> tuple[DisagreementCell, ...]:
+    tensor, pooled = analysis.tensor, analysis.consensus
+    cells = []
+    for o, c in np.argwhere(pooled.disagreement):
+        levels = tuple(None if np.isnan(x) else int(x) for x in tensor.levels[:, o, c])
+        cells.append(DisagreementCell(tensor.options[o], tensor.criteria[c], levels,
+                                      int(pooled.level_spread[o, c]), float(pooled.value[o, c])))
+    return tuple(cells)
+
+
+def build_report(study: Study, session: str | None = None, samples: int = DEFAULT_SAMPLES,
+                 seed: int | None = None, top_k: int = DEFAULT_TOP_K, now: _dt.datetime | None = None,
+                 progress=None) -> ComparisonReport:
+    """Run every computation the comparison workbook shows, for one session of a study."""
+    seed = DEFAULT_SEED if seed is None else int(seed)
+    analysis = analyse_session(study, session)
+    session_id = analysis.session.id
+    comparison = compare(study, METHOD, session_id, top_k)
+    default_profile = pick_profile(study, None)
+    evaluations = comparison.evaluations
+    default = next(e for e in evaluations if e.profile_id == default_profile)
+    one_way = sensitivity(default, study.rubric)
+    _, smaa_result = run_smaa(study, default_profile, False, samples, seed, "consensus", session_id,
+                              progress=progress)
+    top_groups = study.rubric.groups
+    membership = study.rubric.top_group_of()
+    contributions = default.result.contributions
+    by_group = np.zeros((len(evaluations[0].options), len(top_groups)))
+    for k, group in enumerate(top_groups):
+        columns = [j for j, c in enumerate(default.criteria) if membership[c] == group.id]
+        by_group[:, k] = contributions[:, columns].sum(axis=1)
+    written = (now or _dt.datetime.now(_dt.timezone.utc)).astimezone(_dt.timezone.utc)
+    return ComparisonReport(
+        study=study, session=analysis.session, analysis=analysis, method=METHOD, default_profile=default_profile,
+        evaluations=evaluations, comparison=comparison, sensitivity=one_way, smaa=smaa_result,
+        criterion_groups=_group_paths(study), top_groups=top_groups, group_contributions=by_group,
+        disagreements=_disagreements(analysis), tool_version=tool_version(),
+        written_at=written.replace(microsecond=0).isoformat().replace("+00:00", "Z"))
