@@ -296,8 +296,11 @@ def test_compare_json_and_csv(mini):
     assert lines[1].startswith("alpha,1,2,1,1")
 
 
-def test_table_fits_100_columns(mini):
-    for command in ("rank", "compare", "sensitivity", "smaa"):
-        code, out, err = run_cli(command, mini)
+@pytest.mark.parametrize("where", ["mini", "shipped"])
+def test_table_fits_100_columns(mini, where):
+    from conftest import SHIPPED
+
+    for command in ("validate", "rank", "compare", "sensitivity", "smaa"):
+        code, out, err = run_cli(command, mini if where == "mini" else SHIPPED)
         assert code == 0, err
         assert max(len(line) for line in out.splitlines()) <= 100, command

@@ -176,3 +176,23 @@ def test_smaa_analysts_mode_on_mini(mini):
     assert result.acceptability.shape == (3, 3)
     e = evaluate(study, "flat-direct", "wsm")
     assert result.options == e.options
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch, mini):
+    import io
+
+    from rubric import cli
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(cli.sys, "stderr", io.StringIO())
+    assert cli._progress_bar("smaa") is None
+    screen = Terminal()
+    monkeypatch.setattr(cli.sys, "stderr", screen)
+    study = load_study(mini)
+    run_smaa(study, samples=10000, seed=1, progress=cli._progress_bar("smaa"))
+    frames = screen.getvalue().split("\r")
+    assert frames[-1] == "smaa [" + "#" * 30 + "] 10000/10000\n"
+    assert "4096/10000" in screen.getvalue()  # one frame per chunk

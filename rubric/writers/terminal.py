@@ -24,7 +24,20 @@ def study_summary(study: Study) -> str:
         lines.append(f"  session {session.id}{flag}: {len(session.analysts)} analysts, "
                      f"{len(session.scores)} scores ({abstentions} abstentions)")
     lines.append("valid")
-    return "\n".join(lines)
+    return _finish(lines)
+
+
+WIDTH = 100
+
+
+def _finish(lines) -> str:
+    """Join output lines, wrapping any prose line wider than the terminal width."""
+    import textwrap
+
+    out = []
+    for line in "\n".join(lines).splitlines():
+        out.extend(textwrap.wrap(line, WIDTH, subsequent_indent="  ") if len(line) > WIDTH else [line])
+    return "\n".join(out)
 
 
 def _table(header, rows, align=None) -> str:
@@ -58,7 +71,7 @@ def rank_table(evaluation, study) -> str:
     weights = ", ".join(f"{c} {w:.3f}" for c, w in sorted(evaluation.weights.as_dict().items(), key=lambda x: -x[1])[:5])
     lines.append(f"top weights: {weights}")
     lines.extend(f"warning: {w}" for w in evaluation.weights.warnings)
-    return "\n".join(lines)
+    return _finish(lines)
 
 
 def compare_table(comparison, study) -> str:
@@ -84,7 +97,7 @@ def compare_table(comparison, study) -> str:
     lines.append("")
     lines.append(f"ranks by method (profile {c.default_profile}); Kendall's tau vs wsm: "
                  + ", ".join(f"{m} {c.method_tau[0, k]:.2f}" for k, m in enumerate(c.methods) if k))
-    return "\n".join(lines)
+    return _finish(lines)
 
 
 def _illustrative(study, session_id) -> list[str]:
@@ -100,11 +113,11 @@ def sensitivity_table(evaluation, result, study) -> str:
     rows = []
     for a in result.analyses:
         distance = "never" if a.distance is None else f"{a.distance:.3f}"
-        rows.append([a.kind, a.name[:26], f"{a.current:.3f}", a.top[:26],
+        rows.append([a.kind, a.name[:20], f"{a.current:.3f}", a.top[:28],
                      f"{a.top_interval[0]:.3f}-{a.top_interval[1]:.3f}", distance, len(a.swaps)])
     lines.append(_table(["kind", "name", "weight", "top option", "top holds", "to change", "swaps"], rows,
                         ["<", "<", ">", "<", ">", ">", ">"]))
-    return "\n".join(lines)
+    return _finish(lines)
 
 
 def smaa_table(study, session_id, result) -> str:
@@ -118,4 +131,4 @@ def smaa_table(study, session_id, result) -> str:
     rows = [[result.options[i][:28]] + [f"{p:.3f}" for p in result.acceptability[i, :shown]]
             + ["-" if np.isnan(result.confidence[i]) else f"{result.confidence[i]:.2f}"] for i in order]
     lines.append(_table(header, rows))
-    return "\n".join(lines)
+    return _finish(lines)
