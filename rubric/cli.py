@@ -64,6 +64,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--session", metavar="ID")
     p.add_argument("--format", choices=FORMATS, default="table")
 
+    p = commands.add_parser("report", help="write the comparison workbook (.xlsx) of a study")
+    _study_arg(p)
+    p.add_argument("-o", "--output", metavar="PATH",
+                   help="workbook to write (default: reports/<study-id>-comparison.xlsx)")
+    p.add_argument("--samples", type=int, default=10000, metavar="N", help="SMAA samples (default 10000)")
+    p.add_argument("--seed", type=int, default=None, metavar="S", help="SMAA seed (default 20261121)")
+
+    p = commands.add_parser("template", help="write the scoring workbook one analyst fills in")
+    _study_arg(p)
+    p.add_argument("--session", required=True, metavar="ID")
+    p.add_argument("--analyst", required=True, metavar="ID")
+    p.add_argument("-o", "--output", metavar="PATH",
+                   help="workbook to write (default: reports/<session>-<analyst>-scores.xlsx)")
+    p.add_argument("--prefill", action="store_true", help="fill in the analyst's existing scores")
+
+    p = commands.add_parser("import-scores", help="merge filled-in scoring workbooks into their session")
+    _study_arg(p)
+    p.add_argument("files", nargs="+", metavar="FILE.xlsx")
+    p.add_argument("--replace", action="store_true", help="replace an analyst's earlier scores")
+    p.add_argument("--dry-run", action="store_true", help="print the changes, write nothing")
+
+    p = commands.add_parser("diff", help="compare two profiles or two sessions: weights, scores, ranks")
+    _study_arg(p)
+    p.add_argument("a", metavar="A")
+    p.add_argument("b", metavar="B")
+    p.add_argument("--method", choices=("wsm", "wpm", "topsis", "promethee"))
+    p.add_argument("--format", choices=FORMATS, default="table")
+
     return parser
 
 
@@ -215,8 +243,99 @@ def cmd_smaa(args, parser) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"validate": cmd_validate, "check-sources": cmd_check_sources, "init": cmd_init,
-            "rank": cmd_rank, "compare": cmd_compare, "sensitivity": cmd_sensitivity, "smaa": cmd_smaa}
+def cmd_report(args, parser) -> int:
+    from .compute.report import build_report
+    from .records.load import load_study
+    from .writers.xlsx import write_workbook
+
+    if args.samples < 1:
+        parser.error("--samples must be at least 1")
+    study = load_study(args.study)
+    report = build_report(study, samples=args.samples, seed=args.seed)
+    for warning in (w for e in report.evaluations for w in e.weights.warnings):
+        print(f"warning: {warning}", file=sys.stderr)
+    path = args.output or f"reports/{study.id}-comparison.xlsx"
+    print(write_workbook(report, path))
+    return EXIT_OK
+
+
+def cmd_template(args, parser) -> int:
+    from .compute.evaluate import pick_session
+    from .records.load import load_study
+    from .writers.template import write_template
+
+    study = load_study(args.study)
+    session = pick_session(study, args.session)
+    path = args.output or f"reports/{session.id}-{args.analyst}-scores.xlsx"
+    print(write_template(study, session, args.analyst, path, args.prefill))
+    return EXIT_OK
+
+
+def cmd_import_scores(args, parser) -> int:
+    from .errors import Problem, RubricError
+    from .records.load import load_study
+    from .records.session_store import (changes, check_replacement, merged_session_text, study_lock,
+                                        validate_staged)
+    from .records.workbook_scores import read_scores_workbook
+    from .writers.atomic import atomic_write
+
+    load_study(args.study)  # a study that does not validate is not written into
+    with study_lock(args.study):
+        study = load_study(args.study)  # again, under the lock: another import may have just landed
+        problems, imports = [], []
+        for file in args.files:
+            try:
+                imports.append(read_scores_workbook(file, study))
+            except RubricError as error:
+                problems.extend(error.problems)
+        if problems:
+            raise RubricError(problems)
+        by_session: dict[str, dict[str, list]] = {}
+        for item in imports:
+            incoming = by_session.setdefault(item.session_id, {})
+            if item.analyst in incoming:
+                raise RubricError(Problem(item.path, f"a second workbook for analyst {item.analyst} in session "
+                                          f"{item.session_id}"))
+            incoming[item.analyst] = list(item.scores)
+        staged = []
+        for session_id, incoming in by_session.items():
+            session = study.session(session_id)
+            relative = f"sessions/{session_id}.yaml"
+            check_replacement(session, incoming, args.replace, f"{args.study}/{relative}")
+            found = changes(session, [s for scores in incoming.values() for s in scores])
+            for change in found:
+                print(change.describe())
+            print(f"session {session_id}: {len(found)} cell(s) changed for {', '.join(incoming)}")
+            text = merged_session_text(study, session, incoming)
+            validate_staged(study, relative, text)
+            staged.append((f"{study.root}/{relative}", text))
+        if args.dry_run:
+            print("dry run: nothing written")
+            return EXIT_OK
+        for path, text in staged:
+            with atomic_write(path) as handle:
+                handle.write(text.encode("utf-8"))
+            print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_diff(args, parser) -> int:
+    from .compute.diff import diff
+    from .records.load import load_study
+    from .writers import documents, terminal
+
+    study = load_study(args.study)
+    result = diff(study, args.a, args.b, args.method)
+    _emit(args.format, documents.diff_document(result) if args.format == "json" else None,
+          terminal.diff_table(result, study) if args.format == "table" else "",
+          documents.diff_rows(result) if args.format == "csv" else None)
+    return EXIT_OK
+
+
+COMMANDS = {"template": cmd_template, "import-scores": cmd_import_scores, "diff": cmd_diff,
+            "validate": cmd_validate, "check-sources": cmd_check_sources, "init": cmd_init,
+            "rank": cmd_rank, "compare": cmd_compare, "sensitivity": cmd_sensitivity, "smaa": cmd_smaa,
+            "report": cmd_report}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -82,6 +82,9 @@ def pick_method(study: Study, method: str | None) -> str:
 
 def analyse_session(study: Study, session_id: str | None = None) -> SessionAnalysis:
     session = pick_session(study, session_id)
+    if not session.scores:
+        raise RubricError(Problem(f"{study.root}/sessions/{session.id}.yaml",
+                                  f"session {session.id} has no scores yet (see `rubric template`)"))
     tensor = score_tensor(study, session)
     pooled = consensus(tensor, study.consensus)
     empty = np.argwhere(pooled.count == 0)

@@ -127,3 +127,19 @@ def smaa_rows(result):
     rows = [[o] + [repr(float(p)) for p in row] + ["" if not math.isfinite(c) else repr(float(c))]
             for o, row, c in zip(result.options, result.acceptability, result.confidence)]
     return header, rows
+
+
+def diff_document(result) -> dict:
+    return {
+        "kind": result.kind, "a": result.a, "b": result.b, "method": result.method,
+        ("session" if result.kind == "profiles" else "profile"): result.context,
+        "weights": {c: {"a": x, "b": y} for c, x, y in result.weights},
+        "values": [{"option": o, "criterion": c, "a": x, "b": y} for o, c, x, y in result.cells],
+        "ranks": [{"option": r.option, "rank_a": r.rank_a, "rank_b": r.rank_b, "score_a": r.score_a,
+                   "score_b": r.score_b} for r in result.ranks],
+    }
+
+
+def diff_rows(result):
+    header = ["option", "rank_a", "rank_b", "score_a", "score_b"]
+    return header, [[r.option, r.rank_a, r.rank_b, repr(r.score_a), repr(r.score_b)] for r in result.ranks]

@@ -132,3 +132,20 @@ def smaa_table(study, session_id, result) -> str:
             + ["-" if np.isnan(result.confidence[i]) else f"{result.confidence[i]:.2f}"] for i in order]
     lines.append(_table(header, rows))
     return _finish(lines)
+
+
+def diff_table(result, study) -> str:
+    held = f"session {result.context}" if result.kind == "profiles" else f"profile {result.context}"
+    lines = [f"{study.title}: {result.kind} {result.a} (A) vs {result.b} (B), {result.method}, {held}"]
+    if result.kind == "profiles":
+        rows = [[c[:30], f"{x:.3f}", f"{y:.3f}", f"{y - x:+.3f}"] for c, x, y in result.weights]
+        lines += ["weights", _table(["criterion", "A", "B", "B - A"], rows), ""]
+    else:
+        lines.append(f"{len(result.cells)} option x criterion value(s) differ")
+        rows = [[o[:28], c[:22], f"{x:.1f}", f"{y:.1f}"] for o, c, x, y in result.cells[:40]]
+        if rows:
+            lines += [_table(["option", "criterion", "A", "B"], rows, ["<", "<", ">", ">"]), ""]
+    rows = [[r.option[:30], r.rank_a, r.rank_b, f"{r.rank_a - r.rank_b:+d}" if r.rank_a != r.rank_b else "",
+             f"{r.score_a:.4g}", f"{r.score_b:.4g}"] for r in result.ranks]
+    lines += ["ranks", _table(["option", "rank A", "rank B", "moved", "score A", "score B"], rows)]
+    return _finish(lines)

@@ -1,0 +1,154 @@
+"""Merge imported scores into a session record, validate the result, write it atomically.
+
+The session file is edited with ruamel.yaml's round-trip mode so the user's comments, key order
+and quoting survive. The new text is validated by loading a staged copy of the whole study with
+the same loader `rubric validate` uses; only then is it written (temp file, fsync, rename). A lock
+on the study folder serialises concurrent imports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import io
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import attrs
+
+from ..errors import Problem, RubricError
+from ..model import Score, Session, Study
+from .load import load_study
+
+
+@contextlib.contextmanager
+def study_lock(root: str | os.PathLike):
+    """Exclusive advisory lock on the study folder itself (creates no file in the study)."""
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _yaml():
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 100000          # never re-wrap a user's long strings
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def _score_map(score: Score):
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    entry = CommentedMap()
+    entry["analyst"] = score.analyst
+    entry["option"] = score.option
+    entry["criterion"] = score.criterion
+    if score.level is not None:
+        entry["level"] = score.level
+    else:
+        entry["abstain"] = score.abstain
+    entry["confidence"] = score.confidence
+    entry["rationale"] = score.rationale
+    evidence = CommentedSeq(score.evidence)
+    evidence.fa.set_flow_style()
+    entry["evidence"] = evidence
+    return entry
+
+
+@attrs.frozen
+class CellChange:
+    analyst: str
+    option: str
+    criterion: str
+    before: Score | None
+    after: Score
+
+    def describe(self) -> str:
+        def level(s: Score | None) -> str:
+            if s is None:
+                return "(none)"
+            return str(s.level) if s.level is not None else f"abstain ({s.abstain})"
+
+        parts = []
+        if self.before is None or level(self.before) != level(self.after):
+            parts.append(f"level {level(self.before)} -> {level(self.after)}")
+        if self.before is not None:
+            for field in ("confidence", "rationale", "evidence"):
+                if getattr(self.before, field) != getattr(self.after, field):
+                    parts.append(f"{field} changed")
+        return f"{self.analyst} {self.option}/{self.criterion}: " + "; ".join(parts)
+
+
+def changes(session: Session, incoming: list[Score]) -> list[CellChange]:
+    current = {(s.analyst, s.option, s.criterion): s for s in session.scores}
+    found = []
+    for score in incoming:
+        before = current.get((score.analyst, score.option, score.criterion))
+        if before != score:
+            found.append(CellChange(score.analyst, score.option, score.criterion, before, score))
+    return found
+
+
+def merged_session_text(study: Study, session: Session, incoming: dict[str, list[Score]]) -> str:
+    """The session file's new text: each analyst's scores replaced by the incoming ones."""
+    path = Path(study.root) / "sessions" / f"{session.id}.yaml"
+    yaml = _yaml()
+    data = yaml.load(path.read_text(encoding="utf-8"))
+    from ruamel.yaml.comments import CommentedMap
+
+    participants = data["participants"]
+    known = {p["id"] for p in participants}
+    for analyst in incoming:
+        if analyst not in known:
+            entry = CommentedMap()
+            entry["id"] = analyst
+            participants.append(entry)
+    # replace entries in place, by key, so unchanged entries (and their comments) stay as they were
+    current = {(sc.analyst, sc.option, sc.criterion): sc for sc in session.scores}
+    new = {(sc.analyst, sc.option, sc.criterion): sc for scores in incoming.values() for sc in scores}
+    scores = data["scores"]
+    rebuilt = []
+    for entry in scores:
+        key = (entry.get("analyst"), entry.get("option"), entry.get("criterion"))
+        if key[0] not in incoming:
+            rebuilt.append(entry)
+        elif key in new:
+            score = new.pop(key)
+            rebuilt.append(entry if current.get(key) == score else _score_map(score))
+    rebuilt.extend(_score_map(score) for score in new.values())
+    del scores[:]
+    scores.extend(rebuilt)
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    return buffer.getvalue()
+
+
+def validate_staged(study: Study, relative: str, text: str) -> Study:
+    """Load a staged copy of the study with one file's text replaced; problems name the real files."""
+    root = Path(study.root)
+    with tempfile.TemporaryDirectory(prefix="rubric-stage-") as staging:
+        staged = Path(staging) / "study"
+        shutil.copytree(root, staged, ignore=shutil.ignore_patterns(".*"))
+        (staged / relative).write_text(text, encoding="utf-8")
+        try:
+            return attrs.evolve(load_study(staged), root=study.root)
+        except RubricError as error:
+            raise RubricError([attrs.evolve(p, file=p.file.replace(os.fspath(staged), os.fspath(study.root)))
+                               for p in error.problems]) from None
+
+
+def check_replacement(session: Session, incoming: dict[str, list[Score]], replace: bool, path: str) -> None:
+    scored = {s.analyst for s in session.scores}
+    clashes = [a for a in incoming if a in scored]
+    if clashes and not replace:
+        raise RubricError(Problem(path, f"analyst(s) {', '.join(clashes)} already have scores in session "
+                                  f"{session.id}; use --replace to replace them (see the diff with --dry-run)"))

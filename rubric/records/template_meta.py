@@ -1,0 +1,47 @@
+"""What identifies an analyst scoring workbook: shared by the template writer and the importer."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import attrs
+
+from ..model import Rubric, Study
+
+KIND = "rubric-scoring-workbook"
+SCORES_SHEET = "Scores"
+META_SHEET = "_meta"
+LISTS_SHEET = "_lists"
+HEADER_ROW = 5
+COLUMNS = ("Key", "Option", "Option title", "Criterion", "Criterion name", "Question", "Level",
+           "What the level means", "Abstain (reason)", "Confidence", "Rationale", "Sources cited",
+           "Evidence (hint)")
+INPUT_COLUMNS = ("Level", "Abstain (reason)", "Confidence", "Rationale", "Sources cited")
+CONFIDENCES = ("low", "medium", "high")
+
+
+def rubric_hash(rubric: Rubric) -> str:
+    """A digest of the rubric's content: a workbook is only imported against the rubric it was made for."""
+    text = json.dumps(attrs.asdict(rubric), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def row_key(option: str, criterion: str) -> str:
+    return f"{option}/{criterion}"
+
+
+def expected_keys(study: Study) -> list[str]:
+    return [row_key(o.id, c.id) for o in study.options for c in study.rubric.criteria]
+
+
+def meta_fields(study: Study, session_id: str, analyst: str) -> dict[str, str]:
+    return {"kind": KIND, "study": study.id, "session": session_id, "analyst": analyst,
+            "rubric_id": study.rubric.id, "rubric_version": study.rubric.version,
+            "rubric_hash": rubric_hash(study.rubric)}
+
+
+def checksum(fields: dict[str, str], keys: list[str]) -> str:
+    """Detects hand edits to `_meta` (not an authentication: anyone with the tool can make one)."""
+    text = json.dumps([sorted(fields.items()), keys], ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,63 @@
+"""Open a user's workbook defensively: size and zip-bomb limits, clear errors, XML via defusedxml.
+
+openpyxl parses its XML through defusedxml whenever that package is installed (it is a dependency),
+which blocks entity-expansion ("billion laughs") and external-entity attacks.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+
+from ..errors import Problem, RubricError
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+MAX_ROWS = 200_000
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def open_workbook(path: str | os.PathLike):
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    shown = os.fspath(path)
+
+    def fail(message: str):
+        return RubricError(Problem(shown, message))
+
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+    except OSError as exc:
+        raise fail(f"cannot read file: {exc.strerror or exc}") from None
+    if size > MAX_FILE_BYTES:
+        raise fail(f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+    if head == _OLE_SIGNATURE:
+        raise fail("password-protected (encrypted) or old .xls workbook; save it unprotected as .xlsx")
+    if not zipfile.is_zipfile(path):
+        raise fail("not an .xlsx workbook (not a zip archive: perhaps a CSV or a damaged file)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+            total = sum(e.file_size for e in entries)
+            packed = sum(e.compress_size for e in entries) or 1
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise fail(f"damaged .xlsx workbook: {exc}") from None
+    if bad is not None:
+        raise fail(f"damaged .xlsx workbook: {bad} fails its checksum")
+    if total > MAX_UNCOMPRESSED_BYTES or total / packed > MAX_COMPRESSION_RATIO:
+        raise fail(f"workbook expands to {total:,} bytes ({total / packed:.0f}x its size): refused as a zip bomb")
+    try:
+        book = openpyxl.load_workbook(path, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError) as exc:
+        raise fail(f"cannot read workbook: {' '.join(str(exc).split()) or type(exc).__name__}") from None
+    except Exception as exc:  # defusedxml and XML parser errors have several types
+        raise fail(f"cannot read workbook ({type(exc).__name__}): {' '.join(str(exc).split())[:200]}") from None
+    for ws in book.worksheets:
+        if ws.max_row > MAX_ROWS:
+            raise fail(f"sheet {ws.title!r} has {ws.max_row:,} rows; the limit is {MAX_ROWS:,}")
+    return book

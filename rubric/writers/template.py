@@ -1,0 +1,157 @@
+"""The workbook one analyst fills in: one row per option x criterion, grouped by option."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ..model import Session, Study
+from ..records.template_meta import (COLUMNS, CONFIDENCES, HEADER_ROW, INPUT_COLUMNS, LISTS_SHEET, META_SHEET,
+                                     SCORES_SHEET, checksum, expected_keys, meta_fields, row_key)
+from .atomic import atomic_write
+from .cells import put_text
+
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+INPUT_FONT = Font(color="1F4E79")
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+BANNER_FILL = PatternFill("solid", fgColor="C00000")
+WIDTHS = {"Key": 10, "Option": 22, "Option title": 30, "Criterion": 20, "Criterion name": 22, "Question": 40,
+          "Level": 8, "What the level means": 40, "Abstain (reason)": 20, "Confidence": 12, "Rationale": 50,
+          "Sources cited": 18, "Evidence (hint)": 60}
+
+
+def _lists(book: Workbook, study: Study) -> dict[str, int]:
+    """Hidden sheet with each criterion's levels and descriptors, behind defined names."""
+    ws = book.create_sheet(LISTS_SHEET)
+    ws.sheet_state = "hidden"
+    numbers: dict[str, int] = {}
+    row = 1
+    for n, criterion in enumerate(study.rubric.criteria, 1):
+        numbers[criterion.id] = n
+        first = row
+        for level in criterion.levels:
+            put_text(ws, row, 1, criterion.id)
+            ws.cell(row=row, column=2, value=level.level)
+            put_text(ws, row, 3, f"{level.label}: {level.descriptor}" if level.label else level.descriptor)
+            row += 1
+        # names look nothing like cell references (e.g. not "LV1")
+        for name, column in ((f"Levels_c{n}", "B"), (f"Meanings_c{n}", "C")):
+            book.defined_names[name] = DefinedName(name, attr_text=f"'{LISTS_SHEET}'!${column}${first}:${column}${row - 1}")
+    ws.protection.sheet = True
+    return numbers
+
+
+def build_template(study: Study, session: Session, analyst: str, prefill: bool) -> Workbook:
+    book = Workbook()
+    ws = book.active
+    ws.title = SCORES_SHEET
+    numbers = _lists(book, study)
+    col = {name: i for i, name in enumerate(COLUMNS, 1)}
+    ws.cell(row=1, column=2, value="Scoring workbook").font = Font(bold=True, size=14)
+    put_text(ws, 1, 3, study.title)
+    put_text(ws, 2, 2, f"Session {session.id}, analyst {analyst}, rubric {study.rubric.id} v{study.rubric.version}")
+    put_text(ws, 3, 2, "Fill in the yellow cells: a level from the drop-down (or leave it blank and give a reason "
+                       "to abstain), your confidence, a one-sentence rationale, and the source ids you rely on. "
+                       "Do not edit the Key column; rows may be sorted or hidden.")
+    ws.cell(row=3, column=2).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=3, start_column=2, end_row=3, end_column=8)
+    ws.row_dimensions[3].height = 45
+    if session.illustrative:
+        banner = put_text(ws, 4, 2, "ILLUSTRATIVE DATA: this session is example data, not a real appraisal")
+        banner.font = Font(bold=True, color="FFFFFF")
+        banner.fill = BANNER_FILL
+    for name, i in col.items():
+        cell = ws.cell(row=HEADER_ROW, column=i, value=name)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.column_dimensions[cell.column_letter].width = WIDTHS[name]
+    ws.column_dimensions["A"].hidden = True
+    existing = {}
+    if prefill:
+        existing = {(s.option, s.criterion): s for s in session.scores if s.analyst == analyst}
+    level_rows: dict[str, list[str]] = {c.id: [] for c in study.rubric.criteria}
+    row = HEADER_ROW
+    for option in study.options:
+        hint = "\n".join(f"[{e.source}, {e.locator}] \u201c{e.quote}\u201d" for e in option.evidence)
+        for k, criterion in enumerate(study.rubric.criteria):
+            row += 1
+            put_text(ws, row, col["Key"], row_key(option.id, criterion.id))
+            put_text(ws, row, col["Option"], option.id).font = Font(bold=(k == 0))
+            put_text(ws, row, col["Option title"], option.title)
+            put_text(ws, row, col["Criterion"], criterion.id)
+            put_text(ws, row, col["Criterion name"], criterion.name)
+            put_text(ws, row, col["Question"], criterion.question)
+            level_cell = ws.cell(row=row, column=col["Level"]).coordinate
+            n = numbers[criterion.id]
+            ws.cell(row=row, column=col["What the level means"],
+                    value=f'=IF({level_cell}="","",IFERROR(INDEX(Meanings_c{n},MATCH({level_cell},Levels_c{n},0)),'
+                          f'"(not a level of this criterion)"))')
+            if k == 0:
+                put_text(ws, row, col["Evidence (hint)"], hint)
+            level_rows[criterion.id].append(level_cell)
+            score = existing.get((option.id, criterion.id))
+            if score is not None:
+                if score.level is not None:
+                    ws.cell(row=row, column=col["Level"], value=score.level)
+                put_text(ws, row, col["Abstain (reason)"], score.abstain)
+                put_text(ws, row, col["Confidence"], score.confidence)
+                put_text(ws, row, col["Rationale"], score.rationale)
+                put_text(ws, row, col["Sources cited"], ", ".join(score.evidence) if score.evidence else None)
+            for name in COLUMNS:
+                cell = ws.cell(row=row, column=col[name])
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                if name in INPUT_COLUMNS:
+                    cell.fill = INPUT_FILL
+                    cell.font = INPUT_FONT
+                    cell.protection = Protection(locked=False)
+    last = row
+    for criterion in study.rubric.criteria:
+        validation = DataValidation(type="list", formula1=f"=Levels_c{numbers[criterion.id]}", allow_blank=True,
+                                    showErrorMessage=True, errorTitle="Not a level",
+                                    error=f"Choose one of the levels of {criterion.name}")
+        validation.sqref = " ".join(level_rows[criterion.id]) or None
+        ws.add_data_validation(validation)
+    confidence = DataValidation(type="list", formula1='"' + ",".join(CONFIDENCES) + '"', allow_blank=True)
+    confidence_letter = ws.cell(row=HEADER_ROW, column=col["Confidence"]).column_letter
+    confidence.add(f"{confidence_letter}{HEADER_ROW + 1}:{confidence_letter}{last}")
+    ws.add_data_validation(confidence)
+    ws.cell(row=HEADER_ROW, column=col["Level"]).comment = Comment("Input: pick a level from the drop-down.", "rubric")
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=col["Criterion"])
+    ws.auto_filter.ref = f"B{HEADER_ROW}:{ws.cell(row=last, column=len(COLUMNS)).coordinate}"
+    ws.protection.sheet = True
+    ws.protection.sort = False
+    ws.protection.autoFilter = False
+    ws.protection.formatRows = False
+    ws.protection.formatColumns = False
+    _meta(book, study, session, analyst)
+    return book
+
+
+def _meta(book: Workbook, study: Study, session: Session, analyst: str) -> None:
+    ws = book.create_sheet(META_SHEET)
+    ws.sheet_state = "hidden"
+    fields = meta_fields(study, session.id, analyst)
+    keys = expected_keys(study)
+    rows = list(fields.items()) + [("written", datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")),
+                                   ("checksum", checksum(fields, keys))]
+    for i, (name, value) in enumerate(rows, 1):
+        put_text(ws, i, 1, name)
+        put_text(ws, i, 2, value)
+    put_text(ws, len(rows) + 2, 1, "keys")
+    for i, key in enumerate(keys, len(rows) + 3):
+        put_text(ws, i, 1, key)
+    ws.protection.sheet = True
+
+
+def write_template(study: Study, session: Session, analyst: str, path: str | os.PathLike, prefill: bool) -> str:
+    book = build_template(study, session, analyst, prefill)
+    with atomic_write(path) as handle:
+        book.save(handle)
+    return os.fspath(path)
