@@ -12,11 +12,11 @@ import pytest
 
 from conftest import run_cli
 from rubric import load_study
-from rubric.model import Score
+from rubric.writers.cells import encode_text
 
 LEVELS = {"impact": (1, 2, 3), "risk": (1, 2, 3), "cost": (1, 2, 3)}
 TRICKY = ["Règlement: ça dépend, 多样性 ✓", "first line\nsecond line", "=SUM(A1:A3) is not a formula",
-          "+1 more", "@mention", "-minus start", "\ttab start"]
+          "+1 more", "@mention", "-minus start", "\ttab start", "carriage\rreturn", "form\x0cfeed"]
 
 
 def tree_hash(root: Path) -> str:
@@ -67,7 +67,7 @@ def fill(path, analyst_index, abstain_key=None):
         option, criterion = key.split("/")
         rationale = f"{TRICKY[(n + analyst_index) % len(TRICKY)]} ({key})"
         confidence = ("low", "medium", "high")[(n + analyst_index) % 3]
-        set_text(ws.cell(row=r, column=cols["Rationale"]), rationale)
+        set_text(ws.cell(row=r, column=cols["Rationale"]), encode_text(rationale))
         set_text(ws.cell(row=r, column=cols["Confidence"]), confidence)
         sources = ("src-one",) if n % 2 else ("src-one", "src-two")
         set_text(ws.cell(row=r, column=cols["Sources cited"]), ", ".join(sources))

@@ -15,6 +15,7 @@ from ..errors import Problem, RubricError
 from ..model import Score, Study
 from .template_meta import (CONFIDENCES, COLUMNS, INPUT_COLUMNS, KIND, META_SHEET, SCORES_SHEET, checksum,
                             expected_keys, meta_fields)
+from ..writers.cells import decode_text
 from .xlsx_input import open_workbook
 
 _NUMBER_TEXT = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
@@ -159,7 +160,7 @@ class _Reader:
         value = cell.value
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        text = str(value)
+        text = decode_text(str(value))
         return text if text.strip() else None
 
     def row(self, key: str, cells: dict, criteria: dict, sources: set[str]) -> Score | None:
