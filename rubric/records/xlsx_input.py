@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 
 from ..errors import Problem, RubricError
 
@@ -45,8 +46,8 @@ def open_workbook(path: str | os.PathLike):
             total = sum(e.file_size for e in entries)
             packed = sum(e.compress_size for e in entries) or 1
             bad = archive.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise fail(f"damaged .xlsx workbook: {exc}") from None
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, ValueError, NotImplementedError) as exc:
+        raise fail(f"damaged .xlsx workbook: {' '.join(str(exc).split()) or type(exc).__name__}") from None
     if bad is not None:
         raise fail(f"damaged .xlsx workbook: {bad} fails its checksum")
     if total > MAX_UNCOMPRESSED_BYTES or total / packed > MAX_COMPRESSION_RATIO:
