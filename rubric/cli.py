@@ -85,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="store_true", help="replace an analyst's earlier scores")
     p.add_argument("--dry-run", action="store_true", help="print the changes, write nothing")
 
+    p = commands.add_parser("import-weights", help="turn weights edited in a comparison workbook into profiles")
+    _study_arg(p)
+    p.add_argument("workbook", metavar="REVIEWED.xlsx")
+    p.add_argument("--as", dest="as_id", metavar="PROFILE_ID", help="id for the profile (one changed column)")
+    p.add_argument("--dry-run", action="store_true", help="print the changes, write nothing")
+
     p = commands.add_parser("diff", help="compare two profiles or two sessions: weights, scores, ranks")
     _study_arg(p)
     p.add_argument("a", metavar="A")
@@ -307,7 +313,7 @@ def cmd_import_scores(args, parser) -> int:
                 print(change.describe())
             print(f"session {session_id}: {len(found)} cell(s) changed for {', '.join(incoming)}")
             text = merged_session_text(study, session, incoming)
-            validate_staged(study, relative, text)
+            validate_staged(study, {relative: text})
             staged.append((f"{study.root}/{relative}", text))
         if args.dry_run:
             print("dry run: nothing written")
@@ -315,6 +321,48 @@ def cmd_import_scores(args, parser) -> int:
         for path, text in staged:
             with atomic_write(path) as handle:
                 handle.write(text.encode("utf-8"))
+            print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_import_weights(args, parser) -> int:
+    import numpy as np
+
+    from .compute.evaluate import evaluate
+    from .records.load import load_study
+    from .records.profile_store import plan_profiles
+    from .records.session_store import study_lock, validate_staged
+    from .records.workbook_weights import changed_columns, read_weights_workbook
+    from .writers.atomic import atomic_write
+
+    load_study(args.study)
+    with study_lock(args.study):
+        study = load_study(args.study)
+        changed = changed_columns(study, read_weights_workbook(args.workbook, study))
+        if not changed:
+            print("no weights changed: nothing to write")
+            return EXIT_OK
+        planned = plan_profiles(study, changed, args.as_id, args.workbook)
+        staged = validate_staged(study, {f"profiles/{p.profile_id}.yaml": p.text for p in planned})
+        for plan in planned:
+            new = evaluate(staged, plan.profile_id)
+            action = f"update {plan.profile_id}" if plan.replaces else f"new profile {plan.profile_id}"
+            print(f"{action} (column {plan.source_column.column} '{plan.source_column.header}', direct points)")
+            old = evaluate(study, plan.based_on) if plan.based_on else None
+            for i, criterion in enumerate(new.criteria):
+                before = f"{old.weights.leaf[i]:.3f}" if old else "  -  "
+                print(f"  weight {criterion:<28} {before} -> {new.weights.leaf[i]:.3f}")
+            for i in np.argsort(new.ranks, kind="stable"):
+                before = f"{old.ranks[i]:>3}" if old else "  -"
+                moved = "" if old is None or old.ranks[i] == new.ranks[i] else f"  ({old.ranks[i] - new.ranks[i]:+d})"
+                print(f"  rank {before} -> {new.ranks[i]:>3}  {new.options[i]}{moved}")
+        if args.dry_run:
+            print("dry run: nothing written")
+            return EXIT_OK
+        for plan in planned:
+            path = f"{study.root}/profiles/{plan.profile_id}.yaml"
+            with atomic_write(path) as handle:
+                handle.write(plan.text.encode("utf-8"))
             print(f"wrote {path}")
     return EXIT_OK
 
@@ -333,6 +381,7 @@ def cmd_diff(args, parser) -> int:
 
 
 COMMANDS = {"template": cmd_template, "import-scores": cmd_import_scores, "diff": cmd_diff,
+            "import-weights": cmd_import_weights,
             "validate": cmd_validate, "check-sources": cmd_check_sources, "init": cmd_init,
             "rank": cmd_rank, "compare": cmd_compare, "sensitivity": cmd_sensitivity, "smaa": cmd_smaa,
             "report": cmd_report}

@@ -132,13 +132,15 @@ def merged_session_text(study: Study, session: Session, incoming: dict[str, list
     return buffer.getvalue()
 
 
-def validate_staged(study: Study, relative: str, text: str) -> Study:
-    """Load a staged copy of the study with one file's text replaced; problems name the real files."""
+def validate_staged(study: Study, files: dict[str, str]) -> Study:
+    """Load a staged copy of the study with some files' text replaced or added (relative path ->
+    text); problems name the real files. Returns the staged study (root: the real folder)."""
     root = Path(study.root)
     with tempfile.TemporaryDirectory(prefix="rubric-stage-") as staging:
         staged = Path(staging) / "study"
         shutil.copytree(root, staged, ignore=shutil.ignore_patterns(".*"))
-        (staged / relative).write_text(text, encoding="utf-8")
+        for relative, text in files.items():
+            (staged / relative).write_text(text, encoding="utf-8")
         try:
             return attrs.evolve(load_study(staged), root=study.root)
         except RubricError as error:

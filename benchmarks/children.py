@@ -1,0 +1,186 @@
+"""Work the runner measures in child processes, so that each child's peak RSS is its own.
+
+    python -m benchmarks.children bare-yaml STUDY
+    python -m benchmarks.children report-phases STUDY OUT.xlsx [--cells CELLS.json] [--samples N]
+    python -m benchmarks.children dump CELLS.json OUT.xlsx
+
+Each prints one JSON object on its last line of stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import sys
+import time
+
+
+def _hwm_kib() -> int:
+    """Peak resident set size of this process since the last reset (VmHWM), in KiB."""
+    with open("/proc/self/status", encoding="ascii") as handle:
+        return int(re.search(r"VmHWM:\s+(\d+)", handle.read()).group(1))
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/status", encoding="ascii") as handle:
+        return int(re.search(r"VmRSS:\s+(\d+)", handle.read()).group(1))
+
+
+def _reset_hwm() -> bool:
+    """Reset VmHWM to the current RSS (Linux >= 4.0); False where that is not possible."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def yaml_loader():
+    """The loader `bare-yaml` uses: PyYAML's libyaml-based CSafeLoader when built, else SafeLoader."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+
+
+def study_paths(root: str) -> list[str]:
+    """Every record file of a study, in the loader's order (the same files load_study reads)."""
+    from pathlib import Path
+
+    from rubric.records.load import study_files
+
+    return [str(path) for _, path in study_files(Path(root))]
+
+
+def bare_yaml(paths: list[str]) -> list:
+    """Bare YAML loading: read each file and yaml.load it; no line numbers, checks or schema."""
+    import yaml
+
+    loader = yaml_loader()
+    out = []
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            out.append(yaml.load(handle.read(), Loader=loader))
+    return out
+
+
+def _cmd_bare_yaml(root: str) -> dict:
+    paths = study_paths(root)
+    start = time.perf_counter()
+    bare_yaml(paths)
+    return {"seconds": time.perf_counter() - start}
+
+
+def count_cells(book) -> list[dict]:
+    """Per sheet: its name, width, and how many cells hold text, numbers and formulas."""
+    sheets = []
+    for ws in book.worksheets:
+        text = number = formula = 0
+        for cell in ws._cells.values():  # noqa: SLF001 - counting only; openpyxl keeps cells here
+            value = cell.value
+            if value is None:
+                continue
+            if isinstance(value, str):
+                if value.startswith("="):
+                    formula += 1
+                else:
+                    text += 1
+            else:
+                number += 1
+        sheets.append({"name": ws.title, "width": max(ws.max_column, 1), "text": text, "number": number,
+                       "formula": formula})
+    return sheets
+
+
+def _cmd_report_phases(root: str, out: str, cells: str | None, samples: int) -> dict:
+    start = time.perf_counter()
+    from rubric.compute.report import build_report
+    from rubric.records.load import load_study
+    from rubric.writers.xlsx import build_workbook, write_workbook
+
+    imported = time.perf_counter()
+    study = load_study(root)
+    loaded = time.perf_counter()
+    rss_load = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    report = build_report(study, samples=samples, seed=1)
+    computed = time.perf_counter()
+    rss_compute = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before_write = _rss_kib()
+    reset = _reset_hwm()
+    write_workbook(report, out)
+    written = time.perf_counter()
+    result = {
+        "import": imported - start, "load": loaded - imported, "compute": computed - loaded,
+        "write": written - computed,
+        "maxrss_after_load_kib": rss_load, "maxrss_after_compute_kib": rss_compute,
+        "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "rss_before_write_kib": before_write,
+        "write_peak_kib": _hwm_kib() if reset else None,
+    }
+    if cells:  # once: the shape of the workbook, for the bare dump to match
+        sheets = count_cells(build_workbook(report))
+        with open(cells, "w", encoding="utf-8") as handle:
+            json.dump(sheets, handle)
+        result["cells"] = sum(s["text"] + s["number"] + s["formula"] for s in sheets)
+    return result
+
+
+def _cmd_dump(cells: str, out: str) -> dict:
+    """A bare openpyxl write_only dump of as many cells as the report wrote, sheet by sheet, with the
+    same number of text, number and formula cells in rows of the same width."""
+    start = time.perf_counter()
+    from openpyxl import Workbook
+
+    imported = time.perf_counter()
+    with open(cells, encoding="utf-8") as handle:
+        sheets = json.load(handle)
+    rss_before = _rss_kib()
+    began = time.perf_counter()
+    book = Workbook(write_only=True)
+    total = 0
+    for spec in sheets:
+        ws = book.create_sheet(spec["name"])
+        width = spec["width"]
+        kinds = ["t"] * spec["text"] + ["n"] * spec["number"] + ["f"] * spec["formula"]
+        total += len(kinds)
+        for row_start in range(0, len(kinds), width):
+            row = []
+            for offset, kind in enumerate(kinds[row_start:row_start + width]):
+                i = row_start + offset
+                if kind == "t":
+                    row.append(f"text {i % 997} of the dump")
+                elif kind == "n":
+                    row.append(i * 0.5)
+                else:
+                    row.append(f"=A{1 + i // width}")
+            ws.append(row)
+    with open(out, "wb") as handle:
+        book.save(handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    done = time.perf_counter()
+    return {"import": imported - start, "write": done - began, "cells": total, "rss_before_write_kib": rss_before,
+            "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+
+
+def main(argv: list[str]) -> int:
+    command, *rest = argv
+    if command == "bare-yaml":
+        result = _cmd_bare_yaml(rest[0])
+    elif command == "report-phases":
+        cells = rest[rest.index("--cells") + 1] if "--cells" in rest else None
+        samples = int(rest[rest.index("--samples") + 1]) if "--samples" in rest else 10000
+        result = _cmd_report_phases(rest[0], rest[1], cells, samples)
+    elif command == "dump":
+        result = _cmd_dump(rest[0], rest[1])
+    else:
+        print(f"unknown command {command!r}", file=sys.stderr)
+        return 2
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,427 @@
+"""rubric's benchmark runner: medians over repeated runs, each comparison measured in the same runs.
+
+    python -m benchmarks [--quick] [--runs N] [--study DIR] [--only smaa,validate,help,report]
+
+Generates a synthetic study (size L: 200 options x 40 criteria in 8 groups x 12 analysts x 10
+profiles, 96,000 scores; `--quick`: size M, 50 x 16 x 4 x 6 x 6, fewer runs and samples) and times:
+
+- smaa: rubric's SMAA-2 (100,000 samples around a profile, consensus values) against a bare-numpy
+  reference doing the minimum work, and per sample against a loop over pymcdm's WSM;
+- validate: `load_study` in process and `rubric validate` as a subprocess, against bare YAML loading
+  of the same files (yaml.load with CSafeLoader where PyYAML has libyaml, else SafeLoader);
+- help: `rubric --help` against `python -c pass` (subprocess wall time);
+- report: `rubric report` with its phases and peak RSS, against a bare openpyxl write_only dump of
+  the same number of cells.
+
+Within each run the timed things of a section run one after the other (interleaved), so slow
+phases of the machine hit every side of a comparison alike. The table shows the median, and the
+fastest and slowest run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import children
+from .generate import SIZES, generate
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+KAPPA = 100.0  # rubric's default Dirichlet concentration around a profile
+
+
+# -- measuring -------------------------------------------------------------------------------------
+
+class Results:
+    """Rows of the timing table, ratios and targets, printed at the end."""
+
+    def __init__(self, runs: int):
+        self.runs = runs
+        self.rows: list[tuple[str, str, str, str]] = []   # section, what, median, min-max
+        self.notes: list[str] = []
+        self.ratios: list[tuple[str, float, str]] = []      # what, ratio, how it reads
+        self.targets: list[tuple[str, float, str, float, bool]] = []  # what, measured, op, limit, ok
+
+    def time_row(self, section: str, what: str, samples: list[float], unit: str = "s") -> float:
+        median = statistics.median(samples)
+        self.rows.append((section, what, _fmt(median, unit), f"{_fmt(min(samples), unit)} - {_fmt(max(samples), unit)}"))
+        return median
+
+    def value_row(self, section: str, what: str, value: str) -> None:
+        self.rows.append((section, what, value, ""))
+
+    def ratio(self, what: str, value: float, reads: str = "") -> None:
+        self.ratios.append((what, value, reads))
+
+    def target(self, what: str, value: float, op: str, limit: float) -> None:
+        ok = value <= limit if op == "<=" else value >= limit
+        self.targets.append((what, value, op, limit, ok))
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "s":
+        if value >= 1:
+            return f"{value:.2f} s"
+        if value >= 1e-3:
+            return f"{value * 1e3:.1f} ms"
+        return f"{value * 1e6:.1f} us"
+    if unit == "MiB":
+        return f"{value:.0f} MiB"
+    return f"{value:g} {unit}"
+
+
+def interleaved(runs: int, named: dict) -> dict[str, list[float]]:
+    """Call every function once per run, in turn; each returns seconds or None to time it here."""
+    times: dict[str, list[float]] = {name: [] for name in named}
+    for _ in range(runs):
+        for name, fn in named.items():
+            gc.collect()
+            start = time.perf_counter()
+            reported = fn()
+            elapsed = time.perf_counter() - start
+            times[name].append(reported if isinstance(reported, float) else elapsed)
+    return times
+
+
+def child(args: list[str], cwd: str | None = None) -> tuple[float, int, str]:
+    """Run a command: its wall time (s), its own peak RSS (KiB) and its stdout.
+
+    The process is reaped with os.wait4, which gives that one child's rusage (RUSAGE_CHILDREN's
+    ru_maxrss would be the largest of every child so far)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(args, stdout=out, stderr=err, env=ENV, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode:
+            raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}: "
+                               f"{err.read().decode(errors='replace')[-2000:]}")
+        return elapsed, usage.ru_maxrss, out.read().decode()
+
+
+def last_json(text: str) -> dict:
+    return json.loads(text.strip().splitlines()[-1])
+
+
+# -- the machine -----------------------------------------------------------------------------------
+
+def machine() -> list[str]:
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+    def version(name: str) -> str:
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as v
+
+        try:
+            return v(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    import yaml
+
+    libyaml = "with libyaml" if getattr(yaml, "__with_libyaml__", False) else "pure Python"
+    return [f"machine: {cpu}, {cores} cores ({os.cpu_count()} CPUs online), {platform.system()} {platform.machine()}",
+            f"Python {platform.python_version()} ({platform.python_implementation()}), numpy {np.__version__}, "
+            f"PyYAML {version('PyYAML')} ({libyaml}), jsonschema {version('jsonschema')}, "
+            f"openpyxl {version('openpyxl')}, pymcdm {version('pymcdm')}"]
+
+
+# -- sections --------------------------------------------------------------------------------------
+
+def bare_smaa(values: np.ndarray, centre: np.ndarray, samples: int, seed: int) -> np.ndarray:
+    """The minimum work of SMAA-2 acceptability: draw every weight vector at once, one matmul, one
+    argsort, one bincount of (option, rank) pairs. Returns acceptability [option, rank]."""
+    rng = np.random.default_rng(seed)
+    weights = rng.dirichlet(KAPPA * centre, size=samples)
+    scores = weights @ values.T
+    order = np.argsort(-scores, axis=1)
+    m = values.shape[0]
+    counts = np.bincount((order * m + np.arange(m)).ravel(), minlength=m * m).reshape(m, m)
+    return counts / samples
+
+
+def peer_loop(values: np.ndarray, centre: np.ndarray, samples: int, seed: int) -> np.ndarray:
+    """SMAA-2 acceptability as a per-sample loop over pymcdm's weighted sum (values are already
+    0-100 and oriented, so pymcdm's normalisation is the identity and its input checks are off)."""
+    import pymcdm
+
+    wsm = pymcdm.methods.WSM(normalization_function=lambda x, cost=False: x)
+    types = np.ones(values.shape[1])
+    rng = np.random.default_rng(seed)
+    m = values.shape[0]
+    counts = np.zeros((m, m), dtype=np.int64)
+    ranks = np.arange(m)
+    for _ in range(samples):
+        w = rng.dirichlet(KAPPA * centre)
+        scores = wsm(values, w, types, validation=False)
+        counts[np.argsort(-scores), ranks] += 1
+    return counts / samples
+
+
+def section_smaa(res: Results, study_dir: str, runs: int, samples: int, peer_samples: int) -> None:
+    from rubric.compute.evaluate import analyse_session, pick_profile, run_smaa
+    from rubric.compute.smaa import monte_carlo_error, smaa
+    from rubric.compute.weights import derive_weights
+    from rubric.records.load import load_study
+
+    study = load_study(study_dir)
+    analysis = analyse_session(study)
+    profile = pick_profile(study, None)
+    centre = derive_weights(study.profile(profile), study.rubric).leaf
+    values = analysis.consensus.value
+    opts, crits = analysis.tensor.options, analysis.tensor.criteria
+    out: dict = {}
+
+    def call_smaa():
+        out["rubric"] = smaa(values, None, opts, crits, samples, 7, centre, None, profile).acceptability
+
+    def end_to_end():
+        run_smaa(study, profile, samples=samples, seed=7)
+
+    def bare():
+        out["bare"] = bare_smaa(values, centre, samples, 8)
+
+    def peer():
+        out["peer"] = peer_loop(values, centre, peer_samples, 9)
+
+    times = interleaved(runs, {"smaa": call_smaa, "e2e": end_to_end, "bare": bare, "peer": peer})
+    n = f"{samples:,} samples"
+    t_smaa = res.time_row("smaa", f"rubric smaa() call, {n}", times["smaa"])
+    t_e2e = res.time_row("smaa", f"rubric run_smaa() end to end (session analysis, weights, smaa), {n}", times["e2e"])
+    t_bare = res.time_row("smaa", f"bare numpy reference (dirichlet, matmul, argsort, bincount), {n}", times["bare"])
+    t_peer = res.time_row("smaa", f"pymcdm WSM per-sample loop, {peer_samples:,} samples", times["peer"])
+    per_rubric, per_peer = t_smaa / samples, t_peer / peer_samples
+    res.value_row("smaa", "per sample: rubric smaa() / pymcdm loop",
+                  f"{per_rubric * 1e6:.2f} us / {per_peer * 1e6:.1f} us")
+    diff = float(np.abs(out["rubric"] - out["bare"]).max())
+    res.notes.append(f"smaa check: max |acceptability(rubric) - acceptability(bare)| = {diff:.4f} "
+                     f"(95% Monte Carlo half-width {monte_carlo_error(samples):.4f} per index)")
+    res.ratio("smaa() / bare numpy", t_smaa / t_bare, "x the time")
+    res.ratio("run_smaa() end to end / bare numpy", t_e2e / t_bare, "x the time")
+    res.ratio("pymcdm loop / smaa(), per sample", per_peer / per_rubric, "x faster")
+    res.target("SMAA smaa() vs bare numpy", t_smaa / t_bare, "<=", 1.5)
+    res.target("SMAA smaa() speed-up over the pymcdm loop", per_peer / per_rubric, ">=", 100)
+
+
+def section_validate(res: Results, study_dir: str, runs: int) -> None:
+    from rubric.records.load import load_study
+
+    paths = children.study_paths(study_dir)
+    loader = children.yaml_loader().__name__
+    py = sys.executable
+
+    def in_process():
+        load_study(study_dir)
+
+    def bare():
+        children.bare_yaml(paths)
+
+    def bare_nogc():
+        gc.disable()
+        try:
+            children.bare_yaml(paths)
+        finally:
+            gc.enable()
+
+    def cli():
+        return child([py, "-m", "rubric", "validate", study_dir])[0]
+
+    def cli_bare():
+        return child([py, "-m", "benchmarks.children", "bare-yaml", study_dir])[0]
+
+    times = interleaved(runs, {"load": in_process, "bare": bare, "bare_nogc": bare_nogc, "cli": cli,
+                               "cli_bare": cli_bare})
+    t_load = res.time_row("validate", "load_study() in process", times["load"])
+    t_bare = res.time_row("validate", f"bare yaml.load ({loader}) of the same files, in process", times["bare"])
+    res.time_row("validate", f"  the same with the garbage collector off (for reference)", times["bare_nogc"])
+    t_cli = res.time_row("validate", "`rubric validate` subprocess", times["cli"])
+    t_cli_bare = res.time_row("validate", f"bare yaml.load ({loader}) subprocess (imports included)", times["cli_bare"])
+    res.ratio("load_study() / bare yaml.load", t_load / t_bare, "x the time")
+    res.ratio("load_study() / bare yaml.load with gc off", t_load / statistics.median(times["bare_nogc"]), "x the time")
+    res.ratio("`rubric validate` / bare YAML subprocess", t_cli / t_cli_bare, "x the time")
+    res.target("validate in process vs bare YAML", t_load / t_bare, "<=", 3)
+    res.target("`rubric validate` subprocess vs bare YAML subprocess", t_cli / t_cli_bare, "<=", 3)
+
+
+def section_help(res: Results, runs: int) -> None:
+    py = sys.executable
+    runs = max(runs, 5) * 4  # each is short: take more runs
+
+    times = interleaved(runs, {"help": lambda: child([py, "-m", "rubric", "--help"])[0],
+                               "pass": lambda: child([py, "-c", "pass"])[0]})
+    t_help = res.time_row("help", "`rubric --help` (python -m rubric --help)", times["help"])
+    t_pass = res.time_row("help", "`python -c pass`", times["pass"])
+    res.ratio("`rubric --help` / `python -c pass`", t_help / t_pass, "x the time")
+    res.target("`rubric --help` vs bare Python start", t_help / t_pass, "<=", 2.5)
+
+
+def report_available() -> bool:
+    try:
+        child([sys.executable, "-m", "rubric", "report", "--help"])
+        return True
+    except RuntimeError:
+        return False
+
+
+def section_report(res: Results, study_dir: str, runs: int, work: str) -> None:
+    if not report_available():
+        print("report: not available yet")
+        res.notes.append("report: not available yet (`rubric report --help` failed)")
+        return
+    py = sys.executable
+    cells = os.path.join(work, "cells.json")
+    out = os.path.join(work, "report.xlsx")
+    first = last_json(child([py, "-m", "benchmarks.children", "report-phases", study_dir, out, "--cells", cells])[2])
+    phases: dict[str, list] = {}
+    dump: dict[str, list] = {}
+
+    def run_phases():
+        _, rss, text = child([py, "-m", "benchmarks.children", "report-phases", study_dir, out])
+        for key, value in last_json(text).items():
+            phases.setdefault(key, []).append(value)
+        phases.setdefault("rss", []).append(rss)
+
+    def run_cli():
+        elapsed, rss, _ = child([py, "-m", "rubric", "report", study_dir, "-o", out, "--seed", "1"])
+        phases.setdefault("cli_rss", []).append(rss)
+        return elapsed
+
+    def run_dump():
+        elapsed, rss, text = child([py, "-m", "benchmarks.children", "dump", cells,
+                                        os.path.join(work, "dump.xlsx")])
+        for key, value in last_json(text).items():
+            dump.setdefault(key, []).append(value)
+        dump.setdefault("rss", []).append(rss)
+        dump.setdefault("wall", []).append(elapsed)
+
+    times = interleaved(runs, {"phases": run_phases, "cli": run_cli, "dump": run_dump})
+    med = statistics.median
+    res.value_row("report", "cells written by `rubric report` (and by the bare dump)", f"{first['cells']:,}")
+    t_cli = res.time_row("report", "`rubric report` subprocess, end to end", times["cli"])
+    res.time_row("report", "  phase: imports", phases["import"])
+    res.time_row("report", "  phase: load and validate (load_study)", phases["load"])
+    res.time_row("report", "  phase: compute (build_report, SMAA 10,000 samples)", phases["compute"])
+    t_write = res.time_row("report", "  phase: write (write_workbook)", phases["write"])
+    t_dump = res.time_row("report", "bare openpyxl write_only dump, same cell count (write only)", dump["write"])
+    res.time_row("report", "bare dump subprocess, end to end", dump["wall"])
+    mib = 1024.0
+    rss_cli = med(phases["cli_rss"]) / mib
+    rss_dump = med(dump["rss"]) / mib
+    res.value_row("report", "peak RSS `rubric report` (whole process)", _fmt(rss_cli, "MiB"))
+    res.value_row("report", "  peak RSS after load / after compute / whole",
+                  f"{med(phases['maxrss_after_load_kib']) / mib:.0f} / {med(phases['maxrss_after_compute_kib']) / mib:.0f}"
+                  f" / {med(phases['maxrss_kib']) / mib:.0f} MiB")
+    write_peak = [p for p in phases["write_peak_kib"] if p is not None]
+    if write_peak:
+        grew = med([p - b for p, b in zip(phases["write_peak_kib"], phases["rss_before_write_kib"])]) / mib
+        res.value_row("report", "  write phase: peak RSS during the write, growth over its start",
+                      f"{med(write_peak) / mib:.0f} MiB, +{grew:.0f} MiB")
+    res.value_row("report", "peak RSS bare dump (whole process)", _fmt(rss_dump, "MiB"))
+    dump_grew = med([r - b for r, b in zip(dump["maxrss_kib"], dump["rss_before_write_kib"])]) / mib
+    res.value_row("report", "  bare dump: growth of peak RSS over the start of its write", f"+{dump_grew:.0f} MiB")
+    res.ratio("report write phase / bare dump write", t_write / t_dump, "x the time")
+    res.ratio("`rubric report` end to end / bare dump end to end", t_cli / med(dump["wall"]), "x the time")
+    res.ratio("peak RSS `rubric report` / bare dump", rss_cli / rss_dump, "x the memory")
+    res.target("report write phase vs bare dump", t_write / t_dump, "<=", 1.5)
+    res.target("report peak RSS vs bare dump", rss_cli / rss_dump, "<=", 2)
+
+
+# -- main ------------------------------------------------------------------------------------------
+
+def print_table(res: Results, header: list[str]) -> None:
+    for line in header:
+        print(line)
+    print()
+    w = max(len(r[1]) for r in res.rows) if res.rows else 10
+    print(f"| {'section':8} | {'benchmark':{w}} | {'median':>10} | {'fastest - slowest':>21} |")
+    print(f"|{'-' * 10}|{'-' * (w + 2)}|{'-' * 11}:|{'-' * 22}:|")
+    for section, what, median, spread in res.rows:
+        print(f"| {section:8} | {what:{w}} | {median:>10} | {spread:>21} |")
+    if res.ratios:
+        print()
+        print("| ratio | value |")
+        print("|---|---:|")
+        for what, value, reads in res.ratios:
+            print(f"| {what} | {value:.2f} {reads} |")
+    if res.targets:
+        print()
+        print("| target | measured | limit | result |")
+        print("|---|---:|---:|---|")
+        for what, value, op, limit, ok in res.targets:
+            print(f"| {what} | {value:.2f}x | {op} {limit:g}x | {'PASS' if ok else 'MISS'} |")
+    for note in res.notes:
+        print(f"\n{note}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: study M, 3 runs, 10,000 SMAA samples")
+    parser.add_argument("--runs", type=int, help="runs per measurement (default 5; --quick: 3)")
+    parser.add_argument("--study", metavar="DIR", help="use this study instead of generating one")
+    parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
+    parser.add_argument("--only", default="smaa,validate,help,report",
+                        help="comma-separated sections to run (default: all)")
+    args = parser.parse_args(argv)
+    runs = args.runs or (3 if args.quick else 5)
+    size = "M" if args.quick else "L"
+    samples, peer_samples = (10_000, 500) if args.quick else (100_000, 2_000)
+    sections = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(sections) - {"smaa", "validate", "help", "report"}
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    with tempfile.TemporaryDirectory(prefix="rubric-bench-") as work:
+        if args.study:
+            study_dir = args.study
+            described = f"study {study_dir}"
+        else:
+            study_dir = os.path.join(work, f"study-{size}")
+            o, c, g, a, p = SIZES[size]
+            generate(study_dir, o, c, g, a, p, seed=args.seed)
+            described = (f"study {size} (generated, seed {args.seed}): {o} options x {c} criteria in {g} groups x "
+                         f"{a} analysts x {p} profiles, {o * c * a:,} scores")
+        res = Results(runs)
+        header = machine() + [described,
+                              f"medians of {runs} runs (help: {max(runs, 5) * 4} runs); within a run every "
+                              "side of a comparison is measured in turn"]
+        for line in header:
+            print(line, file=sys.stderr)
+        for section in sections:
+            print(f"running {section} ...", file=sys.stderr)
+            if section == "smaa":
+                section_smaa(res, study_dir, runs, samples, peer_samples)
+            elif section == "validate":
+                section_validate(res, study_dir, runs)
+            elif section == "help":
+                section_help(res, runs)
+            elif section == "report":
+                section_report(res, study_dir, runs, work)
+        print_table(res, header)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

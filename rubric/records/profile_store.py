@@ -1,0 +1,123 @@
+"""Write reviewed weights as direct-points profile records, without losing any existing record.
+
+An existing flat direct-points profile is updated in place (ruamel round trip: comments and
+rationales stay). Any other existing profile keeps its own raw inputs (swing ranks, AHP
+judgements...) untouched: the reviewed weights go to a new profile `<id>-reviewed` (or --as ID).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import attrs
+
+from ..errors import Problem, RubricError
+from ..model import Study
+from .workbook_weights import ReviewedWeights, valid_profile_id
+
+
+@attrs.frozen
+class PlannedProfile:
+    profile_id: str
+    source_column: ReviewedWeights
+    replaces: str | None      # the existing profile updated in place, if any
+    based_on: str | None      # the existing profile the reviewed weights started from
+    text: str
+
+
+def _number(x: float):
+    return int(x) if float(x).is_integer() else x
+
+
+def _new_profile_text(study: Study, profile_id: str, column: ReviewedWeights, based_on: str | None,
+                      workbook: str) -> str:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    original = study.profile(based_on) if based_on else None
+    data = CommentedMap()
+    data["id"] = profile_id
+    data["name"] = f"{original.name} (reviewed)" if original else profile_id
+    data["represents"] = original.represents if original else "Weights entered by a reviewer in a comparison workbook"
+    parts = [f"Direct points entered in review of {Path(workbook).name}"
+             + (f", starting from profile {based_on} ({original.method})." if original else ".")]
+    if column.comment:
+        parts.append(f"Reviewer comment: {column.comment}")
+    data["description"] = " ".join(parts)
+    data["method"] = "direct"
+    items = CommentedSeq()
+    for criterion in study.rubric.criteria:
+        item = CommentedMap()
+        item["id"] = criterion.id
+        item["points"] = _number(column.points[criterion.id])
+        item["rationale"] = column.criterion_comments.get(criterion.id) or (
+            f"Set by the reviewer (column {column.column} of {Path(workbook).name}).")
+        item.fa.set_flow_style()
+        items.append(item)
+    block = CommentedMap()
+    block["node"] = "leaves"
+    block["items"] = items
+    blocks = CommentedSeq([block])
+    data["blocks"] = blocks
+    yaml = YAML()
+    yaml.width = 100000
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    return buffer.getvalue()
+
+
+def _updated_direct_text(study: Study, profile_id: str, column: ReviewedWeights) -> str:
+    from ruamel.yaml import YAML
+
+    path = Path(study.root) / "profiles" / f"{profile_id}.yaml"
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 100000
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    data = yaml.load(path.read_text(encoding="utf-8"))
+    for item in data["blocks"][0]["items"]:
+        item["points"] = _number(column.points[item["id"]])
+        if item["id"] in column.criterion_comments:
+            item["rationale"] = column.criterion_comments[item["id"]]
+    if column.comment:
+        data["description"] = ((data.get("description") or "") + f" Reviewer comment: {column.comment}").strip()
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    return buffer.getvalue()
+
+
+def plan_profiles(study: Study, changed: list[ReviewedWeights], as_id: str | None, workbook: str) -> list[PlannedProfile]:
+    known = {p.id: p for p in study.profiles}
+    if as_id is not None:
+        if len(changed) != 1:
+            raise RubricError(Problem(workbook, f"--as names one profile, but {len(changed)} columns changed "
+                                      f"({', '.join(c.header for c in changed) or 'none'})"))
+        if not valid_profile_id(as_id):
+            raise RubricError(Problem(workbook, f"--as {as_id!r} is not a valid id (lowercase, digits and dashes)"))
+    planned = []
+    for column in changed:
+        base = column.header if column.header in known else None
+        if as_id is not None:
+            target = as_id
+        elif base is None:
+            if not valid_profile_id(column.header):
+                raise RubricError(Problem(workbook, f"new column header {column.header!r} is not a valid profile id; "
+                                          "rename it or use --as ID", None, f"Weights!{column.column}5"))
+            target = column.header
+        else:
+            profile = known[base]
+            flat_direct = profile.method == "direct" and [b.node for b in profile.blocks] == ["leaves"]
+            target = base if flat_direct else f"{base}-reviewed"
+        if target in known and not (target == base and known[base].method == "direct"
+                                    and [b.node for b in known[base].blocks] == ["leaves"]):
+            raise RubricError(Problem(workbook, f"profile {target!r} already exists and is not the flat direct-points "
+                                      "profile this column came from; choose a new id with --as"))
+        if target == base:
+            text = _updated_direct_text(study, base, column)
+            planned.append(PlannedProfile(target, column, base, base, text))
+        else:
+            planned.append(PlannedProfile(target, column, None, base,
+                                          _new_profile_text(study, target, column, base, workbook)))
+    return planned

@@ -1,0 +1,140 @@
+"""Read the Weights sheet of a comparison workbook a reviewer edited, back into profile records.
+
+Each raw-weight input column (header = profile id) becomes direct points over the leaf criteria.
+Rows are matched by criterion id, columns by profile id; a column the reviewer added with a new
+profile id (or any header, with --as) becomes a new profile.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import attrs
+import numpy as np
+
+from ..errors import Problem, RubricError
+from ..model import Study
+from ..writers.cells import decode_text
+from .xlsx_input import open_workbook
+
+SHEET = "Weights"
+HEADER_ROW = 5
+FIRST_INPUT_COLUMN = 4
+_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@attrs.frozen
+class ReviewedWeights:
+    column: str                     # the column letter, for messages
+    header: str                     # the profile id the column is headed with
+    points: dict                    # criterion id -> raw weight as typed
+    comment: str | None             # the reviewer comment cell under the column
+    criterion_comments: dict        # criterion id -> the reviewer comment of that row
+
+
+def read_weights_workbook(path: str | os.PathLike, study: Study) -> list[ReviewedWeights]:
+    from openpyxl.utils import get_column_letter
+
+    shown = os.fspath(path)
+    problems: list[Problem] = []
+
+    def problem(where, message):
+        problems.append(Problem(shown, message, None, where))
+
+    book = open_workbook(path)
+    if "_meta" not in book.sheetnames or SHEET not in book.sheetnames:
+        raise RubricError(Problem(shown, "not a comparison workbook written by `rubric report` "
+                                  f"(no '{SHEET}' or '_meta' sheet)"))
+    meta = {str(r[0].value): r[1].value for r in book["_meta"].iter_rows(min_col=1, max_col=2) if r[0].value}
+    if meta.get("kind") != "comparison":
+        raise RubricError(Problem(shown, "not a comparison workbook written by `rubric report`", None, "_meta!B1"))
+    if meta.get("study_id") != study.id:
+        raise RubricError(Problem(shown, f"written for study {meta.get('study_id')!r}, not {study.id!r}", None,
+                                  "_meta!B3"))
+    ws = book[SHEET]
+    criteria = [c.id for c in study.rubric.criteria]
+    rows: dict[str, int] = {}
+    for r in range(HEADER_ROW + 1, ws.max_row + 1):
+        value = ws.cell(row=r, column=2).value
+        if value in criteria:
+            if value in rows:
+                problem(f"{SHEET}!B{r}", f"criterion {value!r} appears twice (first at row {rows[value]})")
+            rows[value] = r
+        elif value == "sum":
+            break
+    missing = [c for c in criteria if c not in rows]
+    if missing:
+        problem(f"{SHEET}!B{HEADER_ROW + 1}", f"rows missing for criteria {missing}")
+    comment_row = next((r for r in range(HEADER_ROW + 1, ws.max_row + 1)
+                        if ws.cell(row=r, column=2).value == "reviewer comment"), None)
+    comment_column = next((c for c in range(FIRST_INPUT_COLUMN, ws.max_column + 1)
+                           if ws.cell(row=HEADER_ROW, column=c).value == "reviewer comment"), None)
+    reviewed: list[ReviewedWeights] = []
+    seen: set[str] = set()
+    column = FIRST_INPUT_COLUMN
+    while column <= ws.max_column:
+        header = ws.cell(row=HEADER_ROW, column=column).value
+        letter = get_column_letter(column)
+        if header is None or header == "reviewer comment" or str(header) in seen:
+            break  # the normalised block repeats the ids: the inputs end where it begins
+        header = str(header).strip()
+        seen.add(header)
+        points: dict[str, float] = {}
+        for criterion, r in rows.items():
+            cell = ws.cell(row=r, column=column)
+            where = f"{SHEET}!{cell.coordinate}"
+            value = cell.value
+            if cell.data_type == "f":
+                problem(where, "a formula in a weight input cell; type a number")
+            elif value is None or value == "":
+                problem(where, f"no weight for {criterion} in column {header!r}")
+            elif isinstance(value, bool) or not isinstance(value, (int, float)):
+                kind = "a number stored as text" if isinstance(value, str) and re.fullmatch(
+                    r"\s*[-+]?\d+(\.\d*)?\s*", value) else "not a number"
+                problem(where, f"weight {value!r} is {kind}")
+            elif not np.isfinite(value) or value < 0:
+                problem(where, f"weight {value!r} must be a finite number of zero or more")
+            else:
+                points[criterion] = float(value)
+        if len(points) == len(rows) and rows and not any(points.values()):
+            problem(f"{SHEET}!{letter}{HEADER_ROW}", f"all weights in column {header!r} are zero")
+        comment = None
+        if comment_row is not None:
+            raw = ws.cell(row=comment_row, column=column).value
+            comment = decode_text(str(raw)).strip() if raw not in (None, "") else None
+        notes = {}
+        if comment_column is not None:
+            for criterion, r in rows.items():
+                raw = ws.cell(row=r, column=comment_column).value
+                if raw not in (None, ""):
+                    notes[criterion] = decode_text(str(raw)).strip()
+        reviewed.append(ReviewedWeights(letter, header, points, comment, notes))
+        column += 1
+    if not reviewed:
+        problem(f"{SHEET}!D{HEADER_ROW}", "no weight input columns found")
+    if problems:
+        raise RubricError(problems)
+    return reviewed
+
+
+def changed_columns(study: Study, reviewed: list[ReviewedWeights]) -> list[ReviewedWeights]:
+    """Columns whose normalised weights differ from the profile's derived ones, and new columns."""
+    from ..compute.weights import derive_weights
+
+    criteria = [c.id for c in study.rubric.criteria]
+    known = {p.id for p in study.profiles}
+    result = []
+    for column in reviewed:
+        if column.header not in known:
+            result.append(column)
+            continue
+        derived = derive_weights(study.profile(column.header), study.rubric).leaf
+        given = np.array([column.points[c] for c in criteria])
+        if np.abs(given / given.sum() - derived).max() > 1e-9:
+            result.append(column)
+    return result
+
+
+def valid_profile_id(text: str) -> bool:
+    return bool(_ID.fullmatch(text)) and len(text) <= 48

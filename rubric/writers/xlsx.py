@@ -1,0 +1,1080 @@
+"""A ComparisonReport -> the comparison workbook (.xlsx, openpyxl). Formats; computes nothing.
+
+Every number shown is taken from the report as computed by `rubric.compute`, except the few live
+formulas a reviewer can play with: the normalised weights (raw input / column sum), their
+transposed rows, the totals per profile (SUMPRODUCT of an option's row of Scores and a profile's
+row of normalised weights) and the ranks (1 + the number of options with a higher total, the
+engine's tie tolerance included). Only functions that Excel and LibreOffice both compute without
+array entry are used (SUM, SUMPRODUCT, MAX).
+
+Every string that comes from a record is written as text (never as a formula), whatever it starts
+with: see `_Sheet.text`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.comments import Comment
+from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ..errors import Problem, RubricError
+from .atomic import atomic_write
+from .cells import encode_text
+
+BANNER = "ILLUSTRATIVE DATA - example scores, not a real appraisal"
+WORKBOOK_FORMAT = "1"
+
+VALUE, WEIGHT, PROBABILITY, INTEGER = "0.0", "0.000", "0.000", "0"
+TEXT_CAP, HEADER_CAP, MIN_WIDTH = 60, 12, 5
+LINE_HEIGHT = 14.5
+
+FONT = "Calibri"
+
+
+def _font(size: float = 11, **style) -> Font:
+    return Font(name=FONT, size=size, **style)
+
+
+RED, WHITE = "C00000", "FFFFFF"
+BANNER_FILL = PatternFill("solid", fgColor=RED)
+HEADING_FONT = _font(13, bold=True)
+NOTE_FONT = _font(italic=True, color="404040")
+HEADER_FONT = _font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+SECTION_FONT = _font(12, bold=True, color="1F3864")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+INPUT_FONT = _font(color="0000FF")
+FORMULA_FILL = PatternFill("solid", fgColor="E2EFDA")
+THIN = Side(style="thin", color="808080")
+HEADER_BORDER = Border(bottom=THIN)
+TOP_BORDER = Border(top=Side(style="thin", color="BFBFBF"))
+UNLOCKED = Protection(locked=False)
+WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+
+SHEETS = (
+    ("About", "what this workbook is, where its numbers come from, and how to read it"),
+    ("Options", "the policy options appraised: id, title, family, baseline marker, summary"),
+    ("Evidence", "the quotes each option's appraisal rests on, with their sources and locators"),
+    ("Rubric", "every criterion with its question, direction and anchored levels, and each level's 0-100 value"),
+    ("Scores", "consensus 0-100 value of every option on every criterion (the values behind the totals), as a heatmap"),
+    ("Analysts", "every analyst's score: level (or abstention and why), value, confidence, rationale"),
+    ("Disagreement", "cells where analysts are two or more levels apart, Krippendorff's alpha, recorded dissent"),
+    ("Weights", "each profile's leaf weights as INPUTS (yellow, blue text) and the normalised weights by formula"),
+    ("Weight inputs", "each profile's raw weighting inputs (points, ranks, pairwise judgements) and local weights"),
+    ("Results", "live totals and ranks per profile (formulas over Scores and Weights), contributions and charts"),
+    ("Compare", "ranks across profiles, Kendall's tau, robust and contested options, ranks by method and analyst"),
+    ("Sensitivity", "one-way weight sensitivity of the default profile: where the top option changes"),
+    ("SMAA", "SMAA-2 rank acceptability, confidence factors and central weights (Monte Carlo), with a chart"),
+    ("_meta", "hidden: the workbook's identity (kind, study id, input hash, tool version), for tools"),
+)
+
+
+def _finite(x) -> bool:
+    try:
+        return math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+
+
+def _clean(text) -> str:
+    """Record text as a workbook can hold it, without loss (see cells.encode_text)."""
+    return encode_text(str(text))
+
+
+def _shown(value, fmt: str) -> str:
+    """Roughly what a spreadsheet displays for a number in a format (to size the column)."""
+    if fmt == "General":
+        return f"{value:.10g}"
+    decimals = len(fmt.split(".")[1]) if "." in fmt else 0
+    return f"{float(value):.{decimals}f}"
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a text takes wrapped in a column `width` characters of "0" wide (Calibri 11 fits about
+    1.1 to 1.4 characters of prose in the width of one "0", depending on the text and the print scale;
+    the lower bound wastes some space but never hides text)."""
+    per_line = max(1, int(width * 1.1) - 3)
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+
+
+def _header_lines(text: str, width: float) -> int:
+    """Lines of a bold header wrapped at spaces and after hyphens in a column `width` wide."""
+    per_line = max(1, int(width * 1.15) - 1)
+    lines, used = 1, 0
+    for word in re.split(r"(?<=[-/])|\s+", text):
+        if not word:
+            continue
+        need = len(word) + (1 if used else 0)
+        if used and used + need > per_line:
+            lines, used = lines + 1, len(word)
+        else:
+            used += need
+    return lines
+
+
+class _Sheet:
+    """One worksheet with the bookkeeping every sheet shares: text-safe writes, fitted column widths,
+    wrapped long text, full-width banner/heading/note rows, page setup and protection."""
+
+    def __init__(self, book: Workbook, title: str, report, heading: str, note: str = "", banner: bool = True,
+                 top: str | None = None, banner_size: float = 12):
+        self.ws = book.create_sheet(title)
+        self.report = report
+        self.lengths: dict[int, int] = {}       # column -> longest line of data
+        self.header_lengths: dict[int, int] = {}
+        self.caps: dict[int, int] = {}
+        self.texts: list[tuple[int, int, str]] = []   # (row, col, text) of tracked text cells
+        self.full_rows: list[tuple[int, str, Font, PatternFill | None]] = []
+        self.fixed_heights: dict[int, float] = {}
+        self.spans: list[tuple[int, int, int, str]] = []  # (row, first col, last col, text): merged text
+        self.headers: list[tuple[int, int, str]] = []
+        # row 1: the illustrative-data banner, or the study's title; row 2: the sheet's heading; row 3: a note
+        if banner and report.illustrative:
+            self.full_row(1, BANNER, _font(banner_size, bold=True, color=WHITE), BANNER_FILL)
+        else:
+            self.full_row(1, top or report.study.title, _font(bold=True, color="404040"))
+        self.full_row(2, heading, HEADING_FONT)
+        if note:
+            self.full_row(3, note, NOTE_FONT)
+
+    # -- writing cells -------------------------------------------------------------------------------
+
+    def full_row(self, row: int, text: str, font: Font, fill: PatternFill | None = None) -> None:
+        self.full_rows.append((row, _clean(text), font, fill))
+
+    def text(self, row: int, col: int, value, bold: bool = False, track: bool = True, cap: int | None = None):
+        """A literal string (never a formula, whatever it starts with)."""
+        cell = self.ws.cell(row=row, column=col)
+        if value is None or value == "":
+            return cell
+        text = _clean(value)
+        cell.value = text
+        cell.data_type = "s"  # openpyxl makes strings starting with "=" formulas: force text
+        cell.alignment = TOP
+        if bold:
+            cell.font = HEADER_FONT
+        if track:
+            longest = max(len(line) for line in text.split("\n"))
+            self.lengths[col] = max(self.lengths.get(col, 0), longest)
+            self.texts.append((row, col, text))
+        if cap is not None:
+            self.caps[col] = cap
+        return cell
+
+    def number(self, row: int, col: int, value, fmt: str = VALUE, missing: str = "n/a"):
+        """A number with a format; a non-finite number (NaN) as the `missing` text."""
+        if value is None or not _finite(value):
+            if not missing:
+                return self.ws.cell(row=row, column=col)
+            cell = self.text(row, col, missing)
+            cell.alignment = Alignment(horizontal="right", vertical="top")
+            return cell
+        cell = self.ws.cell(row=row, column=col, value=value if isinstance(value, int) else float(value))
+        cell.number_format = fmt
+        cell.alignment = TOP
+        self.lengths[col] = max(self.lengths.get(col, 0), len(_shown(value, fmt)))
+        return cell
+
+    def formula(self, row: int, col: int, formula: str, fmt: str):
+        """One of our own formulas (the only cells written as formulas)."""
+        assert formula.startswith("=")
+        cell = self.ws.cell(row=row, column=col, value=formula)
+        cell.number_format = fmt
+        cell.fill = FORMULA_FILL
+        cell.alignment = TOP
+        self.lengths[col] = max(self.lengths.get(col, 0), 7)
+        return cell
+
+    def header(self, row: int, col: int, labels, fill: PatternFill = HEADER_FILL) -> None:
+        for k, label in enumerate(labels):
+            cell = self.ws.cell(row=row, column=col + k)
+            cell.value = _clean(label)
+            cell.data_type = "s"
+            cell.font = HEADER_FONT
+            cell.fill = fill
+            cell.border = HEADER_BORDER
+            cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+            # a header wraps (at spaces and hyphens) rather than widen a column of numbers
+            words = re.split(r"(?<=[-/])|\s+", str(label))
+            longest = max((len(word) for word in words), default=0)
+            self.header_lengths[col + k] = max(self.header_lengths.get(col + k, 0),
+                                               min(len(str(label)), max(longest, HEADER_CAP)))
+            self.headers.append((row, col + k, str(label)))
+
+    def span(self, row: int, first: int, last: int, value) -> None:
+        """A long text across columns first..last (merged, wrapped) that does not widen any column."""
+        self.text(row, first, value, track=False)
+        self.spans.append((row, first, last, _clean(value)))
+
+    def table_width(self) -> float:
+        widths = self.widths()
+        return sum(widths.get(c, 8.43) for c in range(1, max([1, *widths]) + 1))
+
+    def section(self, row: int, title: str) -> None:
+        cell = self.ws.cell(row=row, column=1, value=_clean(title))
+        cell.data_type = "s"
+        cell.font = SECTION_FONT
+
+    def name(self, name: str, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+        ref = (f"{quote_sheetname(self.ws.title)}!${get_column_letter(first_col)}${first_row}:"
+               f"${get_column_letter(last_col)}${last_row}")
+        self.ws.parent.defined_names[name] = DefinedName(name, attr_text=ref)
+
+    # -- finishing ----------------------------------------------------------------------------------
+
+    def widths(self) -> dict[int, float]:
+        columns = set(self.lengths) | set(self.header_lengths)
+        result = {}
+        for col in columns:
+            data = self.lengths.get(col, 0)
+            cap = self.caps.get(col, TEXT_CAP)
+            result[col] = float(max(MIN_WIDTH, min(max(data, self.header_lengths.get(col, 0)) + 2, cap)))
+        for col in range(1, max([0, *columns]) + 1):
+            result.setdefault(col, 3.0)  # an empty spacer column
+        return result
+
+    def finish(self, freeze: str | None = "A5", title_rows: str | None = "1:4", protect: bool = True,
+               landscape: bool = True) -> None:
+        ws = self.ws
+        widths = self.widths()
+        for col, width in widths.items():
+            ws.column_dimensions[get_column_letter(col)].width = width
+        # long text wraps within its (capped) column and its row gets the height to show it (an
+        # estimate: LibreOffice does not fit row heights when it opens an xlsx file)
+        heights: dict[int, int] = {}
+        for row, col, text in self.headers:
+            heights[row] = max(heights.get(row, 1), _header_lines(text, widths.get(col, 8.43)))
+            below = ws.cell(row=row + 1, column=col)
+            numeric = below.data_type == "f" or isinstance(below.value, (int, float))
+            if numeric and below.alignment.horizontal != "left":  # over right-aligned numbers: align right
+                ws.cell(row=row, column=col).alignment = Alignment(wrap_text=True, vertical="bottom",
+                                                                   horizontal="right")
+        for row, col, text in self.headers:  # a left-aligned header right after a right-aligned one
+            if col == 1:
+                continue
+            cell, left = ws.cell(row=row, column=col), ws.cell(row=row, column=col - 1)
+            if left.alignment.horizontal == "right" and cell.alignment.horizontal != "right":
+                cell.alignment = Alignment(wrap_text=True, vertical="bottom", horizontal="left", indent=1)
+        for row, col, text in self.texts:
+            width = widths.get(col, 8.43)
+            cell = ws.cell(row=row, column=col)
+            wrap = "\n" in text or len(text) > width - 2  # wrapping text that fits changes nothing
+            left = ws.cell(row=row, column=col - 1) if col > 1 else None
+            indent = 1 if left is not None and (left.data_type == "f" or isinstance(left.value, (int, float))) else 0
+            if wrap or indent:  # text right after a (right-aligned) number keeps a little gap
+                cell.alignment = Alignment(wrap_text=wrap, vertical="top", indent=indent,
+                                           horizontal=cell.alignment.horizontal or ("left" if indent else None))
+            if wrap:
+                heights[row] = max(heights.get(row, 1), _lines(text, width - indent))
+        span = max([1, *widths])
+        total_width = sum(widths.get(c, 8.43) for c in range(1, span + 1))
+        for row, text, font, fill in self.full_rows:
+            if span > 1:
+                ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=span)
+            cell = ws.cell(row=row, column=1, value=text)
+            cell.data_type = "s"
+            cell.font = font
+            cell.alignment = Alignment(wrap_text=True, vertical="center" if fill else "top")
+            if fill is not None:
+                cell.fill = fill
+            size = (font.sz or 11) / 11.0
+            lines = _lines(text, (total_width - 1) / size)
+            height = lines * LINE_HEIGHT * size + (8 if fill else 2)
+            self.fixed_heights[row] = max(self.fixed_heights.get(row, 0), height)
+        for row, first, last, text in self.spans:
+            ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+            cell = ws.cell(row=row, column=first)
+            cell.alignment = WRAP_TOP
+            width = sum(widths.get(c, 8.43) for c in range(first, last + 1))
+            heights[row] = max(heights.get(row, 1), _lines(text, width))
+        for row, lines in heights.items():
+            if lines > 1:
+                ws.row_dimensions[row].height = min(409.0, lines * LINE_HEIGHT + 2)
+        for row, height in self.fixed_heights.items():
+            ws.row_dimensions[row].height = min(409.0, height)
+        if freeze:
+            ws.freeze_panes = freeze
+        setup = ws.page_setup
+        setup.orientation = "landscape" if landscape else "portrait"
+        setup.paperSize = ws.PAPERSIZE_A4
+        setup.fitToWidth = 1
+        setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_margins.left = ws.page_margins.right = 0.4
+        ws.page_margins.top = ws.page_margins.bottom = 0.6
+        if title_rows:
+            ws.print_title_rows = title_rows
+        ws.oddFooter.center.text = "&A - page &P of &N"
+        ws.oddFooter.right.text = _clean(self.report.study.id).replace("&", "&&")  # "&" starts a code
+        if protect:
+            # no password: protection only keeps formulas and values from accidental edits
+            ws.protection = _protection()
+
+
+def _label(ws, row: int, first: int, last: int, text: str, font: Font, fill: PatternFill | None = None) -> None:
+    """A label centred over columns first..last (our own text)."""
+    if last > first:
+        ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+    cell = ws.cell(row=row, column=first, value=text)
+    cell.font, cell.alignment = font, Alignment(horizontal="center")
+    if fill is not None:
+        cell.fill = fill
+
+
+def _protection():
+    from openpyxl.worksheet.protection import SheetProtection
+
+    return SheetProtection(sheet=True, formatColumns=False, formatRows=False, autoFilter=False, sort=False,
+                           selectLockedCells=False, selectUnlockedCells=False)
+
+
+# -- sheets -------------------------------------------------------------------------------------------
+
+
+def _about(book: Workbook, report) -> None:
+    study, smaa = report.study, report.smaa
+    s = _Sheet(book, "About", report, study.title, top="Comparison workbook", banner_size=16)
+    ws = s.ws
+    s.caps[1], s.caps[2] = 26, 110
+    row = 4
+
+    def pair(label, value, number_format=None):
+        nonlocal row
+        s.text(row, 1, label, bold=True, cap=26)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            s.number(row, 2, value, number_format or INTEGER)
+            ws.cell(row=row, column=2).alignment = Alignment(horizontal="left", vertical="top")
+        else:
+            s.text(row, 2, value, cap=110)
+        row += 1
+
+    pair("Decision question", study.question)
+    pair("Context", study.context)
+    pair("Decision makers", "\n".join(study.decision_makers))
+    if report.illustrative:
+        pair("Illustrative data", f"The scoring session {report.session.id} is marked illustrative: its scores are "
+                                  "example data that demonstrate the method, not a real appraisal.")
+    row += 1
+    s.section(row, "How to read this workbook")
+    row += 1
+    for name, description in SHEETS:
+        pair(name, description)
+    pair("Colours", "Yellow cells with blue text are inputs you may change (Weights sheet); green cells hold live "
+                    "formulas; everything else is a value written by rubric. Sheets are protected without a "
+                    "password against accidental edits (Review > Unprotect sheet to lift it).")
+    pair("Model", "Totals are weighted sums (multi-attribute value theory): total = sum over criteria of "
+                  "normalised weight x consensus value (0-100). Ranks: 1 = best; options within 1e-9 of each "
+                  "other share the best rank of the tie.")
+    row += 1
+    s.section(row, "Provenance")
+    row += 1
+    sessions = ", ".join(f"{x.id}{' (used here)' if x.id == report.session.id else ''}"
+                         f"{' [illustrative]' if x.illustrative else ''}" for x in study.sessions)
+    pair("Tool", f"rubric {report.tool_version}")
+    pair("Rubric", f"{study.rubric.id} version {study.rubric.version}: {study.rubric.title}")
+    pair("Study id", study.id)
+    pair("Input hash (SHA-256)", study.input_hash)
+    pair("Sessions", sessions)
+    pair("Session used", f"{report.session.id}: {report.session.title} ({report.session.date}), "
+                         f"{len(report.session.analysts)} analysts, consensus rule: {study.consensus}")
+    pair("Default profile", report.default_profile)
+    pair("SMAA seed", smaa.seed)
+    pair("SMAA samples", smaa.samples)
+    pair("SMAA weights", smaa.weights_model + (f", concentration {smaa.concentration:g}" if smaa.concentration else ""))
+    pair("Written (UTC)", report.written_at)
+    s.finish(freeze=None, title_rows=None, landscape=False)
+    ws.sheet_view.showGridLines = False
+
+
+def _options(book: Workbook, report) -> None:
+    study = report.study
+    families = {f.id: f.name for f in study.families}
+    s = _Sheet(book, "Options", report, "Options", "Each policy option appraised; 'baseline' marks the reference "
+               "options (business as usual or do-minimum).", banner=False)
+    s.header(4, 1, ["option", "title", "family", "baseline", "summary"])
+    s.caps.update({2: 45, 3: 28, 5: 80})
+    for k, option in enumerate(study.options):
+        r = 5 + k
+        s.text(r, 1, option.id, bold=True)
+        s.text(r, 2, option.title)
+        s.text(r, 3, families.get(option.family, option.family))
+        s.text(r, 4, "" if option.baseline == "none" else f"BASELINE: {option.baseline}")
+        s.text(r, 5, option.summary)
+    s.ws.auto_filter.ref = f"A4:E{4 + max(1, len(study.options))}"
+    s.finish(freeze="B5")
+
+
+def _evidence(book: Workbook, report) -> None:
+    study = report.study
+    titles = {x.id: x.title for x in study.sources}
+    s = _Sheet(book, "Evidence", report, "Evidence", "The quotes recorded with each option, verbatim from the "
+               "named source (see `rubric check-sources`).", banner=False)
+    s.header(4, 1, ["option", "source", "source title", "locator", "quote", "note"])
+    s.caps.update({1: 28, 2: 26, 3: 36, 4: 20, 5: 70, 6: 40})
+    r = 5
+    for option in study.options:
+        for item in option.evidence:
+            s.text(r, 1, option.id)
+            s.text(r, 2, item.source)
+            s.text(r, 3, titles.get(item.source, ""))
+            s.text(r, 4, item.locator)
+            s.text(r, 5, item.quote)
+            s.text(r, 6, item.note or "")
+            r += 1
+    s.ws.auto_filter.ref = f"A4:F{max(5, r - 1)}"
+    s.finish(freeze="B5")
+
+
+def _rubric(book: Workbook, report) -> None:
+    rubric = report.study.rubric
+    s = _Sheet(book, "Rubric", report, f"Rubric {rubric.id} version {rubric.version}: {rubric.title}",
+               "One row per level. 'value' is the level's 0-100 value from the criterion's value function "
+               "(cost criteria: more of the thing is worse, so the value falls).", banner=False)
+    s.header(4, 1, ["group", "criterion", "name", "question", "direction", "level", "label", "descriptor",
+                    "value (0-100)"])
+    s.caps.update({1: 22, 2: 22, 3: 26, 4: 40, 7: 22, 8: 70})
+    r = 5
+    for path, criterion in zip(report.criterion_groups, rubric.criteria):
+        values = criterion.values()
+        for k, level in enumerate(criterion.levels):
+            s.text(r, 1, " / ".join(path))
+            s.text(r, 2, criterion.id, bold=k == 0)
+            if k == 0:
+                s.text(r, 3, criterion.name)
+                s.text(r, 4, criterion.question)
+                s.text(r, 5, criterion.direction)
+                for col in range(1, 10):
+                    s.ws.cell(row=r, column=col).border = TOP_BORDER
+            s.number(r, 6, level.level, INTEGER)
+            s.text(r, 7, level.label)
+            s.text(r, 8, level.descriptor)
+            s.number(r, 9, values[level.level], VALUE)
+            r += 1
+    s.finish(freeze="C5")
+
+
+def _scores(book: Workbook, report):
+    study, pooled = report.study, report.analysis.consensus
+    options, criteria = report.options, report.criteria
+    titles = {o.id: o.title for o in study.options}
+    s = _Sheet(book, "Scores", report, f"Consensus values ({study.consensus} of the analysts), session "
+               f"{report.session.id}",
+               f"The {study.consensus} of the analysts' 0-100 values for each option and criterion (abstentions "
+               "left out); 100 is best on every criterion. Values, not formulas: Results multiplies each row by "
+               "a profile's normalised weights.")
+    s.header(4, 1, ["option", "title", *criteria])
+    s.caps[2] = 40
+    first, last = 5, 4 + len(options)
+    for i, option in enumerate(options):
+        s.text(first + i, 1, option, bold=True)
+        s.text(first + i, 2, titles.get(option, ""))
+        for j in range(len(criteria)):
+            s.number(first + i, 3 + j, pooled.value[i, j], VALUE)
+    last_col = 2 + len(criteria)
+    ref = f"C{first}:{get_column_letter(last_col)}{last}"
+    s.ws.conditional_formatting.add(ref, ColorScaleRule(start_type="num", start_value=0, start_color="F8696B",
+                                                        mid_type="num", mid_value=50, mid_color="FFEB84",
+                                                        end_type="num", end_value=100, end_color="63BE7B"))
+    s.name("Scores_values", first, 3, last, last_col)
+    s.finish(freeze="C5")
+    return {"first": first, "last": last, "first_col": 3, "last_col": last_col}
+
+
+def _analysts(book: Workbook, report) -> None:
+    session, tensor = report.session, report.analysis.tensor
+    names = {p.id: p.name for p in session.participants}
+    index = [{x: i for i, x in enumerate(axis)} for axis in (tensor.analysts, tensor.options, tensor.criteria)]
+    who = "; ".join(f"{a} = {n}" for a, n in names.items() if n)
+    s = _Sheet(book, "Analysts", report, f"Every score of session {session.id} ({session.title})",
+               "One row per analyst, option and criterion as recorded. An abstention shows its reason; its value "
+               "is left out of the consensus." + (f" Analysts: {who}." if who else ""))
+    s.header(4, 1, ["analyst", "option", "criterion", "level", "value (0-100)", "confidence", "rationale",
+                    "evidence"])
+    s.caps.update({1: 22, 2: 28, 3: 22, 4: 30, 7: 70, 8: 30})
+    r = 5
+    for score in session.scores:
+        s.text(r, 1, score.analyst)
+        s.text(r, 2, score.option)
+        s.text(r, 3, score.criterion)
+        if score.level is None:
+            s.text(r, 4, f"abstained: {score.abstain}" if score.abstain else "abstained")
+        else:
+            s.number(r, 4, score.level, INTEGER)
+            s.ws.cell(row=r, column=4).alignment = Alignment(horizontal="left", vertical="top")
+            at = (index[0][score.analyst], index[1][score.option], index[2][score.criterion])
+            s.number(r, 5, tensor.values[at], VALUE)
+        s.text(r, 6, score.confidence)
+        s.text(r, 7, score.rationale)
+        s.text(r, 8, ", ".join(score.evidence))
+        r += 1
+    s.ws.auto_filter.ref = f"A4:H{max(5, r - 1)}"
+    s.finish(freeze="A5")
+
+
+def _disagreement(book: Workbook, report) -> None:
+    from ..compute.consensus import DISAGREEMENT_LEVELS
+
+    analysis, session = report.analysis, report.session
+    analysts = analysis.tensor.analysts
+    pooled = analysis.consensus
+    s = _Sheet(book, "Disagreement", report, "Where the analysts disagree",
+               f"Cells whose analysts are {DISAGREEMENT_LEVELS} or more levels apart on the criterion's scale, "
+               "with each analyst's level; then Krippendorff's alpha per criterion (interval: on the 0-100 "
+               "values; ordinal: on the levels) and any dissent recorded with the session.")
+    s.header(4, 1, ["option", "criterion", *analysts, "spread (levels)", "consensus value"])
+    r = 5
+    for cell in report.disagreements:
+        s.text(r, 1, cell.option)
+        s.text(r, 2, cell.criterion)
+        for k, level in enumerate(cell.levels):
+            if level is None:
+                s.text(r, 3 + k, "abstained")
+            else:
+                s.number(r, 3 + k, level, INTEGER)
+        s.number(r, 3 + len(analysts), cell.spread, INTEGER)
+        s.number(r, 4 + len(analysts), cell.value, VALUE)
+        r += 1
+    if not report.disagreements:
+        s.text(r, 1, f"no cell has analysts {DISAGREEMENT_LEVELS} or more levels apart")
+        r += 1
+    r += 1
+    s.section(r, "Krippendorff's alpha (1 = perfect agreement; n/a = no variation to measure)")
+    r += 1
+    s.header(r, 1, ["criterion", "alpha (interval)", "alpha (ordinal)"])
+    r += 1
+    for key in (*analysis.tensor.criteria, "overall"):
+        s.text(r, 1, key, bold=key == "overall")
+        s.number(r, 2, pooled.alpha_interval[key], WEIGHT)
+        s.number(r, 3, pooled.alpha_ordinal[key], WEIGHT)
+        r += 1
+    if session.dissent:
+        r += 1
+        s.section(r, "Dissent recorded with the session")
+        r += 1
+        s.header(r, 1, ["analyst", "option", "criterion", "note"])
+        r += 1
+        for note in session.dissent:
+            s.text(r, 1, note.analyst)
+            s.text(r, 2, note.option or "")
+            s.text(r, 3, note.criterion or "")
+            s.span(r, 4, max(6, 4 + len(analysts)), note.note)
+            r += 1
+    s.finish(freeze="A5", title_rows="1:2")
+
+
+def _weights(book: Workbook, report) -> dict:
+    study = report.study
+    criteria, profiles = report.criteria, report.profiles
+    names = {c.id: c.name for c in study.rubric.criteria}
+    n_c, n_p = len(criteria), len(profiles)
+    s = _Sheet(book, "Weights", report, "Weights per profile: raw inputs and normalised weights",
+               "Yellow cells with blue text are INPUTS: each profile's leaf weights as derived by rubric from its "
+               "raw inputs (see 'Weight inputs'). Type new raw weights there (any non-negative scale); the "
+               "normalised weights (green, formula = input / column sum), the Results totals and ranks recompute.",
+               banner=False)
+    first_in, first_norm = 4, 4 + n_p
+    comment_col = first_norm + n_p
+    _label(s.ws, 4, first_in, first_in + n_p - 1, "Raw weights: INPUT (type here)",
+           _font(bold=True, color="0000FF"), INPUT_FILL)
+    _label(s.ws, 4, first_norm, first_norm + n_p - 1, "Normalised weights (formula)", HEADER_FONT, FORMULA_FILL)
+    s.header(5, 1, ["group", "criterion", "name"])
+    s.header(5, first_in, profiles, fill=INPUT_FILL)
+    s.header(5, first_norm, profiles, fill=FORMULA_FILL)
+    s.header(5, comment_col, ["reviewer comment"])
+    s.caps.update({1: 22, 2: 22, 3: 30, comment_col: 30})
+    s.caps.update({first_in + k: 16 for k in range(n_p)})
+    s.lengths[comment_col] = 30
+    first, last = 6, 5 + n_c
+    validation = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=False,
+                                showErrorMessage=True, errorTitle="Weight",
+                                error="A raw weight is a number of zero or more.")
+    s.ws.add_data_validation(validation)
+    for i, criterion in enumerate(criteria):
+        r = first + i
+        s.text(r, 1, " / ".join(report.criterion_groups[i]))
+        s.text(r, 2, criterion, bold=True)
+        s.text(r, 3, names[criterion])
+        for k, evaluation in enumerate(report.evaluations):
+            col = first_in + k
+            cell = s.number(r, col, evaluation.weights.leaf[i], WEIGHT)
+            cell.fill, cell.font, cell.protection = INPUT_FILL, INPUT_FONT, UNLOCKED
+            cell.comment = Comment(f"Input: raw weight of {criterion} for profile {profiles[k]}. Type a new value; "
+                                   "the normalised weight, Results totals and ranks recompute.", "rubric")
+            validation.add(cell.coordinate)
+            letter = get_column_letter(col)
+            s.formula(r, first_norm + k, f"={letter}{r}/SUM({letter}${first}:{letter}${last})", WEIGHT)
+        cell = s.ws.cell(row=r, column=comment_col)
+        cell.protection, cell.fill = UNLOCKED, INPUT_FILL
+    # below the table: sums, methods, names, a reviewer comment row
+    r = last + 1
+    s.text(r, 2, "sum", bold=True)
+    for k in range(n_p):
+        for base in (first_in, first_norm):
+            letter = get_column_letter(base + k)
+            cell = s.formula(r, base + k, f"=SUM({letter}{first}:{letter}{last})", WEIGHT)
+            cell.font = HEADER_FONT
+    sum_row = r
+    r += 1
+    s.text(r, 2, "weighting method", bold=True)
+    for k, profile_id in enumerate(profiles):
+        profile = study.profile(profile_id)
+        method = profile.method + (f" ({profile.rank_scheme})" if profile.method == "rank" else "")
+        s.text(r, first_in + k, method)
+    r += 1
+    s.text(r, 2, "profile name", bold=True)
+    for k, profile_id in enumerate(profiles):
+        s.text(r, first_in + k, study.profile(profile_id).name)
+    r += 1
+    s.text(r, 2, "reviewer comment", bold=True)
+    for k in range(n_p):
+        cell = s.ws.cell(row=r, column=first_in + k)
+        cell.protection, cell.fill = UNLOCKED, INPUT_FILL
+    comment_row = r
+    # the normalised weights again, one row per profile, so Results can SUMPRODUCT two rows
+    r += 2
+    s.section(r, "Normalised weights laid out by row (formulas; Results uses these rows)")
+    r += 1
+    s.header(r, 1, ["profile", "", ""])
+    s.header(r, first_in, criteria)
+    first_row = r + 1
+    rows = {}
+    for k, profile_id in enumerate(profiles):
+        rr = first_row + k
+        s.text(rr, 1, profile_id, bold=True)
+        norm_letter = get_column_letter(first_norm + k)
+        for i in range(n_c):
+            s.formula(rr, first_in + i, f"=${norm_letter}${first + i}", WEIGHT)
+        rows[profile_id] = rr
+    last_row = first_row + n_p - 1
+    s.name("Weights_input", first, first_in, last, first_in + n_p - 1)
+    s.name("Weights_normalised", first, first_norm, last, first_norm + n_p - 1)
+    s.name("Weights_input_sum", sum_row, first_in, sum_row, first_in + n_p - 1)
+    s.name("Weights_normalised_sum", sum_row, first_norm, sum_row, first_norm + n_p - 1)
+    s.name("Weights_rows", first_row, first_in, last_row, first_in + n_c - 1)
+    s.name("Weights_comments", comment_row, first_in, comment_row, first_in + n_p - 1)
+    s.finish(freeze="D6", title_rows="1:5")
+    return {"rows": rows, "first_col": first_in, "last_col": first_in + n_c - 1}
+
+
+def _weight_inputs(book: Workbook, report) -> None:
+    study = report.study
+    s = _Sheet(book, "Weight inputs", report, "Raw weighting inputs of every profile, as recorded",
+               "Each block of a profile weighs the children of one node (the rubric's groups, a group's criteria, "
+               "or all leaves at once). Local weight = the block's share; a leaf's weight is the product of the "
+               "local weights along its path. AHP: pairwise judgements (a over b) and the consistency ratio.",
+               banner=False)
+    s.header(4, 1, ["profile", "method", "node", "item / judgement", "points", "rank", "ratio (a over b)",
+                    "local weight", "consistency ratio", "rationale"])
+    s.caps.update({4: 30, 10: 70})
+    r = 5
+    for evaluation in report.evaluations:
+        profile = study.profile(evaluation.profile_id)
+        method = profile.method + (f" ({profile.rank_scheme})" if profile.method == "rank" else "")
+        for raw, derived in zip(profile.blocks, evaluation.weights.blocks):
+            local = dict(zip(derived.ids, derived.local))
+            for k, item in enumerate(raw.items):
+                s.text(r, 1, profile.id, bold=True)
+                s.text(r, 2, method)
+                s.text(r, 3, raw.node)
+                s.text(r, 4, item.id)
+                if item.points is not None:
+                    s.number(r, 5, item.points, "General")
+                if item.rank is not None:
+                    s.number(r, 6, item.rank, INTEGER)
+                s.number(r, 8, local[item.id], WEIGHT)
+                if k == 0 and derived.ahp is not None:
+                    s.number(r, 9, derived.ahp.consistency_ratio, WEIGHT)
+                s.text(r, 10, item.rationale)
+                r += 1
+            for judgement in raw.judgements:
+                s.text(r, 1, profile.id, bold=True)
+                s.text(r, 2, method)
+                s.text(r, 3, raw.node)
+                s.text(r, 4, f"{judgement.a} vs {judgement.b}")
+                s.number(r, 7, judgement.ratio, "General")
+                s.text(r, 10, judgement.rationale)
+                r += 1
+    for warning in (w for e in report.evaluations for w in e.weights.warnings):
+        s.text(r, 1, f"warning: {warning}", track=False)
+        r += 1
+    s.ws.auto_filter.ref = f"A4:J{max(5, r - 1)}"
+    s.finish(freeze="A5")
+
+
+def _results(book: Workbook, report, scores: dict, weights: dict) -> None:
+    study = report.study
+    options, profiles = report.options, report.profiles
+    titles = {o.id: o.title for o in study.options}
+    n_o, n_p = len(options), len(profiles)
+    s = _Sheet(book, "Results", report, "Totals and ranks per profile (live formulas)",
+               "Total = SUMPRODUCT of the option's row of consensus values (Scores) and the profile's row of "
+               "normalised weights (Weights), on 0-100; rank = 1 + the number of options with a higher total "
+               "(ties within 1e-9 share the best rank). Change a yellow input on Weights and both recompute. "
+               f"Default profile: {report.default_profile}.")
+    first_total, first_rank = 3, 3 + n_p + 1
+    for start, label in ((first_total, "Total value (0-100)"), (first_rank, "Rank (1 = best)")):
+        _label(s.ws, 4, start, start + n_p - 1, label, HEADER_FONT)
+    s.header(5, 1, ["option", "title"])
+    s.header(5, first_total, profiles)
+    s.header(5, first_rank, profiles)
+    s.caps[2] = 40
+    first, last = 6, 5 + n_o
+    score_first_col = get_column_letter(scores["first_col"])
+    score_last_col = get_column_letter(scores["last_col"])
+    weight_first_col = get_column_letter(weights["first_col"])
+    weight_last_col = get_column_letter(weights["last_col"])
+    for i, option in enumerate(options):
+        r = first + i
+        score_row = scores["first"] + i
+        s.text(r, 1, option, bold=True)
+        s.text(r, 2, titles.get(option, ""))
+        for k, profile_id in enumerate(profiles):
+            w = weights["rows"][profile_id]
+            s.formula(r, first_total + k,
+                      f"=SUMPRODUCT(Scores!${score_first_col}${score_row}:${score_last_col}${score_row},"
+                      f"Weights!${weight_first_col}${w}:${weight_last_col}${w})", VALUE)
+            total = get_column_letter(first_total + k)
+            column = f"{total}${first}:{total}${last}"
+            s.formula(r, first_rank + k, f"=1+SUMPRODUCT(--({column}>{total}{r}+1E-9*MAX(1,MAX({column}))))",
+                      INTEGER)
+    ranks_ref = f"{get_column_letter(first_rank)}{first}:{get_column_letter(first_rank + n_p - 1)}{last}"
+    for k in range(n_p):
+        letter = get_column_letter(first_total + k)
+        s.ws.conditional_formatting.add(f"{letter}{first}:{letter}{last}", ColorScaleRule(
+            start_type="min", start_color="FFFFFF", end_type="max", end_color="63BE7B"))
+    s.ws.conditional_formatting.add(ranks_ref, _first_rank_rule())
+    s.name("Results_totals", first, first_total, last, first_total + n_p - 1)
+    s.name("Results_ranks", first, first_rank, last, first_rank + n_p - 1)
+
+    # weighted contributions by criterion group, default profile (values), and the charts
+    r = last + 2
+    s.section(r, f"Weighted contribution of each criterion group to the total, profile {report.default_profile} "
+                 "(values as written; sum = the total)")
+    r += 1
+    groups = report.top_groups
+    s.header(r, 1, ["option", "title"])
+    s.header(r, 3, [g.name for g in groups])
+    head = r
+    for i, option in enumerate(options):
+        r += 1
+        s.text(r, 1, option, bold=True)
+        s.text(r, 2, titles.get(option, ""))
+        for k in range(len(groups)):
+            s.number(r, 3 + k, report.group_contributions[i, k], VALUE)
+    s.name("Results_group_contributions", head + 1, 3, r, 2 + len(groups))
+    r += 2
+    width = _chart_width(s)
+    bar_height = max(7.5, 0.6 * n_o + 3.5)
+    chart = _bar_chart(f"Contribution by criterion group, profile {report.default_profile}",
+                       "weighted value (0-100)", "stacked", bar_height, width)
+    chart.add_data(Reference(s.ws, min_col=3, max_col=2 + len(groups), min_row=head, max_row=head + n_o),
+                   titles_from_data=True)
+    chart.set_categories(Reference(s.ws, min_col=1, min_row=head + 1, max_row=head + n_o))
+    _page_break(s.ws, r)
+    s.ws.add_chart(chart, f"A{r}")
+    r += _rows_for(bar_height) + 1
+    profile_height = min(26.0, max(9.0, 0.22 * n_o * max(1, n_p) + 4))
+    chart = _bar_chart("Total value per profile (live from the totals above)", "total value (0-100)", "clustered",
+                       profile_height, width)
+    chart.add_data(Reference(s.ws, min_col=first_total, max_col=first_total + n_p - 1, min_row=5, max_row=last),
+                   titles_from_data=True)
+    chart.set_categories(Reference(s.ws, min_col=1, min_row=first, max_row=last))
+    _page_break(s.ws, r)
+    s.ws.add_chart(chart, f"A{r}")
+    s.finish(freeze="C6", title_rows="1:2")
+
+
+def _first_rank_rule() -> CellIsRule:
+    """Conditional format: a rank of 1 in bold on green."""
+    return CellIsRule(operator="equal", formula=["1"], font=_font(bold=True),
+                      fill=PatternFill("solid", fgColor="63BE7B", bgColor="63BE7B"))
+
+
+def _chart_width(sheet: _Sheet) -> float:
+    """Most of the printed width of the sheet's tables (a column width unit is about 0.19 cm)."""
+    return min(34.0, max(18.0, 0.19 * 0.8 * sheet.table_width()))
+
+
+def _page_break(ws, row: int) -> None:
+    """Start a new printed page at `row` (so a chart is never cut across pages)."""
+    from openpyxl.worksheet.pagebreak import Break
+
+    ws.row_breaks.append(Break(id=row - 1))
+
+
+def _bar_chart(title: str, value_title: str, grouping: str, height_cm: float, width_cm: float = 24.0) -> BarChart:
+    chart = BarChart()
+    chart.type = "bar"
+    chart.grouping = grouping
+    if grouping in ("stacked", "percentStacked"):
+        chart.overlap = 100
+        chart.gapWidth = 60
+    else:
+        chart.gapWidth = 80
+    chart.title = title
+    chart.y_axis.title = value_title
+    chart.x_axis.scaling.orientation = "maxMin"  # first option at the top
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.legend.position = "b"
+    chart.height = height_cm
+    chart.width = width_cm
+    return chart
+
+
+def _diverging(x: float) -> str:
+    """Hex colour at x in [0, 1] on a green - yellow - red scale (ColorBrewer RdYlGn, reversed)."""
+    stops = [(0x1A, 0x98, 0x50), (0xFE, 0xE0, 0x8B), (0xD7, 0x30, 0x27)]
+    x = min(1.0, max(0.0, x)) * (len(stops) - 1)
+    k = min(int(x), len(stops) - 2)
+    f = x - k
+    return "".join(f"{round(a + (b - a) * f):02X}" for a, b in zip(stops[k], stops[k + 1]))
+
+
+def _rows_for(height_cm: float) -> int:
+    """Rows a chart covers, counting short (12 pt) rows so that the next thing never overlaps it."""
+    return math.ceil(height_cm / (12.0 * 2.54 / 72)) + 1
+
+
+def _compare(book: Workbook, report) -> None:
+    c = report.comparison
+    s = _Sheet(book, "Compare", report, "How the ranking changes across profiles, methods and analysts",
+               f"Ranks as computed by rubric (values, not live): weighted sum for every profile; then the default "
+               f"profile ({c.default_profile}) under every aggregation method, and each analyst's own scores. "
+               "Kendall's tau: 1 = same order, -1 = reversed.")
+
+    def rank_table(r, title, names, ranks, extra=True):
+        s.section(r, title)
+        r += 1
+        s.header(r, 1, ["option", *names, *(["best", "worst"] if extra else [])])
+        top = r + 1
+        for i, option in enumerate(c.options):
+            r += 1
+            s.text(r, 1, option, bold=True)
+            for k in range(len(names)):
+                s.number(r, 2 + k, int(ranks[k, i]), INTEGER)
+            if extra:
+                s.number(r, 2 + len(names), int(ranks[:, i].min()), INTEGER)
+                s.number(r, 3 + len(names), int(ranks[:, i].max()), INTEGER)
+        if len(names):
+            ref = f"B{top}:{get_column_letter(1 + len(names))}{r}"
+            s.ws.conditional_formatting.add(ref, _first_rank_rule())
+        return r + 2, top
+
+    def tau_table(r, title, names, matrix):
+        s.section(r, title)
+        r += 1
+        s.header(r, 1, ["", *names])
+        for i, name in enumerate(names):
+            r += 1
+            s.text(r, 1, name, bold=True)
+            for k in range(len(names)):
+                s.number(r, 2 + k, matrix[i, k], "0.00")
+        return r + 2
+
+    r, top = rank_table(4, "Ranks by profile (weighted sum)", c.profiles, c.profile_ranks)
+    s.name("Compare_profile_ranks", top, 2, top + len(c.options) - 1, 1 + len(c.profiles))
+    r = tau_table(r, "Kendall's tau between profiles' rankings", c.profiles, c.profile_tau)
+    s.section(r, f"Robust: in every profile's top {c.top_k}")
+    r += 1
+    if c.robust:
+        for option in c.robust:
+            s.text(r, 1, option, bold=True)
+            r += 1
+    else:
+        s.text(r, 1, "none", track=False)
+        r += 1
+    r += 1
+    s.section(r, "Contested: widest range of ranks across profiles")
+    r += 1
+    s.header(r, 1, ["option", "best rank", "worst rank"])
+    for option, best, worst in c.contested:
+        r += 1
+        s.text(r, 1, option, bold=True)
+        s.number(r, 2, best, INTEGER)
+        s.number(r, 3, worst, INTEGER)
+    if not c.contested:
+        r += 1
+        s.text(r, 1, "none: every profile ranks every option the same", track=False)
+    r += 3
+    r, _ = rank_table(r, f"Ranks by aggregation method (profile {c.default_profile})", c.methods, c.method_ranks)
+    r = tau_table(r, "Kendall's tau between methods' rankings", c.methods, c.method_tau)
+    if len(c.analysts):
+        r, _ = rank_table(r, f"Ranks from each analyst's own scores (profile {c.default_profile}, weighted sum; "
+                             "an abstention takes the others' consensus)", c.analysts, c.analyst_ranks)
+    s.finish(freeze="B4", title_rows="1:2")
+
+
+def _sensitivity(book: Workbook, report) -> None:
+    result = report.sensitivity
+    s = _Sheet(book, "Sensitivity", report, f"One-way weight sensitivity, profile {result.profile_id} (weighted sum)",
+               "The weight of one criterion (or the total weight of one group) varies from 0 to 1 while the others "
+               "keep their proportions. 'top from/to': the weights over which the current top option stays on "
+               "top; 'distance': from the current weight to the nearest change of top (never = it never changes). "
+               "Every swap of two options in [0, 1] is listed below.")
+    s.header(4, 1, ["kind", "name", "members", "current weight", "top option", "top from", "top to", "distance",
+                    "swaps"])
+    s.caps[3] = 40
+    r = 5
+    for a in result.analyses:
+        s.text(r, 1, a.kind)
+        s.text(r, 2, a.name, bold=True)
+        s.text(r, 3, ", ".join(a.members) if a.kind == "group" else "")
+        s.number(r, 4, a.current, WEIGHT)
+        s.text(r, 5, a.top)
+        s.number(r, 6, a.top_interval[0], WEIGHT)
+        s.number(r, 7, a.top_interval[1], WEIGHT)
+        if a.distance is None:
+            s.text(r, 8, "never").alignment = Alignment(horizontal="right", vertical="top")
+        else:
+            s.number(r, 8, a.distance, WEIGHT)
+        s.number(r, 9, len(a.swaps), INTEGER)
+        r += 1
+    r += 1
+    s.section(r, "Swaps: the weight at which two options' totals are equal (rising: ahead above that weight)")
+    r += 1
+    s.header(r, 1, ["kind", "name", "", "weight", "rising", "falling"])
+    for a in result.analyses:
+        for swap in a.swaps:
+            r += 1
+            s.text(r, 1, a.kind)
+            s.text(r, 2, a.name)
+            s.number(r, 4, swap.weight, WEIGHT)
+            s.text(r, 5, swap.rising)
+            s.text(r, 6, swap.falling)
+    s.finish(freeze="C5", title_rows="1:4")
+
+
+def _smaa(book: Workbook, report) -> None:
+    result = report.smaa
+    n_o = len(result.options)
+    s = _Sheet(book, "SMAA", report, "SMAA-2: rank acceptability under uncertain weights",
+               "Weights drawn at random (Dirichlet around the default profile's weights) and the options ranked "
+               "by weighted sum for each draw. Rank acceptability: the share of draws giving the option that rank. "
+               "Confidence factor: how often the option ranks first with its central weights (the mean weights "
+               "of the draws where it ranked first). Values as computed by rubric.")
+    r = 4
+    settings = [("weights", result.weights_model), ("concentration", result.concentration),
+                ("values", result.scores_model), ("samples", result.samples), ("seed", result.seed),
+                ("Monte Carlo error (95%, any index) <=", result.max_error)]
+    for label, value in settings:
+        s.text(r, 1, label, bold=True)
+        if isinstance(value, str):
+            s.text(r, 2, value, track=False)
+        elif value is None:
+            s.text(r, 2, "-", track=False)
+        else:
+            s.number(r, 2, value, INTEGER if isinstance(value, int) else PROBABILITY if value < 1 else "General")
+            s.ws.cell(row=r, column=2).alignment = Alignment(horizontal="left")
+        r += 1
+    r += 1
+    s.section(r, "Rank acceptability (share of draws) and confidence factor")
+    r += 1
+    s.header(r, 1, ["option", *[f"rank {k + 1}" for k in range(n_o)], "confidence"])
+    head = r
+    for i, option in enumerate(result.options):
+        r += 1
+        s.text(r, 1, option, bold=True)
+        for k in range(n_o):
+            s.number(r, 2 + k, result.acceptability[i, k], PROBABILITY)
+        s.number(r, 2 + n_o, result.confidence[i], PROBABILITY, missing="-")
+    ref = f"B{head + 1}:{get_column_letter(1 + n_o)}{r}"
+    s.ws.conditional_formatting.add(ref, ColorScaleRule(start_type="num", start_value=0, start_color="FFFFFF",
+                                                        end_type="num", end_value=1, end_color="5B9BD5"))
+    s.name("Smaa_acceptability", head + 1, 2, r, 1 + n_o)
+    r += 2
+    s.section(r, "Central weights: the mean weights of the draws where the option ranked first ('-': never first)")
+    r += 1
+    s.header(r, 1, ["option", *result.criteria])
+    for i, option in enumerate(result.options):
+        r += 1
+        s.text(r, 1, option, bold=True)
+        for k in range(len(result.criteria)):
+            s.number(r, 2 + k, result.central_weights[i, k], WEIGHT, missing="-")
+    r += 2
+    height = max(8.0, 0.6 * n_o + 5)
+    chart = _bar_chart("Rank acceptability (share of draws at each rank)", "share of draws", "stacked", height,
+                       _chart_width(s))
+    chart.add_data(Reference(s.ws, min_col=2, max_col=1 + n_o, min_row=head, max_row=head + n_o),
+                   titles_from_data=True)
+    chart.set_categories(Reference(s.ws, min_col=1, min_row=head + 1, max_row=head + n_o))
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+    for k, series in enumerate(chart.series):  # rank 1 green through yellow to the last rank red
+        series.graphicalProperties.solidFill = _diverging(k / max(1, n_o - 1))
+        series.graphicalProperties.line.solidFill = WHITE
+    chart.y_axis.number_format = "0%"
+    _page_break(s.ws, r)
+    s.ws.add_chart(chart, f"A{r}")
+    s.finish(freeze="B4", title_rows="1:2")
+
+
+def _meta(book: Workbook, report) -> None:
+    ws = book.create_sheet("_meta")
+    rows = [("kind", "comparison"), ("format", WORKBOOK_FORMAT), ("study_id", report.study.id),
+            ("input_hash", report.study.input_hash), ("tool_version", report.tool_version),
+            ("rubric_id", report.study.rubric.id), ("rubric_version", report.study.rubric.version),
+            ("session", report.session.id), ("illustrative", "true" if report.illustrative else "false"),
+            ("default_profile", report.default_profile), ("profiles", ",".join(report.profiles)),
+            ("smaa_seed", str(report.smaa.seed)), ("smaa_samples", str(report.smaa.samples)),
+            ("written_at", report.written_at)]
+    for r, (key, value) in enumerate(rows, start=1):
+        for col, text in ((1, key), (2, value)):
+            cell = ws.cell(row=r, column=col, value=_clean(text))
+            cell.data_type = "s"
+    ws.column_dimensions["A"].width = 18
+    ws.column_dimensions["B"].width = 70
+    ws.sheet_state = "hidden"
+    ws.protection = _protection()
+
+
+def build_workbook(report) -> Workbook:
+    """The whole workbook in memory (nothing written)."""
+    book = Workbook()
+    book.remove(book.active)
+    _about(book, report)
+    _options(book, report)
+    _evidence(book, report)
+    _rubric(book, report)
+    scores = _scores(book, report)
+    _analysts(book, report)
+    _disagreement(book, report)
+    weights = _weights(book, report)
+    _weight_inputs(book, report)
+    _results(book, report, scores, weights)
+    _compare(book, report)
+    _sensitivity(book, report)
+    _smaa(book, report)
+    _meta(book, report)
+    book.active = 0
+    book.calculation.fullCalcOnLoad = True  # no cached values are written: spreadsheets compute on open
+    props = book.properties
+    props.title = _clean(f"{report.study.title}: comparison")
+    props.creator = f"rubric {report.tool_version}"
+    props.subject = _clean(report.study.id)
+    return book
+
+
+def write_workbook(report, path: str | os.PathLike) -> str:
+    """Write the comparison workbook to `path` atomically (temp file + rename); returns the path.
+
+    A failure leaves whatever was at `path` untouched and no temp file behind."""
+    try:
+        with atomic_write(path) as handle:
+            book = build_workbook(report)
+            book.save(handle)
+    except OSError as error:
+        raise RubricError(Problem(os.fspath(path), f"cannot write the workbook: {error.strerror or error}")) from error
+    return os.fspath(path)
+
