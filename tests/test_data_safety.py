@@ -201,3 +201,35 @@ def test_mutated_workbooks_raise_only_rubric_errors(fuzz_base, tmp_path_factory,
         assert all(str(p).startswith(str(path)) for p in error.problems)
     else:
         assert len(imported.scores) == 9
+
+
+def test_sigkill_during_report_leaves_the_previous_workbook(tmp_path):
+    from conftest import SHIPPED
+
+    target = tmp_path / "reports" / "comparison.xlsx"
+    code, out, err = run_cli("report", SHIPPED, "-o", target, "--seed", "1")
+    assert code == 0, err
+    old = target.read_bytes()
+    started = time.perf_counter()
+    probe = _popen("report", SHIPPED, "-o", tmp_path / "probe.xlsx", "--seed", "2")
+    probe.communicate(timeout=300)
+    duration = time.perf_counter() - started
+    outcomes = []
+    kills = 8
+    for k in range(kills):
+        target.write_bytes(old)
+        process = _popen("report", SHIPPED, "-o", target, "--seed", "2")
+        time.sleep(duration * (0.2 + 0.9 * k / (kills - 1)))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        current = target.read_bytes()
+        if current == old:
+            outcomes.append("old")
+        else:  # the rename happened: a complete new workbook
+            book = openpyxl.load_workbook(target)
+            assert {r[0].value: r[1].value for r in book["_meta"].iter_rows(max_row=14)}["smaa_seed"] == "2"
+            outcomes.append("new")
+        for leftover in target.parent.iterdir():
+            if leftover.name != target.name:  # a temp file may survive SIGKILL; it is hidden, never the target
+                assert leftover.name.startswith(".comparison.xlsx.") and leftover.suffix == ".tmp"
+    assert "old" in outcomes
