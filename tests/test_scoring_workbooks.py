@@ -361,3 +361,36 @@ def test_diff_profiles_and_sessions(mini, tmp_path):
     assert doc["values"] == [{"option": "alpha", "criterion": "impact", "a": 100.0, "b": 50.0}]
     code, out, err = run_cli("diff", mini, "round-1", "flat-direct")
     assert code == 2 and "must both be profiles" in err
+
+
+def test_level_meaning_formula_recalculates_in_libreoffice(mini, tmp_path):
+    """Every "What the level means" formula, recalculated by LibreOffice, shows the chosen level's
+    descriptor; a blank level shows nothing, a wrong one says so; no cell holds an error."""
+    from libreoffice import error_cells, recalculated, require_soffice
+
+    require_soffice()
+    path = make_template(mini, "ann", tmp_path / "ann.xlsx", "round-1", "--prefill")
+    book = openpyxl.load_workbook(path)
+    ws = book["Scores"]
+    cols, rows = rows_by_key(ws)
+    cell(ws, cols, rows, "beta/cost", "Level").value = None
+    cell(ws, cols, rows, "gamma/cost", "Level").value = 7
+    book.save(path)
+    study = load_study(mini)
+    levels = {(s.option, s.criterion): s.level for s in study.session("round-1").scores if s.analyst == "ann"}
+    result = recalculated(path, tmp_path / "recalc")
+    assert error_cells(result) == []
+    sheet = result["Scores"]
+    checked = 0
+    for key, row in rows.items():
+        option, criterion_id = key.split("/")
+        shown = sheet.cell(row=row, column=cols["What the level means"]).value
+        if key == "beta/cost":
+            assert shown in (None, "")
+        elif key == "gamma/cost":
+            assert shown == "(not a level of this criterion)"
+        else:
+            level = study.rubric.criterion(criterion_id).levels[levels[option, criterion_id] - 1]
+            assert shown == f"{level.label}: {level.descriptor}"
+        checked += 1
+    assert checked == 9
