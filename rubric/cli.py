@@ -9,6 +9,13 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("table", "json", "csv")
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
+
+
 def _study_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("study", nargs="?", default="policies", metavar="STUDY",
                         help="study folder (default: policies)")
@@ -36,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         if profile:
             p.add_argument("--profile", metavar="ID", help="stakeholder profile (default: the study's)")
         p.add_argument("--session", metavar="ID", help="scoring session (default: the study's)")
-        p.add_argument("--analyst", metavar="ID", help="use one analyst's scores instead of the consensus")
+        if profile:
+            p.add_argument("--analyst", metavar="ID", help="use one analyst's scores instead of the consensus")
         p.add_argument("--format", choices=FORMATS, default="table")
 
     p = commands.add_parser("rank", help="rank the options for one profile and method")
@@ -59,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concentration", type=float, default=None, metavar="K",
                    help="Dirichlet concentration around the profile (default 100)")
     p.add_argument("--samples", type=int, default=10000, metavar="N")
-    p.add_argument("--seed", type=int, default=None, metavar="S")
+    p.add_argument("--seed", type=_count, default=None, metavar="S")
     p.add_argument("--scores", choices=("consensus", "analysts"), default="consensus")
     p.add_argument("--session", metavar="ID")
     p.add_argument("--format", choices=FORMATS, default="table")
@@ -69,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="PATH",
                    help="workbook to write (default: reports/<study-id>-comparison.xlsx)")
     p.add_argument("--samples", type=int, default=10000, metavar="N", help="SMAA samples (default 10000)")
-    p.add_argument("--seed", type=int, default=None, metavar="S", help="SMAA seed (default 20261121)")
+    p.add_argument("--seed", type=_count, default=None, metavar="S", help="SMAA seed (default 20261121)")
 
     p = commands.add_parser("template", help="write the scoring workbook one analyst fills in")
     _study_arg(p)
@@ -102,12 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from .compute.report import tool_version
 
-    try:
-        return version("rubric")
-    except PackageNotFoundError:  # running from a checkout without installing
-        return "0+unknown"
+    return tool_version()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,25 +133,38 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def cmd_validate(args, parser) -> int:
+def _load(path):
+    """Load and validate a study; print the profiles' weighting warnings (AHP consistency) once."""
+    from .compute.weights import derive_weights
     from .records.load import load_study
+
+    study = load_study(path)
+    for profile in study.profiles:
+        for warning in derive_weights(profile, study.rubric).warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    return study
+
+
+def cmd_validate(args, parser) -> int:
     from .writers.terminal import study_summary
 
-    study = load_study(args.study)
+    study = _load(args.study)
     print(study_summary(study))
     return EXIT_OK
 
 
 def cmd_check_sources(args, parser) -> int:
     from .records.evidence import missing_quotes
-    from .records.load import load_study
 
-    study = load_study(args.study)
+    study = _load(args.study)
     problems, checked = missing_quotes(study, args.corpus)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
-        print(f"{len(problems)} of {checked} quotes not found", file=sys.stderr)
+        missing = sum(1 for p in problems if p.pointer and p.pointer.endswith("/quote"))
+        unreadable = len(problems) - missing
+        print(f"{missing} of {checked} quotes not found" + (f"; {unreadable} source text(s) unavailable"
+                                                              if unreadable else ""), file=sys.stderr)
         return EXIT_PROBLEMS
     print(f"all {checked} quotes of {len(study.options)} options found verbatim in {args.corpus}")
     return EXIT_OK
@@ -174,13 +192,10 @@ def _emit(fmt: str, document, table: str, csv_table) -> None:
 
 def cmd_rank(args, parser) -> int:
     from .compute.evaluate import evaluate
-    from .records.load import load_study
     from .writers import documents, terminal
 
-    study = load_study(args.study)
+    study = _load(args.study)
     result = evaluate(study, args.profile, args.method, args.session, args.analyst)
-    for warning in result.weights.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     _emit(args.format, documents.rank_document(result) if args.format == "json" else None,
           terminal.rank_table(result, study) if args.format == "table" else "",
           documents.rank_rows(result) if args.format == "csv" else None)
@@ -189,12 +204,11 @@ def cmd_rank(args, parser) -> int:
 
 def cmd_compare(args, parser) -> int:
     from .compute.compare import compare
-    from .records.load import load_study
     from .writers import documents, terminal
 
     if args.top < 1:
         parser.error("--top must be at least 1")
-    study = load_study(args.study)
+    study = _load(args.study)
     result = compare(study, args.method, args.session, args.top)
     _emit(args.format, documents.compare_document(result) if args.format == "json" else None,
           terminal.compare_table(result, study) if args.format == "table" else "",
@@ -204,10 +218,9 @@ def cmd_compare(args, parser) -> int:
 
 def cmd_sensitivity(args, parser) -> int:
     from .compute.evaluate import run_sensitivity
-    from .records.load import load_study
     from .writers import documents, terminal
 
-    study = load_study(args.study)
+    study = _load(args.study)
     evaluation, result = run_sensitivity(study, args.profile, args.session, args.analyst)
     _emit(args.format, documents.sensitivity_document(evaluation, result) if args.format == "json" else None,
           terminal.sensitivity_table(evaluation, result, study) if args.format == "table" else "",
@@ -232,14 +245,13 @@ def _progress_bar(label: str):
 
 def cmd_smaa(args, parser) -> int:
     from .compute.evaluate import run_smaa
-    from .records.load import load_study
     from .writers import documents, terminal
 
     if args.samples < 1:
         parser.error("--samples must be at least 1")
     if args.uniform and args.concentration is not None:
         parser.error("--concentration applies to weights around a profile, not --uniform")
-    study = load_study(args.study)
+    study = _load(args.study)
     analysis, result = run_smaa(study, args.profile, args.uniform, args.samples, args.seed, args.scores,
                                 args.session, args.concentration, _progress_bar("smaa"))
     session_id = analysis.session.id
@@ -251,15 +263,12 @@ def cmd_smaa(args, parser) -> int:
 
 def cmd_report(args, parser) -> int:
     from .compute.report import build_report
-    from .records.load import load_study
     from .writers.xlsx import write_workbook
 
     if args.samples < 1:
         parser.error("--samples must be at least 1")
-    study = load_study(args.study)
+    study = _load(args.study)
     report = build_report(study, samples=args.samples, seed=args.seed)
-    for warning in (w for e in report.evaluations for w in e.weights.warnings):
-        print(f"warning: {warning}", file=sys.stderr)
     path = args.output or f"reports/{study.id}-comparison.xlsx"
     print(write_workbook(report, path))
     return EXIT_OK
@@ -267,11 +276,15 @@ def cmd_report(args, parser) -> int:
 
 def cmd_template(args, parser) -> int:
     from .compute.evaluate import pick_session
-    from .records.load import load_study
+    from .errors import Problem, UsageError
+    from .records.workbook_weights import valid_profile_id
     from .writers.template import write_template
 
-    study = load_study(args.study)
+    study = _load(args.study)
     session = pick_session(study, args.session)
+    if not valid_profile_id(args.analyst):
+        raise UsageError(Problem(study.root, f"--analyst {args.analyst!r} is not a valid id (lowercase letters, "
+                                 "digits and dashes); a new id joins the session when its workbook is imported"))
     path = args.output or f"reports/{session.id}-{args.analyst}-scores.xlsx"
     print(write_template(study, session, args.analyst, path, args.prefill))
     return EXIT_OK
@@ -283,7 +296,7 @@ def cmd_import_scores(args, parser) -> int:
     from .records.session_store import (changes, check_replacement, merged_session_text, study_lock,
                                         validate_staged)
     from .records.workbook_scores import read_scores_workbook
-    from .writers.atomic import atomic_write
+    from .writers.atomic import write_files_atomically
 
     load_study(args.study)  # a study that does not validate is not written into
     with study_lock(args.study):
@@ -318,9 +331,8 @@ def cmd_import_scores(args, parser) -> int:
         if args.dry_run:
             print("dry run: nothing written")
             return EXIT_OK
-        for path, text in staged:
-            with atomic_write(path) as handle:
-                handle.write(text.encode("utf-8"))
+        write_files_atomically({path: text.encode("utf-8") for path, text in staged})
+        for path, _ in staged:
             print(f"wrote {path}")
     return EXIT_OK
 
@@ -333,12 +345,17 @@ def cmd_import_weights(args, parser) -> int:
     from .records.profile_store import plan_profiles
     from .records.session_store import study_lock, validate_staged
     from .records.workbook_weights import changed_columns, read_weights_workbook
-    from .writers.atomic import atomic_write
+    from .writers.atomic import write_files_atomically
 
     load_study(args.study)
     with study_lock(args.study):
         study = load_study(args.study)
-        changed = changed_columns(study, read_weights_workbook(args.workbook, study))
+        reviewed = read_weights_workbook(args.workbook, study)
+        changed = changed_columns(study, reviewed)
+        for column in reviewed:
+            if column not in changed and (column.comment or column.criterion_comments):
+                print(f"note: comments in column {column.column} ('{column.header}') are not imported: its weights "
+                      "did not change")
         if not changed:
             print("no weights changed: nothing to write")
             return EXIT_OK
@@ -359,20 +376,18 @@ def cmd_import_weights(args, parser) -> int:
         if args.dry_run:
             print("dry run: nothing written")
             return EXIT_OK
-        for plan in planned:
-            path = f"{study.root}/profiles/{plan.profile_id}.yaml"
-            with atomic_write(path) as handle:
-                handle.write(plan.text.encode("utf-8"))
+        paths = {f"{study.root}/profiles/{plan.profile_id}.yaml": plan.text.encode("utf-8") for plan in planned}
+        write_files_atomically(paths)
+        for path in paths:
             print(f"wrote {path}")
     return EXIT_OK
 
 
 def cmd_diff(args, parser) -> int:
     from .compute.diff import diff
-    from .records.load import load_study
     from .writers import documents, terminal
 
-    study = load_study(args.study)
+    study = _load(args.study)
     result = diff(study, args.a, args.b, args.method)
     _emit(args.format, documents.diff_document(result) if args.format == "json" else None,
           terminal.diff_table(result, study) if args.format == "table" else "",

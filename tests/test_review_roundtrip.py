@@ -83,12 +83,12 @@ def test_flat_direct_profile_is_updated_in_place(mini, report, tmp_path):
 def test_new_column_becomes_a_new_profile_with_comments(mini, report, tmp_path):
     book = openpyxl.load_workbook(report)
     ws = book["Weights"]
-    ws.insert_cols(8)  # a reviewer adds a column after the last profile's inputs
-    ws.cell(row=5, column=8).value = "community-panel"
+    new = ws.max_column + 1  # a reviewer appends a column at the right edge
+    ws.cell(row=5, column=new).value = "community-panel"
     for row, value in ((6, 1), (7, 3), (8, 1)):
-        ws.cell(row=row, column=8).value = value
+        ws.cell(row=row, column=new).value = value
     comment_row = next(r for r in range(6, 20) if ws.cell(row=r, column=2).value == "reviewer comment")
-    ws.cell(row=comment_row, column=8).value = "Panel of village chiefs, May session."
+    ws.cell(row=comment_row, column=new).value = "Panel of village chiefs, May session."
     comment_col = next(c for c in range(4, ws.max_column + 1) if ws.cell(row=5, column=c).value == "reviewer comment")
     ws.cell(row=7, column=comment_col).value = "Risk matters most to the panel."
     edited = tmp_path / "edited.xlsx"
@@ -100,7 +100,7 @@ def test_new_column_becomes_a_new_profile_with_comments(mini, report, tmp_path):
     assert profile.method == "direct" and "Panel of village chiefs" in profile.description
     items = {i.id: i for i in profile.blocks[0].items}
     assert (items["impact"].points, items["risk"].points, items["cost"].points) == (1, 3, 1)
-    assert items["risk"].rationale == "Risk matters most to the panel."
+    assert items["risk"].rationale == "Reviewer comment: Risk matters most to the panel."
 
 
 def test_as_names_the_profile_and_unchanged_workbook_writes_nothing(mini, report, tmp_path):
@@ -140,3 +140,18 @@ def test_workbook_of_another_study_is_rejected(mini, report, shipped, tmp_path):
     code, out, err = run_cli("import-weights", shipped, report)
     assert code == 1
     assert err.strip() == f"{report}: _meta!B3: written for study 'mini', not 'detainees-and-insurgencies'"
+
+
+def test_row_comments_are_added_to_rationales_never_replacing_them(mini, report, tmp_path):
+    book = openpyxl.load_workbook(report)
+    ws = book["Weights"]
+    ws.cell(row=6, column=4).value = 0.8      # flat-direct, impact
+    comment_col = next(c for c in range(4, ws.max_column + 1) if ws.cell(row=5, column=c).value == "reviewer comment")
+    ws.cell(row=6, column=comment_col).value = "Raised after the May review."
+    edited = tmp_path / "edited.xlsx"
+    book.save(edited)
+    code, out, err = run_cli("import-weights", mini, edited)
+    assert code == 0, err
+    items = {i.id: i for i in load_study(mini).profile("flat-direct").blocks[0].items}
+    assert items["impact"].rationale == "Main aim. Reviewer comment: Raised after the May review."
+    assert items["risk"].rationale == "Second."

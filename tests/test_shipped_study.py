@@ -103,7 +103,7 @@ def test_illustrative_session_is_complete_and_varied(study):
     assert (c.count >= 1).all()
     # the analysts genuinely differ: some cells are flagged, and agreement is real but imperfect
     assert c.disagreement.sum() >= 10
-    assert 0.3 < c.alpha_interval["overall"] < 0.95
+    assert 0.3 < c.overall_alpha_interval < 0.95
 
 
 @pytest.mark.slow

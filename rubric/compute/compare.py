@@ -13,10 +13,13 @@ from .evaluate import Evaluation, analyse_session, evaluate, pick_method, pick_p
 
 def kendall_tau(a, b) -> float:
     """Kendall's tau-b between two score (or rank) vectors, ties handled (scipy)."""
+    import warnings
+
     from scipy.stats import kendalltau
 
-    tau = kendalltau(a, b).statistic
-    return float(tau)
+    with warnings.catch_warnings():  # fewer than two options: tau is undefined (NaN), no need to warn
+        warnings.simplefilter("ignore")
+        return float(kendalltau(a, b).statistic)
 
 
 @attrs.frozen
@@ -48,14 +51,14 @@ def tau_matrix(rows) -> np.ndarray:
     n = len(rows)
     matrix = np.eye(n)
     for i, j in itertools.combinations(range(n), 2):
-        matrix[i, j] = matrix[j, i] = kendall_tau(-rows[i], -rows[j])
+        matrix[i, j] = matrix[j, i] = kendall_tau(rows[i], rows[j])
     return matrix
 
 
 def compare(study: Study, method: str | None = None, session: str | None = None, top_k: int = 3,
-            contested_count: int = 5) -> Comparison:
+            contested_count: int = 5, analysis=None) -> Comparison:
     method = pick_method(study, method)
-    analysis = analyse_session(study, session)
+    analysis = analysis or analyse_session(study, session)
     evaluations = tuple(evaluate(study, p.id, method, analysis=analysis) for p in study.profiles)
     ranks = np.array([e.ranks for e in evaluations])
     options = analysis.tensor.options

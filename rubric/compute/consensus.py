@@ -25,8 +25,10 @@ class Consensus:
     count: np.ndarray = attrs.field(eq=False)   # analysts who scored (did not abstain)
     level_spread: np.ndarray = attrs.field(eq=False)  # max - min scale position
     disagreement: np.ndarray = attrs.field(eq=False)  # bool, spread >= DISAGREEMENT_LEVELS
-    alpha_interval: dict = attrs.field(eq=False)      # criterion id -> alpha, plus "overall"
+    alpha_interval: dict = attrs.field(eq=False)      # criterion id -> alpha
     alpha_ordinal: dict = attrs.field(eq=False)
+    overall_alpha_interval: float = float("nan")      # over every option x criterion cell
+    overall_alpha_ordinal: float = float("nan")
 
 
 def consensus(tensor: ScoreTensor, rule: str = "median") -> Consensus:
@@ -45,12 +47,11 @@ def consensus(tensor: ScoreTensor, rule: str = "median") -> Consensus:
     for k, criterion in enumerate(tensor.criteria):
         alpha_interval[criterion] = krippendorff_alpha(values[:, :, k], "interval")
         alpha_ordinal[criterion] = krippendorff_alpha(tensor.levels[:, :, k], "ordinal")
-    flat = values.reshape(values.shape[0], -1)
-    alpha_interval["overall"] = krippendorff_alpha(flat, "interval")
-    alpha_ordinal["overall"] = krippendorff_alpha(tensor.levels.reshape(values.shape[0], -1), "ordinal")
+    overall_interval = krippendorff_alpha(values.reshape(values.shape[0], -1), "interval")
+    overall_ordinal = krippendorff_alpha(tensor.levels.reshape(values.shape[0], -1), "ordinal")
     chosen = median if rule == "median" else mean
     return Consensus(rule, chosen, mean, median, std, low, high, count, spread, disagreement,
-                     alpha_interval, alpha_ordinal)
+                     alpha_interval, alpha_ordinal, overall_interval, overall_ordinal)
 
 
 def analyst_values(tensor: ScoreTensor, pooled: Consensus, analyst: str) -> np.ndarray:

@@ -132,10 +132,10 @@ def run_sensitivity(study: Study, profile: str | None = None, session: str | Non
 
 def run_smaa(study: Study, profile: str | None = None, uniform: bool = False, samples: int = 10000,
              seed: int | None = None, scores: str = "consensus", session: str | None = None,
-             concentration: float | None = None, progress=None):
+             concentration: float | None = None, progress=None, analysis: SessionAnalysis | None = None):
     from .smaa import smaa
 
-    analysis = analyse_session(study, session)
+    analysis = analysis or analyse_session(study, session)
     centre = profile_id = None
     if not uniform:
         profile_id = pick_profile(study, profile)

@@ -117,13 +117,13 @@ def build_report(study: Study, session: str | None = None, samples: int = DEFAUL
     seed = DEFAULT_SEED if seed is None else int(seed)
     analysis = analyse_session(study, session)
     session_id = analysis.session.id
-    comparison = compare(study, METHOD, session_id, top_k)
+    comparison = compare(study, METHOD, session_id, top_k, analysis=analysis)
     default_profile = pick_profile(study, None)
     evaluations = comparison.evaluations
     default = next(e for e in evaluations if e.profile_id == default_profile)
     one_way = sensitivity(default, study.rubric)
     _, smaa_result = run_smaa(study, default_profile, False, samples, seed, "consensus", session_id,
-                              progress=progress)
+                              progress=progress, analysis=analysis)
     top_groups = study.rubric.groups
     membership = study.rubric.top_group_of()
     contributions = default.result.contributions

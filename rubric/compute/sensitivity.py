@@ -99,15 +99,14 @@ def top_interval(intercept, slope, top: int, current: float) -> tuple[float, flo
     return float(low), float(high)
 
 
-def one_way(values, weights, members, options, name: str, kind: str) -> OneWay:
+def one_way(values, weights, members, options, name: str, kind: str, member_ids=None) -> OneWay:
     intercept, slope, current = line_coefficients(values, weights, members)
     totals_now = intercept + current * slope
     top = int(np.argmax(totals_now))
     low, high = top_interval(intercept, slope, top, current)
     gaps = [current - low if low > 0.0 else None, high - current if high < 1.0 else None]
     gaps = [g for g in gaps if g is not None]
-    criteria_members = tuple(members)
-    return OneWay(name, kind, tuple(str(m) for m in criteria_members), current, intercept, slope,
+    return OneWay(name, kind, tuple(member_ids or (str(m) for m in members)), current, intercept, slope,
                   tuple(crossings(intercept, slope, options)), options[top], (low, high),
                   min(gaps) if gaps else None)
 
@@ -126,14 +125,12 @@ def sensitivity(evaluation, rubric) -> Sensitivity:
     """One-way analyses for every criterion and every group of a weighted-sum evaluation."""
     criteria = evaluation.criteria
     index = {c: i for i, c in enumerate(criteria)}
-    analyses = []
-    for c in criteria:
-        item = one_way(evaluation.values, evaluation.weights.leaf, [index[c]], evaluation.options, c, "criterion")
-        analyses.append(attrs.evolve(item, members=(c,)))
-    for group in rubric.all_groups():
-        ids = tuple(leaf.id for leaf in group.leaves())
-        item = one_way(evaluation.values, evaluation.weights.leaf, [index[c] for c in ids], evaluation.options,
-                       group.id, "group")
-        analyses.append(attrs.evolve(item, members=ids))
+    varied = [(c, "criterion", (c,)) for c in criteria]
+    varied += [(g.id, "group", tuple(leaf.id for leaf in g.leaves())) for g in rubric.all_groups()]
+    analyses = tuple(
+        one_way(evaluation.values, evaluation.weights.leaf, [index[c] for c in members], evaluation.options, name,
+                kind, members)
+        # varying every criterion at once trades against nothing: no weight to move, no threshold
+        for name, kind, members in varied if len(members) < len(criteria))
     return Sensitivity(evaluation.profile_id, evaluation.session_id, evaluation.options, criteria,
-                       evaluation.weights.leaf, tuple(analyses))
+                       evaluation.weights.leaf, analyses)

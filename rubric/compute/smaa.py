@@ -17,6 +17,8 @@ from typing import Callable
 import attrs
 import numpy as np
 
+from .ranking import TIE_TOLERANCE
+
 CHUNK = 4096                  # samples per chunk: fixed, so a seed gives the same draws everywhere
 DEFAULT_CONCENTRATION = 100.0
 CHUNK_BYTES = 64 * 1024 * 1024
@@ -93,9 +95,10 @@ def smaa(values, analyst_values=None, options=(), criteria=(), samples: int = 10
     seed = secrets.randbits(63) if seed is None else int(seed)
     concentration = None if centre is None else float(concentration or DEFAULT_CONCENTRATION)
     sampler = ValueSampler(analyst_values) if analyst_values is not None else None
-    per_sample = n_options * n_criteria * 8 * (3 if sampler else 0) + (n_options + n_criteria) * 8 * 4
-    chunk = max(64, min(CHUNK, CHUNK_BYTES // max(per_sample, 1)))
-    chunk = CHUNK if sampler is None else chunk  # fixed size without sampler; bounded by memory with it
+    # fixed size without sampled values; with them a chunk of draws is [size, option, criterion], so it
+    # shrinks with the study to keep memory bounded (still fixed for a given study: same seed, same draws)
+    per_sample = n_options * n_criteria * 8 * 3
+    chunk = CHUNK if sampler is None else max(64, min(CHUNK, CHUNK_BYTES // per_sample))
     streams = np.random.SeedSequence(seed)
     counts = np.zeros((n_options, n_options), dtype=np.int64)
     first_weight_sums = np.zeros((n_options, n_criteria))
@@ -107,7 +110,7 @@ def smaa(values, analyst_values=None, options=(), criteria=(), samples: int = 10
             scores = weights @ values.T
         else:
             scores = np.einsum("soc,sc->so", sampler.draw(rng, size), weights)
-        order = np.argsort(-scores, axis=1, kind="stable")       # order[s, r] = option at rank r
+        order = rank_order(scores, rng)                          # order[s, r] = option at rank r
         counts += np.bincount((order * n_options + np.arange(n_options)).ravel(),
                               minlength=n_options * n_options).reshape(n_options, n_options)
         np.add.at(first_weight_sums, order[:, 0], weights)
@@ -123,6 +126,27 @@ def smaa(values, analyst_values=None, options=(), criteria=(), samples: int = 10
                       "analysts" if sampler else "consensus", acceptability, central, confidence, error)
 
 
+def rank_order(scores, rng) -> np.ndarray:
+    """Options by descending score per sample; exact ties are broken at random, never by file order."""
+    order = np.argsort(-scores, axis=1, kind="stable")
+    ranked = np.take_along_axis(scores, order, axis=1)
+    tied = (ranked[:, :-1] - ranked[:, 1:] <= TIE_TOLERANCE * np.maximum(1.0, np.abs(ranked[:, :1]))).any(axis=1)
+    if tied.any():
+        rows = np.nonzero(tied)[0]
+        noise = rng.random((len(rows), scores.shape[1]))
+        rounded = np.round(scores[rows] / (TIE_TOLERANCE * np.maximum(1.0, np.abs(scores[rows]).max(axis=1,
+                                                                                                   keepdims=True))))
+        order[rows] = np.lexsort((noise, -rounded), axis=1)
+    return order
+
+
+def _first_share(scores, option: int) -> np.ndarray:
+    """Per sample, the option's share of first place: 1/k when it ties for first with k - 1 others."""
+    best = scores.max(axis=1, keepdims=True)
+    at_top = scores >= best - TIE_TOLERANCE * np.maximum(1.0, np.abs(best))
+    return at_top[:, option] / at_top.sum(axis=1)
+
+
 def _confidence(values, central, sampler, samples, streams) -> np.ndarray:
     """Probability that each option ranks first when the weights are its central weight vector."""
     n_options = values.shape[0]
@@ -133,13 +157,11 @@ def _confidence(values, central, sampler, samples, streams) -> np.ndarray:
         if not np.isfinite(w).all():
             continue
         if sampler is None:
-            scores = values @ w
-            confidence[i] = float(np.argmax(scores) == i)
+            confidence[i] = float(_first_share((values @ w)[None, :], i)[0])
             continue
-        first = 0
+        first = 0.0
         for _, size in _chunks(samples, 1024):
-            scores = sampler.draw(rng, size) @ w
-            first += int((np.argmax(scores, axis=1) == i).sum())
+            first += float(_first_share(sampler.draw(rng, size) @ w, i).sum())
         confidence[i] = first / samples
     return confidence
 

@@ -7,13 +7,13 @@ judgements...) untouched: the reviewed weights go to a new profile `<id>-reviewe
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import attrs
 
 from ..errors import Problem, RubricError
 from ..model import Study
+from . import roundtrip
 from .workbook_weights import ReviewedWeights, valid_profile_id
 
 
@@ -32,7 +32,6 @@ def _number(x: float):
 
 def _new_profile_text(study: Study, profile_id: str, column: ReviewedWeights, based_on: str | None,
                       workbook: str) -> str:
-    from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     original = study.profile(based_on) if based_on else None
@@ -51,8 +50,9 @@ def _new_profile_text(study: Study, profile_id: str, column: ReviewedWeights, ba
         item = CommentedMap()
         item["id"] = criterion.id
         item["points"] = _number(column.points[criterion.id])
-        item["rationale"] = column.criterion_comments.get(criterion.id) or (
-            f"Set by the reviewer (column {column.column} of {Path(workbook).name}).")
+        note = column.criterion_comments.get(criterion.id)
+        item["rationale"] = (f"Reviewer comment: {note}" if note else
+                             f"Set by the reviewer (column {column.column} of {Path(workbook).name}).")
         item.fa.set_flow_style()
         items.append(item)
     block = CommentedMap()
@@ -60,32 +60,19 @@ def _new_profile_text(study: Study, profile_id: str, column: ReviewedWeights, ba
     block["items"] = items
     blocks = CommentedSeq([block])
     data["blocks"] = blocks
-    yaml = YAML()
-    yaml.width = 100000
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    buffer = io.StringIO()
-    yaml.dump(data, buffer)
-    return buffer.getvalue()
+    return roundtrip.dump(data)
 
 
 def _updated_direct_text(study: Study, profile_id: str, column: ReviewedWeights) -> str:
-    from ruamel.yaml import YAML
-
     path = Path(study.root) / "profiles" / f"{profile_id}.yaml"
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 100000
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    data = yaml.load(path.read_text(encoding="utf-8"))
+    data, style = roundtrip.load(path.read_text(encoding="utf-8"))
     for item in data["blocks"][0]["items"]:
         item["points"] = _number(column.points[item["id"]])
-        if item["id"] in column.criterion_comments:
-            item["rationale"] = column.criterion_comments[item["id"]]
+        if item["id"] in column.criterion_comments:  # added to the rationale, never replacing it
+            item["rationale"] = f"{item['rationale']} Reviewer comment: {column.criterion_comments[item['id']]}"
     if column.comment:
         data["description"] = ((data.get("description") or "") + f" Reviewer comment: {column.comment}").strip()
-    buffer = io.StringIO()
-    yaml.dump(data, buffer)
-    return buffer.getvalue()
+    return roundtrip.dump(data, style)
 
 
 def plan_profiles(study: Study, changed: list[ReviewedWeights], as_id: str | None, workbook: str) -> list[PlannedProfile]:

@@ -100,11 +100,15 @@ blocks:
 
 def init_study(target: str | os.PathLike, example: bool = False) -> Path:
     """Write a new study into `target` (which must not exist or be empty), atomically."""
-    target = Path(target)
+    shown = os.fspath(target)
+    target = Path(target).resolve()
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise RubricError(Problem(os.fspath(target), "already exists and is not empty; nothing written"))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        raise RubricError(Problem(shown, "already exists and is not empty; nothing written"))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as exc:
+        raise RubricError(Problem(shown, f"cannot create the study here: {exc.strerror or exc}")) from None
     try:
         if example:
             shutil.copytree(example_study_dir(), staging, dirs_exist_ok=True)
@@ -112,10 +116,17 @@ def init_study(target: str | os.PathLike, example: bool = False) -> Path:
             for name, text in MINIMAL.items():
                 (staging / name).parent.mkdir(parents=True, exist_ok=True)
                 (staging / name).write_text(text, encoding="utf-8")
+        mask = os.umask(0)
+        os.umask(mask)
+        for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
+            os.chmod(folder, 0o777 & ~mask)  # mkdtemp makes 0700; give the study the usual mode
         if target.exists():
             target.rmdir()
         staging.rename(target)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise RubricError(Problem(shown, f"cannot create the study here: {exc.strerror or exc}")) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return target
+    return Path(shown)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import io
 import os
 import shutil
 import tempfile
@@ -20,6 +19,7 @@ import attrs
 
 from ..errors import Problem, RubricError
 from ..model import Score, Session, Study
+from . import roundtrip
 from .load import load_study
 
 
@@ -33,16 +33,6 @@ def study_lock(root: str | os.PathLike):
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
-
-
-def _yaml():
-    from ruamel.yaml import YAML
-
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 100000          # never re-wrap a user's long strings
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
 
 
 def _score_map(score: Score):
@@ -61,6 +51,26 @@ def _score_map(score: Score):
     evidence = CommentedSeq(score.evidence)
     evidence.fa.set_flow_style()
     entry["evidence"] = evidence
+    return entry
+
+
+def _update_entry(entry, before: Score, after: Score):
+    """Change only the fields that differ, so the rest keep their quoting and comments."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    if (before.level, before.abstain) != (after.level, after.abstain):
+        position = list(entry).index("level" if "level" in entry else "abstain")
+        entry.pop("level", None)
+        entry.pop("abstain", None)
+        key, value = ("level", after.level) if after.level is not None else ("abstain", after.abstain)
+        entry.insert(position, key, value)
+    for field in ("confidence", "rationale"):
+        if getattr(before, field) != getattr(after, field):
+            entry[field] = getattr(after, field)
+    if before.evidence != after.evidence:
+        evidence = CommentedSeq(after.evidence)
+        evidence.fa.set_flow_style()
+        entry["evidence"] = evidence
     return entry
 
 
@@ -101,8 +111,7 @@ def changes(session: Session, incoming: list[Score]) -> list[CellChange]:
 def merged_session_text(study: Study, session: Session, incoming: dict[str, list[Score]]) -> str:
     """The session file's new text: each analyst's scores replaced by the incoming ones."""
     path = Path(study.root) / "sessions" / f"{session.id}.yaml"
-    yaml = _yaml()
-    data = yaml.load(path.read_text(encoding="utf-8"))
+    data, style = roundtrip.load(path.read_text(encoding="utf-8"))
     from ruamel.yaml.comments import CommentedMap
 
     participants = data["participants"]
@@ -123,13 +132,12 @@ def merged_session_text(study: Study, session: Session, incoming: dict[str, list
             rebuilt.append(entry)
         elif key in new:
             score = new.pop(key)
-            rebuilt.append(entry if current.get(key) == score else _score_map(score))
+            before = current.get(key)
+            rebuilt.append(entry if before == score else _update_entry(entry, before, score))
     rebuilt.extend(_score_map(score) for score in new.values())
     del scores[:]
     scores.extend(rebuilt)
-    buffer = io.StringIO()
-    yaml.dump(data, buffer)
-    return buffer.getvalue()
+    return roundtrip.dump(data, style)
 
 
 def validate_staged(study: Study, files: dict[str, str]) -> Study:

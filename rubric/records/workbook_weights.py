@@ -72,12 +72,13 @@ def read_weights_workbook(path: str | os.PathLike, study: Study) -> list[Reviewe
                            if ws.cell(row=HEADER_ROW, column=c).value == "reviewer comment"), None)
     reviewed: list[ReviewedWeights] = []
     seen: set[str] = set()
-    column = FIRST_INPUT_COLUMN
-    while column <= ws.max_column:
+    for column in range(FIRST_INPUT_COLUMN, ws.max_column + 1):
         header = ws.cell(row=HEADER_ROW, column=column).value
         letter = get_column_letter(column)
-        if header is None or header == "reviewer comment" or str(header) in seen:
-            break  # the normalised block repeats the ids: the inputs end where it begins
+        # input columns: every headed column but the comment column and the normalised block, which
+        # repeats the ids; a column the reviewer appended anywhere (even at the right edge) counts
+        if header is None or str(header).strip() in ("", "reviewer comment") or str(header).strip() in seen:
+            continue
         header = str(header).strip()
         seen.add(header)
         points: dict[str, float] = {}
@@ -110,7 +111,6 @@ def read_weights_workbook(path: str | os.PathLike, study: Study) -> list[Reviewe
                 if raw not in (None, ""):
                     notes[criterion] = decode_text(str(raw)).strip()
         reviewed.append(ReviewedWeights(letter, header, points, comment, notes))
-        column += 1
     if not reviewed:
         problem(f"{SHEET}!D{HEADER_ROW}", "no weight input columns found")
     if problems:

@@ -45,13 +45,15 @@ def open_workbook(path: str | os.PathLike):
             entries = archive.infolist()
             total = sum(e.file_size for e in entries)
             packed = sum(e.compress_size for e in entries) or 1
+            # the declared sizes first: nothing is decompressed from a zip bomb
+            if total > MAX_UNCOMPRESSED_BYTES or total / packed > MAX_COMPRESSION_RATIO:
+                raise fail(f"workbook expands to {total:,} bytes ({total / packed:.0f}x its size): "
+                           "refused as a zip bomb")
             bad = archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error, ValueError, NotImplementedError) as exc:
         raise fail(f"damaged .xlsx workbook: {' '.join(str(exc).split()) or type(exc).__name__}") from None
     if bad is not None:
         raise fail(f"damaged .xlsx workbook: {bad} fails its checksum")
-    if total > MAX_UNCOMPRESSED_BYTES or total / packed > MAX_COMPRESSION_RATIO:
-        raise fail(f"workbook expands to {total:,} bytes ({total / packed:.0f}x its size): refused as a zip bomb")
     try:
         book = openpyxl.load_workbook(path, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError) as exc:

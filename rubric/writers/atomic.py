@@ -53,3 +53,31 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def write_files_atomically(contents: dict) -> None:
+    """Write several files (path -> bytes): every temp file is written and synced first, then all are
+    renamed, so a failure while writing changes none of them. Errors become RubricError."""
+    from ..errors import Problem, RubricError
+
+    staged: list[tuple[str, Path]] = []
+    try:
+        for target, data in contents.items():
+            target = Path(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            staged.append((temp, target))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temp, 0o666 & ~_umask())
+        for temp, target in staged:
+            os.replace(temp, target)
+            _sync_folder(target.parent)
+    except OSError as exc:
+        for temp, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+        raise RubricError(Problem(str(exc.filename or next(iter(contents), "")),
+                                  f"cannot write: {exc.strerror or exc}")) from None

@@ -114,6 +114,7 @@ def smaa_document(study_id: str, session_id: str, result) -> dict:
         "concentration": result.concentration, "scores_model": result.scores_model,
         "max_error_95": result.max_error,
         "acceptability": {o: [float(p) for p in row] for o, row in zip(result.options, result.acceptability)},
+        "standard_error": {o: [float(e) for e in row] for o, row in zip(result.options, result.standard_error)},
         "central_weights": {o: ({c: optional(w) for c, w in zip(result.criteria, row)}
                                 if math.isfinite(float(row[0])) else None)
                             for o, row in zip(result.options, result.central_weights)},

@@ -151,7 +151,12 @@ def _meta(book: Workbook, study: Study, session: Session, analyst: str) -> None:
 
 
 def write_template(study: Study, session: Session, analyst: str, path: str | os.PathLike, prefill: bool) -> str:
+    from ..errors import Problem, RubricError
+
     book = build_template(study, session, analyst, prefill)
-    with atomic_write(path) as handle:
-        book.save(handle)
+    try:
+        with atomic_write(path) as handle:
+            book.save(handle)
+    except OSError as exc:
+        raise RubricError(Problem(os.fspath(path), f"cannot write the workbook: {exc.strerror or exc}")) from None
     return os.fspath(path)

@@ -70,7 +70,6 @@ def rank_table(evaluation, study) -> str:
     lines.append(_table(["rank", "option", "score", "title"], rows, [">", "<", ">", "<"]))
     weights = ", ".join(f"{c} {w:.3f}" for c, w in sorted(evaluation.weights.as_dict().items(), key=lambda x: -x[1])[:5])
     lines.append(f"top weights: {weights}")
-    lines.extend(f"warning: {w}" for w in evaluation.weights.warnings)
     return _finish(lines)
 
 

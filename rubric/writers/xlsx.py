@@ -554,10 +554,12 @@ def _disagreement(book: Workbook, report) -> None:
     r += 1
     s.header(r, 1, ["criterion", "alpha (interval)", "alpha (ordinal)"])
     r += 1
-    for key in (*analysis.tensor.criteria, "overall"):
-        s.text(r, 1, key, bold=key == "overall")
-        s.number(r, 2, pooled.alpha_interval[key], WEIGHT)
-        s.number(r, 3, pooled.alpha_ordinal[key], WEIGHT)
+    rows = [(c, pooled.alpha_interval[c], pooled.alpha_ordinal[c], False) for c in analysis.tensor.criteria]
+    rows.append(("all cells", pooled.overall_alpha_interval, pooled.overall_alpha_ordinal, True))
+    for label, interval, ordinal, bold in rows:
+        s.text(r, 1, label, bold=bold)
+        s.number(r, 2, interval, WEIGHT)
+        s.number(r, 3, ordinal, WEIGHT)
         r += 1
     if session.dissent:
         r += 1
