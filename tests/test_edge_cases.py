@@ -103,3 +103,22 @@ def test_import_keeps_a_sessions_own_indentation(mini, tmp_path):
     after = path.read_text()
     changed = [(a, b) for a, b in zip(flush.splitlines(), after.splitlines()) if a != b]
     assert changed == [("  level: 3", "  level: 1")]
+
+
+def test_yml_records_are_reported_not_half_supported(mini):
+    (mini / "options" / "beta.yaml").rename(mini / "options" / "beta.yml")
+    code, out, err = run_cli("validate", mini)
+    assert code == 1 and "Traceback" not in err
+    assert err.strip() == f"{mini}/options/beta.yml: rename to beta.yaml: record files use the .yaml extension"
+
+
+@pytest.mark.parametrize("old, new", [
+    ("  - id: delivery\n    name: Delivery", "  - id: effect\n    name: Delivery"),   # two groups, one id
+    ("  - id: delivery\n    name: Delivery", "  - id: leaves\n    name: Delivery"),   # a reserved id
+])
+def test_a_broken_rubric_never_crashes_the_weights(mini, old, new):
+    path = mini / "rubric.yaml"
+    path.write_text(path.read_text().replace(old, new))
+    code, out, err = run_cli("validate", mini)
+    assert code == 1 and "Traceback" not in err
+    assert f"{mini}/rubric.yaml:" in err

@@ -34,6 +34,12 @@ def study_files(root: Path) -> list[tuple[str, Path]]:
     return files
 
 
+def misnamed_records(files) -> list[Problem]:
+    """Records are `<id>.yaml`; a `.yml` file would be read here but written elsewhere as `.yaml`."""
+    return [Problem(str(path), f"rename to {path.stem}.yaml: record files use the .yaml extension")
+            for _, path in files if path.suffix == ".yml"]
+
+
 def input_hash(root: Path, files) -> str:
     digest = hashlib.sha256()
     for _, path in files:
@@ -50,7 +56,7 @@ def load_study(path: str | os.PathLike = "policies") -> Study:
     if not (root / "study.yaml").is_file():
         raise RubricError(Problem(shown, "not a study folder: it has no study.yaml (see `rubric init`)"))
     files = study_files(root)
-    problems: list[Problem] = []
+    problems: list[Problem] = misnamed_records(files)
     documents: list[tuple[str, Document]] = []
     for kind, file in files:
         display = os.path.join(shown, file.relative_to(root).as_posix())
@@ -99,7 +105,9 @@ class _Builder:
         study_doc = self.one("study")
         data = study_doc.data
         sources = self.sources()
+        before = len(self.problems)
         rubric = self.rubric()
+        self.rubric_ok = len(self.problems) == before  # weights are only derived over a sound rubric
         families = tuple(Family(f["id"], f["name"], f.get("description", "")) for f in data["families"])
         self.unique(study_doc, "/families", [f.id for f in families], "family")
         options = self.options({f.id for f in families}, {s.id for s in sources})
@@ -122,8 +130,10 @@ class _Builder:
             options=options, profiles=profiles, sessions=sessions)
 
     def unique(self, document: Document, pointer: str, ids, what: str) -> None:
+        duplicates = _duplicates(ids)
+        first: dict = {}
         for index, item in enumerate(ids):
-            if item in _duplicates(ids) and ids.index(item) != index:
+            if item in duplicates and first.setdefault(item, index) != index:
                 self.report(document, f"{pointer}/{index}/id", f"duplicate {what} id {item!r}")
 
     def file_named_by_id(self, document: Document, record_id: str) -> None:
@@ -142,7 +152,7 @@ class _Builder:
     def rubric(self) -> Rubric:
         document = self.one("rubric")
         data = document.data
-        seen: list[str] = []
+        seen: Counter = Counter()  # how often each group and criterion id has been met so far
 
         def criterion(raw, pointer) -> Criterion:
             levels = tuple(Level(l["level"], l["descriptor"], l.get("label", "")) for l in raw["levels"])
@@ -167,19 +177,19 @@ class _Builder:
                             "criterion id")
 
         def group(raw, pointer) -> Group:
-            seen.append(raw["id"])
+            seen[raw["id"]] += 1
             reserved(raw["id"], pointer)
             children = []
             for key, make in (("criteria", criterion), ("groups", group)):
                 for index, child in enumerate(raw.get(key, ())):
                     child_pointer = f"{pointer}/{key}/{index}"
                     if key == "criteria":
-                        seen.append(child["id"])
+                        seen[child["id"]] += 1
                         reserved(child["id"], child_pointer)
-                        if seen.count(child["id"]) > 1:
+                        if seen[child["id"]] > 1:
                             self.report(document, f"{child_pointer}/id", f"duplicate rubric id {child['id']!r}")
                     children.append(make(child, child_pointer))
-            if seen.count(raw["id"]) > 1:
+            if seen[raw["id"]] > 1:
                 self.report(document, f"{pointer}/id", f"duplicate rubric id {raw['id']!r}")
             return Group(raw["id"], raw["name"], tuple(children), raw.get("description", ""))
 
@@ -255,7 +265,7 @@ class _Builder:
             self.check_blocks(document, d["method"], blocks, children)
             profile = Profile(d["id"], d["name"], d["represents"], d["method"], blocks, d.get("description", ""),
                               d.get("rank_scheme", "roc"), d.get("strict", False))
-            if len(self.problems) == before:
+            if len(self.problems) == before and self.rubric_ok:
                 weights = derive_weights(profile, rubric)
                 for index, block in enumerate(weights.blocks):
                     if block.ahp and block.ahp.consistency_ratio > CR_THRESHOLD and profile.strict:
@@ -268,11 +278,12 @@ class _Builder:
 
     def check_blocks(self, document: Document, method: str, blocks, children) -> None:
         nodes = [b.node for b in blocks]
+        first_node: dict[str, int] = {}
         for index, node in enumerate(nodes):
             if node not in children:
                 self.report(document, f"/blocks/{index}/node", f"unknown node {node!r}: use `rubric`, `leaves` "
                             "or a group id of the rubric")
-            elif nodes.index(node) != index:
+            elif first_node.setdefault(node, index) != index:
                 self.report(document, f"/blocks/{index}/node", f"node {node!r} is weighed twice")
         if "leaves" in nodes and len(nodes) > 1:
             self.report(document, "/blocks", "a `leaves` block weighs every criterion directly; "
@@ -289,13 +300,14 @@ class _Builder:
             pointer = f"/blocks/{index}"
             ids = [item.id for item in block.items]
             expected = children[block.node]
+            expected_set, first_item, given = set(expected), {}, set(ids)
             for item_index, item_id in enumerate(ids):
-                if item_id not in expected:
+                if item_id not in expected_set:
                     self.report(document, f"{pointer}/items/{item_index}/id",
                                 f"{item_id!r} is not a child of {block.node!r} (expected one of {expected})")
-                elif ids.index(item_id) != item_index:
+                elif first_item.setdefault(item_id, item_index) != item_index:
                     self.report(document, f"{pointer}/items/{item_index}/id", f"{item_id!r} is listed twice")
-            missing = [c for c in expected if c not in ids]
+            missing = [c for c in expected if c not in given]
             if missing:
                 self.report(document, f"{pointer}/items", f"no weight given for {missing}")
             if method in ("direct", "swing"):
@@ -326,11 +338,12 @@ class _Builder:
 
     def check_judgements(self, document: Document, pointer: str, block: WeightBlock) -> None:
         ids = [item.id for item in block.items]
+        known = set(ids)
         seen: dict[frozenset, int] = {}
         for index, judgement in enumerate(block.judgements):
             where = f"{pointer}/judgements/{index}"
             for side in ("a", "b"):
-                if getattr(judgement, side) not in ids:
+                if getattr(judgement, side) not in known:
                     self.report(document, f"{where}/{side}", f"{getattr(judgement, side)!r} is not an item of this block")
             if judgement.a == judgement.b:
                 self.report(document, where, "an item cannot be compared with itself")
@@ -344,8 +357,9 @@ class _Builder:
 
     def unique_records(self, kind: str, ids) -> None:
         documents = self.by_kind.get(kind, [])
+        duplicates = _duplicates(ids)
         for document, record_id in zip(documents, ids):
-            if record_id in _duplicates(ids):
+            if record_id in duplicates:
                 self.report(document, "/id", f"duplicate {kind} id {record_id!r}")
 
     # -- sessions ---------------------------------------------------------------------------
@@ -365,6 +379,7 @@ class _Builder:
                             f"the study's rubric is version {rubric.version!r}")
             participants = tuple(Participant(p["id"], p.get("name", ""), p.get("role", "")) for p in d["participants"])
             analyst_ids = [p.id for p in participants]
+            analyst_set = set(analyst_ids)
             self.unique(document, "/participants", analyst_ids, "analyst")
             scores = []
             seen: dict[tuple, int] = {}
@@ -374,7 +389,7 @@ class _Builder:
                               raw.get("level"), raw.get("abstain"), tuple(raw.get("evidence", ())))
                 scores.append(score)
                 ok = True
-                if score.analyst not in analyst_ids:
+                if score.analyst not in analyst_set:
                     self.report(document, f"{pointer}/analyst", f"unknown analyst {score.analyst!r} (not a participant)")
                     ok = False
                 if score.option not in options:
