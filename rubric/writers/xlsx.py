@@ -919,13 +919,17 @@ def _compare(book: Workbook, report) -> None:
     s.finish(freeze="B4", title_rows="1:2")
 
 
+SWAP_TOP = 5  # the swap list shows swaps that can change the top of the ranking
+
+
 def _sensitivity(book: Workbook, report) -> None:
     result = report.sensitivity
     s = _Sheet(book, "Sensitivity", report, f"One-way weight sensitivity, profile {result.profile_id} (weighted sum)",
                "The weight of one criterion (or the total weight of one group) varies from 0 to 1 while the others "
                "keep their proportions. 'top from/to': the weights over which the current top option stays on "
                "top; 'distance': from the current weight to the nearest change of top (never = it never changes). "
-               "Every swap of two options in [0, 1] is listed below.")
+               f"Below: every swap that involves one of the current top {SWAP_TOP} options; "
+               "`rubric sensitivity --format csv` lists them all.")
     s.header(4, 1, ["kind", "name", "members", "current weight", "top option", "top from", "top to", "distance",
                     "swaps"])
     s.caps[3] = 40
@@ -945,11 +949,14 @@ def _sensitivity(book: Workbook, report) -> None:
         s.number(r, 9, len(a.swaps), INTEGER)
         r += 1
     r += 1
-    s.section(r, "Swaps: the weight at which two options' totals are equal (rising: ahead above that weight)")
+    default = next(e for e in report.evaluations if e.profile_id == result.profile_id)
+    leaders = {o for o, rank in zip(default.options, default.ranks) if rank <= SWAP_TOP}
+    s.section(r, f"Swaps involving a current top-{SWAP_TOP} option: the weight at which two options' totals are "
+                 "equal (rising: ahead above that weight)")
     r += 1
     s.header(r, 1, ["kind", "name", "", "weight", "rising", "falling"])
     for a in result.analyses:
-        for swap in a.swaps:
+        for swap in (sw for sw in a.swaps if sw.rising in leaders or sw.falling in leaders):
             r += 1
             s.text(r, 1, a.kind)
             s.text(r, 2, a.name)
