@@ -3,8 +3,14 @@
     python -m benchmarks.children bare-yaml STUDY
     python -m benchmarks.children report-phases STUDY OUT.xlsx [--cells CELLS.json] [--samples N]
     python -m benchmarks.children dump CELLS.json OUT.xlsx
+    python -m benchmarks.children measure RESULT.json -- COMMAND...
 
-Each prints one JSON object on its last line of stdout.
+Each prints one JSON object on its last line of stdout, except `measure`, which runs COMMAND (its
+output passes through), reaps it with os.wait4 and writes its wall time, exit code and peak RSS to
+RESULT.json. The runner starts every measured command through `measure`, a small process: a child
+started by vfork/fork inherits its parent's peak RSS (Linux keeps the larger of the RSS before
+and after exec), so a command started straight from the runner, which holds a loaded study, would
+report the runner's RSS as its own.
 """
 
 from __future__ import annotations
@@ -165,8 +171,24 @@ def _cmd_dump(cells: str, out: str) -> dict:
             "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
 
 
+def _cmd_measure(result: str, command: list[str]) -> int:
+    import subprocess
+
+    start = time.perf_counter()
+    proc = subprocess.Popen(command)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    proc.returncode = code
+    with open(result, "w", encoding="utf-8") as handle:
+        json.dump({"wall": wall, "returncode": code, "maxrss_kib": usage.ru_maxrss}, handle)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     command, *rest = argv
+    if command == "measure":
+        return _cmd_measure(rest[0], rest[rest.index("--") + 1:])
     if command == "bare-yaml":
         result = _cmd_bare_yaml(rest[0])
     elif command == "report-phases":

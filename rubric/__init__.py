@@ -4,7 +4,13 @@ from __future__ import annotations
 
 __all__ = ["load_study", "RubricError"]
 
-from .errors import RubricError
+
+def __getattr__(name):  # imported on first use, so `rubric --help` stays fast
+    if name == "RubricError":
+        from .errors import RubricError
+
+        return RubricError
+    raise AttributeError(name)
 
 
 def load_study(path="policies"):

@@ -24,7 +24,7 @@ def _study_arg(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rubric", description="Appraise policy options with a scoring rubric.")
-    parser.add_argument("--version", action="version", version=f"rubric {_version()}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = commands.add_parser("validate", help="check every record of a study and print a summary")
@@ -107,6 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, default="table")
 
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """Looks the version up only when asked: `rubric --help` must not import the heavy modules."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"rubric {_version()}")
+        parser.exit()
 
 
 def _version() -> str:

@@ -128,9 +128,20 @@ def smaa(values, analyst_values=None, options=(), criteria=(), samples: int = 10
 
 def rank_order(scores, rng) -> np.ndarray:
     """Options by descending score per sample; exact ties are broken at random, never by file order."""
-    order = np.argsort(-scores, axis=1, kind="stable")
-    ranked = np.take_along_axis(scores, order, axis=1)
-    tied = (ranked[:, :-1] - ranked[:, 1:] <= TIE_TOLERANCE * np.maximum(1.0, np.abs(ranked[:, :1]))).any(axis=1)
+    ascending = np.sort(scores, axis=1)
+    if scores.shape[1] > 1 and np.isfinite(ascending[:, [0, -1]]).all():  # NaN sorts last, -inf first
+        # Any sort will do: a sample whose scores all differ has a single descending order, and a
+        # sample with equal (or nearly equal) scores is flagged below and ordered again as a whole.
+        # So the order is numpy's default argsort (introsort) read backwards, ~4x faster than a
+        # stable argsort of floats, and the gaps between neighbours are the same numbers whether
+        # taken from the ranked or from the sorted scores.
+        order = np.argsort(scores, axis=1)[:, ::-1]
+        top = ascending[:, -1]
+        tied = np.diff(ascending, axis=1).min(axis=1) <= TIE_TOLERANCE * np.maximum(1.0, np.abs(top))
+    else:  # NaN or infinity: the stable order and its ranked gaps, as they always were
+        order = np.argsort(-scores, axis=1, kind="stable")
+        ranked = np.take_along_axis(scores, order, axis=1)
+        tied = (ranked[:, :-1] - ranked[:, 1:] <= TIE_TOLERANCE * np.maximum(1.0, np.abs(ranked[:, :1]))).any(axis=1)
     if tied.any():
         rows = np.nonzero(tied)[0]
         noise = rng.random((len(rows), scores.shape[1]))

@@ -17,7 +17,7 @@ from ..model import (Criterion, Defaults, Dissent, Evidence, Family, Group, Judg
                      Participant, Precedent, Profile, Rubric, Score, Session, Source, Study,
                      PrometheeSettings, ValueFunction, WeightBlock, WeightItem)
 from .schema import schema_problems
-from .yamlio import Document, load_yaml
+from .yamlio import Document, _gc_paused, load_yaml
 
 SINGLE_FILES = {"study": "study.yaml", "sources": "sources.yaml", "rubric": "rubric.yaml"}
 FOLDERS = {"option": "options", "profile": "profiles", "session": "sessions"}
@@ -74,7 +74,8 @@ def load_study(path: str | os.PathLike = "policies") -> Study:
     if problems:
         raise RubricError(problems)
     builder = _Builder(documents, shown, input_hash(root, files))
-    study = builder.build()
+    with _gc_paused():  # ~100,000 acyclic score objects: collections would only walk them again and again
+        study = builder.build()
     if builder.problems:
         raise RubricError(builder.problems)
     return study
@@ -366,6 +367,7 @@ class _Builder:
 
     def sessions(self, rubric: Rubric, options: set[str], sources: set[str]) -> tuple[Session, ...]:
         criteria = {c.id: c for c in rubric.criteria}
+        level_sets = {c.id: frozenset(c.level_numbers) for c in rubric.criteria}
         option_order = [d.data["id"] for d in self.by_kind.get("option", [])]
         sessions = []
         for document in self.by_kind.get("session", []):
@@ -399,7 +401,7 @@ class _Builder:
                 if criterion is None:
                     self.report(document, f"{pointer}/criterion", f"unknown criterion {score.criterion!r}")
                     ok = False
-                elif score.level is not None and score.level not in criterion.level_numbers:
+                elif score.level is not None and score.level not in level_sets[criterion.id]:
                     self.report(document, f"{pointer}/level", f"level {score.level} is not a level of "
                                 f"{criterion.id!r} (levels {list(criterion.level_numbers)})")
                 for ev_index, source in enumerate(score.evidence):
