@@ -79,24 +79,29 @@ def _cmd_bare_yaml(root: str) -> dict:
     return {"seconds": time.perf_counter() - start}
 
 
-def count_cells(book) -> list[dict]:
-    """Per sheet: its name, width, and how many cells hold text, numbers and formulas."""
+def count_cells(path: str) -> list[dict]:
+    """Per sheet of a saved workbook: its name, width, and how many cells hold text, numbers and formulas."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
     sheets = []
     for ws in book.worksheets:
-        text = number = formula = 0
-        for cell in ws._cells.values():  # noqa: SLF001 - counting only; openpyxl keeps cells here
-            value = cell.value
-            if value is None:
-                continue
-            if isinstance(value, str):
-                if value.startswith("="):
+        text = number = formula = width = 0
+        for row in ws.iter_rows():
+            for cell in row:
+                value = cell.value
+                if value is None:
+                    continue
+                width = max(width, cell.column)
+                if cell.data_type == "f":
                     formula += 1
-                else:
+                elif isinstance(value, str):
                     text += 1
-            else:
-                number += 1
-        sheets.append({"name": ws.title, "width": max(ws.max_column, 1), "text": text, "number": number,
+                else:
+                    number += 1
+        sheets.append({"name": ws.title, "width": max(width, 1), "text": text, "number": number,
                        "formula": formula})
+    book.close()
     return sheets
 
 
@@ -104,7 +109,7 @@ def _cmd_report_phases(root: str, out: str, cells: str | None, samples: int) -> 
     start = time.perf_counter()
     from rubric.compute.report import build_report
     from rubric.records.load import load_study
-    from rubric.writers.xlsx import build_workbook, write_workbook
+    from rubric.writers.xlsx import write_workbook
 
     imported = time.perf_counter()
     study = load_study(root)
@@ -126,7 +131,7 @@ def _cmd_report_phases(root: str, out: str, cells: str | None, samples: int) -> 
         "write_peak_kib": _hwm_kib() if reset else None,
     }
     if cells:  # once: the shape of the workbook, for the bare dump to match
-        sheets = count_cells(build_workbook(report))
+        sheets = count_cells(out)
         with open(cells, "w", encoding="utf-8") as handle:
             json.dump(sheets, handle)
         result["cells"] = sum(s["text"] + s["number"] + s["formula"] for s in sheets)

@@ -377,18 +377,28 @@ def section_report(res: Results, study_dir: str, runs: int, work: str) -> None:
                   f"{med(phases['maxrss_after_load_kib']) / mib:.0f} / {med(phases['maxrss_after_compute_kib']) / mib:.0f}"
                   f" / {med(phases['maxrss_kib']) / mib:.0f} MiB")
     write_peak = [p for p in phases["write_peak_kib"] if p is not None]
+    grew = None
     if write_peak:
         grew = med([p - b for p, b in zip(phases["write_peak_kib"], phases["rss_before_write_kib"])]) / mib
         res.value_row("report", "  write phase: peak RSS during the write, growth over its start",
-                      f"{med(write_peak) / mib:.0f} MiB, +{grew:.0f} MiB")
+                      f"{med(write_peak) / mib:.0f} MiB, +{grew:.1f} MiB")
     res.value_row("report", "peak RSS bare dump (whole process)", _fmt(rss_dump, "MiB"))
     dump_grew = med([r - b for r, b in zip(dump["maxrss_kib"], dump["rss_before_write_kib"])]) / mib
-    res.value_row("report", "  bare dump: growth of peak RSS over the start of its write", f"+{dump_grew:.0f} MiB")
+    res.value_row("report", "  bare dump: growth of peak RSS over the start of its write", f"+{dump_grew:.1f} MiB")
     res.ratio("report write phase / bare dump write", t_write / t_dump, "x the time")
     res.ratio("`rubric report` end to end / bare dump end to end", t_cli / med(dump["wall"]), "x the time")
-    res.ratio("peak RSS `rubric report` / bare dump", rss_cli / rss_dump, "x the memory")
+    res.ratio("peak RSS `rubric report` / bare dump, whole processes (rubric's holds the loaded study)",
+              rss_cli / rss_dump, "x the memory")
     res.target("report write phase vs bare dump", t_write / t_dump, "<=", 1.5)
-    res.target("report peak RSS vs bare dump", rss_cli / rss_dump, "<=", 2)
+    # the memory writing takes: the growth of peak RSS over the start of the write, on both sides (the
+    # whole-process peaks compare a process holding a loaded 96,000-score study with one that holds none)
+    if grew is not None:
+        res.ratio("report write phase / bare dump, growth of peak RSS while writing", grew / dump_grew,
+                  "x the memory")
+        res.target("report write-phase memory (peak RSS growth) vs bare dump", grew / dump_grew, "<=", 2)
+    else:
+        res.target("report peak RSS vs bare dump (whole processes; VmHWM cannot be reset here)",
+                   rss_cli / rss_dump, "<=", 2)
 
 
 # -- main ------------------------------------------------------------------------------------------

@@ -57,6 +57,8 @@ def draw_weights(rng, n: int, count: int, centre=None, concentration: float = DE
         return rng.dirichlet(np.ones(n), size=count)
     centre = np.asarray(centre, dtype=float)
     positive = centre > 0
+    if positive.all():  # the same draws, without a zero-filled copy
+        return rng.dirichlet(concentration * centre, size=count)
     weights = np.zeros((count, n))
     weights[:, positive] = rng.dirichlet(concentration * centre[positive], size=count)
     return weights
@@ -113,7 +115,9 @@ def smaa(values, analyst_values=None, options=(), criteria=(), samples: int = 10
         order = rank_order(scores, rng)                          # order[s, r] = option at rank r
         counts += np.bincount((order * n_options + np.arange(n_options)).ravel(),
                               minlength=n_options * n_options).reshape(n_options, n_options)
-        np.add.at(first_weight_sums, order[:, 0], weights)
+        first = np.ascontiguousarray(order[:, 0])
+        for j in range(n_criteria):  # column by column: the same additions in the same order, ~6x faster
+            np.add.at(first_weight_sums[:, j], first, weights[:, j])
         if progress:
             progress(start + size, samples)
     acceptability = counts / samples

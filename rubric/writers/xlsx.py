@@ -1,4 +1,4 @@
-"""A ComparisonReport -> the comparison workbook (.xlsx, openpyxl). Formats; computes nothing.
+"""A ComparisonReport -> the comparison workbook (.xlsx, XlsxWriter). Formats; computes nothing.
 
 Every number shown is taken from the report as computed by `rubric.compute`, except the few live
 formulas a reviewer can play with: the normalised weights (raw input / column sum), their
@@ -9,22 +9,26 @@ array entry are used (SUM, SUMPRODUCT, MAX).
 
 Every string that comes from a record is written as text (never as a formula), whatever it starts
 with: see `_Sheet.text`.
+
+XlsxWriter writes the workbook (openpyxl reads workbooks elsewhere): in its constant-memory mode
+it streams each finished row to disk, so a session of 100,000 scores costs no more memory than one
+of 500, and it writes styled cells about twice as fast as openpyxl's write-only mode (see
+benchmarks/README.md).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
+from typing import NamedTuple
 
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
-from openpyxl.comments import Comment
-from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+import numpy as np
+
+import xlsxwriter
+from xlsxwriter.exceptions import XlsxFileError
 from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..errors import Problem, RubricError
 from .atomic import atomic_write
@@ -36,30 +40,48 @@ WORKBOOK_FORMAT = "1"
 VALUE, WEIGHT, PROBABILITY, INTEGER = "0.0", "0.000", "0.000", "0"
 TEXT_CAP, HEADER_CAP, MIN_WIDTH = 60, 12, 5
 LINE_HEIGHT = 14.5
+CM = 96 / 2.54  # pixels per centimetre (XlsxWriter sizes charts in pixels at 96 dpi)
 
 FONT = "Calibri"
 
+# Styles are XlsxWriter format properties, combined per cell (font + fill + border + protection +
+# alignment + number format) into one shared format.
 
-def _font(size: float = 11, **style) -> Font:
-    return Font(name=FONT, size=size, **style)
+
+def _font(size: float = 11, bold: bool = False, italic: bool = False, color: str | None = None) -> dict:
+    props = {"font_name": FONT, "font_size": size}
+    if bold:
+        props["bold"] = True
+    if italic:
+        props["italic"] = True
+    if color:
+        props["font_color"] = "#" + color
+    return props
+
+
+def _fill(color: str) -> dict:
+    return {"pattern": 1, "bg_color": "#" + color}
 
 
 RED, WHITE = "C00000", "FFFFFF"
-BANNER_FILL = PatternFill("solid", fgColor=RED)
+BANNER_FILL = _fill(RED)
 HEADING_FONT = _font(13, bold=True)
 NOTE_FONT = _font(italic=True, color="404040")
 HEADER_FONT = _font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+HEADER_FILL = _fill("D9E1F2")
 SECTION_FONT = _font(12, bold=True, color="1F3864")
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+INPUT_FILL = _fill("FFF2CC")
 INPUT_FONT = _font(color="0000FF")
-FORMULA_FILL = PatternFill("solid", fgColor="E2EFDA")
-THIN = Side(style="thin", color="808080")
-HEADER_BORDER = Border(bottom=THIN)
-TOP_BORDER = Border(top=Side(style="thin", color="BFBFBF"))
-UNLOCKED = Protection(locked=False)
-WRAP_TOP = Alignment(wrap_text=True, vertical="top")
-TOP = Alignment(vertical="top")
+FORMULA_FILL = _fill("E2EFDA")
+HEADER_BORDER = {"bottom": 1, "bottom_color": "#808080"}
+TOP_BORDER = {"top": 1, "top_color": "#BFBFBF"}
+UNLOCKED = {"locked": False}
+# protection without a password, against accidental edits; formatting rows and columns, sorting,
+# filtering and selecting stay allowed
+PROTECTION = {"format_columns": True, "format_rows": True, "autofilter": True, "sort": True,
+              "select_locked_cells": True, "select_unlocked_cells": True}
+WORKBOOK_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                    "strings_to_numbers": False, "use_zip64": True}
 
 SHEETS = (
     ("About", "what this workbook is, where its numbers come from, and how to read it"),
@@ -86,11 +108,10 @@ def _finite(x) -> bool:
         return False
 
 
-
-
 def _clean(text) -> str:
-    """Record text as a workbook can hold it, without loss (see cells.encode_text)."""
-    return encode_text(str(text))
+    """Record text for a cell. XlsxWriter escapes what a workbook cannot hold (control characters, and
+    a literal "_xHHHH_") exactly as cells.encode_text does, so the text is written as it is."""
+    return str(text)
 
 
 def _shown(value, fmt: str) -> str:
@@ -124,22 +145,142 @@ def _header_lines(text: str, width: float) -> int:
     return lines
 
 
+MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384  # a worksheet's limits in Excel and LibreOffice
+
+
+class _TooBig(Exception):
+    """A sheet would need more rows or columns than a spreadsheet has."""
+
+
+class _Alignment(NamedTuple):
+    horizontal: str | None
+    vertical: str | None
+    wrap: bool
+    indent: int
+
+    def props(self) -> dict:
+        props = {}
+        if self.horizontal:
+            props["align"] = self.horizontal
+        if self.vertical:
+            props["valign"] = "vcenter" if self.vertical == "center" else self.vertical
+        if self.wrap:
+            props["text_wrap"] = True
+        if self.indent:
+            props["indent"] = self.indent
+        return props
+
+
+@functools.lru_cache(maxsize=None)
+def _align(horizontal: str | None = None, vertical: str | None = "top", wrap: bool = False,
+           indent: int = 0) -> _Alignment:
+    return _Alignment(horizontal, vertical, wrap, indent)
+
+
+TOP = _align()
+WRAP_TOP = _align(wrap=True)
+
+
+class _Cell:
+    """What one cell will hold: a value of a kind ("s" text, "n" number, "f" formula; None: empty) and
+    its style. Kept only until its row is written."""
+
+    __slots__ = ("value", "kind", "number_format", "font", "fill", "alignment", "border", "protection", "comment",
+                 "wraps", "header", "result")
+
+    def __init__(self):
+        self.value = self.kind = self.number_format = self.font = self.fill = self.alignment = None
+        self.border = self.protection = self.comment = self.header = self.result = None
+        self.wraps = False  # record text that wraps (and raises its row) when it is longer than its column
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("n", "f")
+
+
+class _Layout:
+    """What the measuring pass learns about a sheet and the writing pass needs: column widths, which
+    headers stand over right-aligned numbers, and the sheet's set-up."""
+
+    def __init__(self):
+        self.widths: dict[int, float] = {}
+        self.right_headers: set[tuple[int, int]] = set()
+        self.setup: dict = {}
+
+
+class _Book:
+    """The workbook in one of its two passes. The sheet builders run twice over the same report:
+    first measuring (nothing is kept but each sheet's _Layout), then writing, when every row goes out
+    as soon as the builder moves past it. So memory does not grow with the number of rows, and column
+    widths and row heights still fit all of the data."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook | None = None, layouts: dict[str, _Layout] | None = None):
+        self.workbook = workbook
+        self.measuring = workbook is None
+        self.layouts = {} if layouts is None else layouts
+        self.formats: dict[tuple, tuple] = {}  # style key -> (format, the style objects it was made from)
+
+    def format(self, cell: _Cell):
+        """The shared XlsxWriter format for a cell's style (None: no style)."""
+        key = (id(cell.font), id(cell.fill), cell.alignment, id(cell.border), id(cell.protection), cell.number_format)
+        kept = self.formats.get(key)
+        if kept is None:
+            props = {}
+            for part in (cell.font, cell.fill, cell.border, cell.protection):
+                if part:
+                    props.update(part)
+            if cell.alignment is not None:
+                props.update(cell.alignment.props())
+            if cell.number_format:
+                props["num_format"] = cell.number_format
+            # the style objects are kept with the format, so their ids stay theirs
+            kept = self.formats[key] = (self.workbook.add_format(props) if props else None, cell.font, cell.fill,
+                                        cell.border, cell.protection)
+        return kept[0]
+
+    def run_format(self, font: dict | None):
+        """A text run's format in the cell's font (for a text written as rich text)."""
+        key = ("run", id(font))
+        if key not in self.formats:
+            self.formats[key] = (self.workbook.add_format(font or _font()), font)
+        return self.formats[key][0]
+
+    def define_name(self, name: str, sheet: str, first_row: int, first_col: int, last_row: int, last_col: int):
+        if not self.measuring:
+            self.workbook.define_name(name, f"={quote_sheetname(sheet)}!${get_column_letter(first_col)}${first_row}:"
+                                            f"${get_column_letter(last_col)}${last_row}")
+
+
 class _Sheet:
     """One worksheet with the bookkeeping every sheet shares: text-safe writes, fitted column widths,
-    wrapped long text, full-width banner/heading/note rows, page setup and protection."""
+    wrapped long text, full-width banner/heading/note rows, page setup and protection.
 
-    def __init__(self, book: Workbook, title: str, report, heading: str, note: str = "", banner: bool = True,
+    Rows and columns are numbered from 1, as spreadsheets show them. Builders write rows in order (a
+    row may take several calls, but no row may be written once a later one has been started); each
+    finished row is formatted and written out."""
+
+    def __init__(self, book: _Book, title: str, report, heading: str, note: str = "", banner: bool = True,
                  top: str | None = None, banner_size: float = 12):
-        self.ws = book.create_sheet(title)
+        self.book = book
+        self.measuring = book.measuring
+        self.title = title
         self.report = report
+        if self.measuring:
+            self.ws = None
+            self.layout = book.layouts[title] = _Layout()
+        else:
+            self.ws = book.workbook.add_worksheet(title)
+            self.layout = book.layouts[title]
+            self._set_up()
         self.lengths: dict[int, int] = {}       # column -> longest line of data
         self.header_lengths: dict[int, int] = {}
         self.caps: dict[int, int] = {}
-        self.texts: list[tuple[int, int, str]] = []   # (row, col, text) of tracked text cells
-        self.full_rows: list[tuple[int, str, Font, PatternFill | None]] = []
-        self.fixed_heights: dict[int, float] = {}
-        self.spans: list[tuple[int, int, int, str]] = []  # (row, first col, last col, text): merged text
-        self.headers: list[tuple[int, int, str]] = []
+        self.full_rows: dict[int, tuple[dict, dict | None]] = {}
+        self.merges: dict[int, list[tuple[int, int]]] = {}  # row -> (first col, last col) of merged cells
+        self.spans: dict[int, tuple[int, int]] = {}   # row -> (first col, last col) of a merged long text
+        self.page_breaks: list[int] = []
+        self._header_rows: set[int] = set()
+        self._row_number, self._row = 0, {}      # the row being written: column -> _Cell
         # row 1: the illustrative-data banner, or the study's title; row 2: the sheet's heading; row 3: a note
         if banner and report.illustrative:
             self.full_row(1, BANNER, _font(banner_size, bold=True, color=WHITE), BANNER_FILL)
@@ -151,24 +292,39 @@ class _Sheet:
 
     # -- writing cells -------------------------------------------------------------------------------
 
-    def full_row(self, row: int, text: str, font: Font, fill: PatternFill | None = None) -> None:
-        self.full_rows.append((row, _clean(text), font, fill))
+    def cell(self, row: int, col: int) -> _Cell:
+        """The cell at row, col of the current row (or of a new row, which finishes the current one)."""
+        if row != self._row_number:
+            if row < self._row_number:
+                raise AssertionError(f"{self.title}: row {row} written after row {self._row_number}")
+            self._end_row()
+            self._row_number = row
+        cell = self._row.get(col)
+        if cell is None:
+            cell = self._row[col] = _Cell()
+        return cell
+
+    def full_row(self, row: int, text: str, font: dict, fill: dict | None = None) -> None:
+        cell = self.cell(row, 1)
+        cell.value, cell.kind, cell.font, cell.fill = _clean(text), "s", font, fill
+        cell.alignment = _align(vertical="center" if fill else "top", wrap=True)
+        self.full_rows[row] = (font, fill)
 
     def text(self, row: int, col: int, value, bold: bool = False, track: bool = True, cap: int | None = None):
         """A literal string (never a formula, whatever it starts with)."""
-        cell = self.ws.cell(row=row, column=col)
+        cell = self.cell(row, col)
         if value is None or value == "":
             return cell
         text = _clean(value)
-        cell.value = text
-        cell.data_type = "s"  # openpyxl makes strings starting with "=" formulas: force text
-        cell.alignment = TOP
+        cell.value, cell.kind, cell.alignment = text, "s", TOP
         if bold:
             cell.font = HEADER_FONT
         if track:
-            longest = max(len(line) for line in text.split("\n"))
-            self.lengths[col] = max(self.lengths.get(col, 0), longest)
-            self.texts.append((row, col, text))
+            cell.wraps = True
+            if self.measuring:
+                longest = len(text) if "\n" not in text else max(len(line) for line in text.split("\n"))
+                if longest > self.lengths.get(col, 0):
+                    self.lengths[col] = longest
         if cap is not None:
             self.caps[col] = cap
         return cell
@@ -177,64 +333,110 @@ class _Sheet:
         """A number with a format; a non-finite number (NaN) as the `missing` text."""
         if value is None or not _finite(value):
             if not missing:
-                return self.ws.cell(row=row, column=col)
+                return self.cell(row, col)
             cell = self.text(row, col, missing)
-            cell.alignment = Alignment(horizontal="right", vertical="top")
+            cell.alignment = _align("right")
             return cell
-        cell = self.ws.cell(row=row, column=col, value=value if isinstance(value, int) else float(value))
-        cell.number_format = fmt
-        cell.alignment = TOP
-        self.lengths[col] = max(self.lengths.get(col, 0), len(_shown(value, fmt)))
+        cell = self.cell(row, col)
+        cell.value, cell.kind = value if isinstance(value, int) else float(value), "n"
+        cell.number_format, cell.alignment = fmt, TOP
+        if self.measuring:
+            self.lengths[col] = max(self.lengths.get(col, 0), len(_shown(value, fmt)))
         return cell
 
-    def formula(self, row: int, col: int, formula: str, fmt: str):
-        """One of our own formulas (the only cells written as formulas)."""
+    def formula(self, row: int, col: int, formula: str, fmt: str, result: float):
+        """One of our own formulas (the only cells written as formulas), with the `result` it gives on
+        the values written, stored as its cached value: a reader that does not recalculate (LibreOffice
+        by default, viewers, data_only readers) shows it; Excel recalculates on opening."""
         assert formula.startswith("=")
-        cell = self.ws.cell(row=row, column=col, value=formula)
-        cell.number_format = fmt
-        cell.fill = FORMULA_FILL
-        cell.alignment = TOP
+        cell = self.cell(row, col)
+        cell.value, cell.kind, cell.number_format = formula, "f", fmt
+        cell.result = float(result) if _finite(result) else 0
+        cell.fill, cell.alignment = FORMULA_FILL, TOP
         self.lengths[col] = max(self.lengths.get(col, 0), 7)
         return cell
 
-    def header(self, row: int, col: int, labels, fill: PatternFill = HEADER_FILL) -> None:
+    def header(self, row: int, col: int, labels, fill: dict = HEADER_FILL) -> None:
+        self._header_rows.add(row)
         for k, label in enumerate(labels):
-            cell = self.ws.cell(row=row, column=col + k)
-            cell.value = _clean(label)
-            cell.data_type = "s"
-            cell.font = HEADER_FONT
-            cell.fill = fill
-            cell.border = HEADER_BORDER
-            cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+            cell = self.cell(row, col + k)
+            cell.value, cell.kind, cell.header = _clean(label), "s", str(label)
+            cell.font, cell.fill, cell.border = HEADER_FONT, fill, HEADER_BORDER
+            cell.alignment = _align(vertical="bottom", wrap=True)
             # a header wraps (at spaces and hyphens) rather than widen a column of numbers
             words = re.split(r"(?<=[-/])|\s+", str(label))
             longest = max((len(word) for word in words), default=0)
             self.header_lengths[col + k] = max(self.header_lengths.get(col + k, 0),
                                                min(len(str(label)), max(longest, HEADER_CAP)))
-            self.headers.append((row, col + k, str(label)))
+
+    def label(self, row: int, first: int, last: int, text: str, font: dict, fill: dict | None = None) -> None:
+        """A label (our own text) centred over columns first..last."""
+        if last > first:
+            self.merges.setdefault(row, []).append((first, last))
+        cell = self.cell(row, first)
+        cell.value, cell.kind, cell.font, cell.fill = text, "s", font, fill
+        cell.alignment = _align("center", None)
 
     def span(self, row: int, first: int, last: int, value) -> None:
         """A long text across columns first..last (merged, wrapped) that does not widen any column."""
         self.text(row, first, value, track=False)
-        self.spans.append((row, first, last, _clean(value)))
-
-    def table_width(self) -> float:
-        widths = self.widths()
-        return sum(widths.get(c, 8.43) for c in range(1, max([1, *widths]) + 1))
+        self.spans[row] = (first, last)
+        self.merges.setdefault(row, []).append((first, last))
 
     def section(self, row: int, title: str) -> None:
-        cell = self.ws.cell(row=row, column=1, value=_clean(title))
-        cell.data_type = "s"
-        cell.font = SECTION_FONT
+        cell = self.cell(row, 1)
+        cell.value, cell.kind, cell.font = _clean(title), "s", SECTION_FONT
 
     def name(self, name: str, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
-        ref = (f"{quote_sheetname(self.ws.title)}!${get_column_letter(first_col)}${first_row}:"
-               f"${get_column_letter(last_col)}${last_row}")
-        self.ws.parent.defined_names[name] = DefinedName(name, attr_text=ref)
+        self.book.define_name(name, self.title, first_row, first_col, last_row, last_col)
 
-    # -- finishing ----------------------------------------------------------------------------------
+    def autofilter(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+        if not self.measuring:
+            self.ws.autofilter(first_row - 1, first_col - 1, last_row - 1, last_col - 1)
+
+    def conditional(self, ref: str, options: dict, style: dict | None = None) -> None:
+        """A conditional format (XlsxWriter's options) over an A1 range; `style`: the format props it applies."""
+        if not self.measuring:
+            if style is not None:
+                options = {**options, "format": self.book.workbook.add_format(style)}
+            self.ws.conditional_format(ref, options)
+
+    def validation(self, first_row: int, first_col: int, last_row: int, last_col: int, options: dict) -> None:
+        if not self.measuring:
+            self.ws.data_validation(first_row - 1, first_col - 1, last_row - 1, last_col - 1, options)
+
+    def bar_chart(self, row: int, title: str, value_title: str, grouping: str, height_cm: float, width_cm: float,
+                  names_row: int, first_col: int, last_col: int, first_row: int, last_row: int,
+                  colours: list[str] | None = None, value_axis: dict | None = None) -> None:
+        """A native horizontal bar chart at the start of `row` (on a new printed page): one series per
+        column first_col..last_col, named by the cell in `names_row`, over rows first_row..last_row,
+        with the options of column 1 as categories, the first at the top."""
+        self.page_breaks.append(row - 1)  # so that a chart is never cut across pages
+        if self.measuring:
+            return
+        chart = self.book.workbook.add_chart({"type": "bar", **({} if grouping == "clustered" else
+                                                                 {"subtype": grouping})})
+        for k, col in enumerate(range(first_col, last_col + 1)):
+            series = {"name": [self.title, names_row - 1, col - 1],
+                      "categories": [self.title, first_row - 1, 0, last_row - 1, 0],
+                      "values": [self.title, first_row - 1, col - 1, last_row - 1, col - 1]}
+            if k == 0:
+                series.update({"overlap": 100, "gap": 60} if grouping != "clustered" else {"gap": 80})
+            if colours:
+                series["fill"] = {"color": "#" + colours[k]}
+                series["border"] = {"color": "#" + WHITE}
+            chart.add_series(series)
+        chart.set_title({"name": title})
+        chart.set_x_axis({"name": value_title, **(value_axis or {})})  # a bar chart's x axis holds the values
+        chart.set_y_axis({"reverse": True, "crossing": "max"})  # first option at the top, values below
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": round(width_cm * CM), "height": round(height_cm * CM)})
+        self.ws.insert_chart(row - 1, 0, chart)
 
     def widths(self) -> dict[int, float]:
+        """Column widths: measured over all the data while measuring, then as measured."""
+        if not self.measuring:
+            return self.layout.widths
         columns = set(self.lengths) | set(self.header_lengths)
         result = {}
         for col in columns:
@@ -245,108 +447,133 @@ class _Sheet:
             result.setdefault(col, 3.0)  # an empty spacer column
         return result
 
-    def finish(self, freeze: str | None = "A5", title_rows: str | None = "1:4", protect: bool = True,
-               landscape: bool = True) -> None:
-        ws = self.ws
+    def table_width(self) -> float:
         widths = self.widths()
-        for col, width in widths.items():
-            ws.column_dimensions[get_column_letter(col)].width = width
-        # long text wraps within its (capped) column and its row gets the height to show it (an
-        # estimate: LibreOffice does not fit row heights when it opens an xlsx file)
-        heights: dict[int, int] = {}
-        for row, col, text in self.headers:
-            heights[row] = max(heights.get(row, 1), _header_lines(text, widths.get(col, 8.43)))
-            below = ws.cell(row=row + 1, column=col)
-            numeric = below.data_type == "f" or isinstance(below.value, (int, float))
-            if numeric and below.alignment.horizontal != "left":  # over right-aligned numbers: align right
-                ws.cell(row=row, column=col).alignment = Alignment(wrap_text=True, vertical="bottom",
-                                                                   horizontal="right")
-        for row, col, text in self.headers:  # a left-aligned header right after a right-aligned one
-            if col == 1:
+        return sum(widths.get(c, 8.43) for c in range(1, max([1, *widths]) + 1))
+
+    # -- finishing rows and the sheet ---------------------------------------------------------------
+
+    def _end_row(self) -> None:
+        row, cells = self._row_number, self._row
+        self._row = {}
+        if not cells:
+            return
+        if self.measuring:  # remember the headers that stand over right-aligned numbers
+            if row - 1 in self._header_rows:
+                for col, cell in cells.items():
+                    if cell.numeric and (cell.alignment is None or cell.alignment.horizontal != "left"):
+                        self.layout.right_headers.add((row - 1, col))
+            return
+        self._write_row(row, cells)
+
+    def _write_row(self, row: int, cells: dict[int, _Cell]) -> None:
+        widths = self.layout.widths
+        lines, fixed = 1, None
+        if row in self._header_rows:
+            for col, cell in cells.items():
+                if cell.header is not None:
+                    lines = max(lines, _header_lines(cell.header, widths.get(col, 8.43)))
+                    if (row, col) in self.layout.right_headers:
+                        cell.alignment = _align("right", "bottom", True)
+            for col, cell in cells.items():  # a left-aligned header right after a right-aligned one
+                left = cells.get(col - 1)
+                if (cell.header is not None and left is not None and left.alignment is not None
+                        and left.alignment.horizontal == "right" and cell.alignment.horizontal != "right"):
+                    cell.alignment = _align("left", "bottom", True, 1)
+        for col, cell in cells.items():
+            if not cell.wraps:
                 continue
-            cell, left = ws.cell(row=row, column=col), ws.cell(row=row, column=col - 1)
-            if left.alignment.horizontal == "right" and cell.alignment.horizontal != "right":
-                cell.alignment = Alignment(wrap_text=True, vertical="bottom", horizontal="left", indent=1)
-        for row, col, text in self.texts:
-            width = widths.get(col, 8.43)
-            cell = ws.cell(row=row, column=col)
+            # long text wraps within its (capped) column and its row gets the height to show it (an
+            # estimate: LibreOffice does not fit row heights when it opens an xlsx file)
+            text, width = cell.value, widths.get(col, 8.43)
             wrap = "\n" in text or len(text) > width - 2  # wrapping text that fits changes nothing
-            left = ws.cell(row=row, column=col - 1) if col > 1 else None
-            indent = 1 if left is not None and (left.data_type == "f" or isinstance(left.value, (int, float))) else 0
+            left = cells.get(col - 1)
+            indent = 1 if left is not None and left.numeric else 0
             if wrap or indent:  # text right after a (right-aligned) number keeps a little gap
-                cell.alignment = Alignment(wrap_text=wrap, vertical="top", indent=indent,
-                                           horizontal=cell.alignment.horizontal or ("left" if indent else None))
+                horizontal = cell.alignment.horizontal if cell.alignment is not None else None
+                cell.alignment = _align(horizontal or ("left" if indent else None), "top", wrap, indent)
             if wrap:
-                heights[row] = max(heights.get(row, 1), _lines(text, width - indent))
-        span = max([1, *widths])
-        total_width = sum(widths.get(c, 8.43) for c in range(1, span + 1))
-        for row, text, font, fill in self.full_rows:
+                lines = max(lines, _lines(text, width - indent))
+        if row in self.full_rows:
+            font, fill = self.full_rows[row]
+            span = max([1, *widths])
             if span > 1:
-                ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=span)
-            cell = ws.cell(row=row, column=1, value=text)
-            cell.data_type = "s"
-            cell.font = font
-            cell.alignment = Alignment(wrap_text=True, vertical="center" if fill else "top")
-            if fill is not None:
-                cell.fill = fill
-            size = (font.sz or 11) / 11.0
-            lines = _lines(text, (total_width - 1) / size)
-            height = lines * LINE_HEIGHT * size + (8 if fill else 2)
-            self.fixed_heights[row] = max(self.fixed_heights.get(row, 0), height)
-        for row, first, last, text in self.spans:
-            ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
-            cell = ws.cell(row=row, column=first)
-            cell.alignment = WRAP_TOP
-            width = sum(widths.get(c, 8.43) for c in range(first, last + 1))
-            heights[row] = max(heights.get(row, 1), _lines(text, width))
-        for row, lines in heights.items():
-            if lines > 1:
-                ws.row_dimensions[row].height = min(409.0, lines * LINE_HEIGHT + 2)
-        for row, height in self.fixed_heights.items():
-            ws.row_dimensions[row].height = min(409.0, height)
-        if freeze:
-            ws.freeze_panes = freeze
-        setup = ws.page_setup
-        setup.orientation = "landscape" if landscape else "portrait"
-        setup.paperSize = ws.PAPERSIZE_A4
-        setup.fitToWidth = 1
-        setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_margins.left = ws.page_margins.right = 0.4
-        ws.page_margins.top = ws.page_margins.bottom = 0.6
-        if title_rows:
-            ws.print_title_rows = title_rows
-        ws.oddFooter.center.text = "&A - page &P of &N"
-        ws.oddFooter.right.text = _clean(self.report.study.id).replace("&", "&&")  # "&" starts a code
-        if protect:
-            # no password: protection only keeps formulas and values from accidental edits
-            ws.protection = _protection()
+                self.merges.setdefault(row, []).append((1, span))
+            size = font["font_size"] / 11.0
+            total_width = sum(widths.get(c, 8.43) for c in range(1, span + 1))
+            fixed = _lines(cells[1].value, (total_width - 1) / size) * LINE_HEIGHT * size + (8 if fill else 2)
+        if row in self.spans:
+            first, last = self.spans[row]
+            cells[first].alignment = WRAP_TOP
+            lines = max(lines, _lines(cells[first].value, sum(widths.get(c, 8.43) for c in range(first, last + 1))))
+        height = fixed if fixed is not None else lines * LINE_HEIGHT + 2 if lines > 1 else None
+        if row > MAX_ROWS or max(cells) > MAX_COLUMNS:
+            raise _TooBig(f"sheet {self.title} would need more than {MAX_ROWS:,} rows or {MAX_COLUMNS:,} columns")
+        ws, r = self.ws, row - 1
+        if height is not None:
+            ws.set_row(r, min(409.0, height))
+        for first, last in self.merges.pop(row, ()):
+            ws.merge_range(r, first - 1, r, last - 1, "", self.book.format(cells[first]))
+        for col, cell in cells.items():
+            c, value, style = col - 1, cell.value, self.book.format(cell)
+            if cell.kind == "s" and value:
+                if value.startswith("<r>") and value.endswith("</r>"):
+                    # XlsxWriter would take such a string for its own rich-text markup: write it as
+                    # two plain runs, which read back as the same text
+                    run = self.book.run_format(cell.font)
+                    ws.write_rich_string(r, c, value[:1], run, value[1:], *([style] if style else []))
+                else:
+                    ws.write_string(r, c, value, style)
+            elif cell.kind == "n":
+                ws.write_number(r, c, value, style)
+            elif cell.kind == "f":
+                ws.write_formula(r, c, value, style, cell.result)
+            elif style is not None:  # an empty cell with a style (an input, an empty header)
+                ws.write_blank(r, c, None, style)
+            if cell.comment is not None:
+                ws.write_comment(r, c, cell.comment, {"author": "rubric", "x_scale": 1.5, "y_scale": 1.5})
 
+    def _set_up(self) -> None:
+        """Sheet-wide settings (known from the measuring pass)."""
+        ws, setup = self.ws, self.layout.setup
+        for col, width in self.layout.widths.items():
+            ws.set_column(col - 1, col - 1, width)
+        if setup["freeze"]:
+            ws.freeze_panes(setup["freeze"])
+        if not setup["gridlines"]:
+            ws.hide_gridlines(2)
+        if setup["landscape"]:
+            ws.set_landscape()
+        else:
+            ws.set_portrait()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        if setup["title_rows"]:
+            first, last = (int(x) for x in setup["title_rows"].split(":"))
+            ws.repeat_rows(first - 1, last - 1)
+        # "&" starts a header/footer code: a study id's own "&" is doubled
+        ws.set_footer("&C&A - page &P of &N&R" + self.report.study.id.replace("&", "&&"))
+        if setup["protect"]:
+            ws.protect("", PROTECTION)
 
-def _label(ws, row: int, first: int, last: int, text: str, font: Font, fill: PatternFill | None = None) -> None:
-    """A label centred over columns first..last (our own text)."""
-    if last > first:
-        ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
-    cell = ws.cell(row=row, column=first, value=text)
-    cell.font, cell.alignment = font, Alignment(horizontal="center")
-    if fill is not None:
-        cell.fill = fill
-
-
-def _protection():
-    from openpyxl.worksheet.protection import SheetProtection
-
-    return SheetProtection(sheet=True, formatColumns=False, formatRows=False, autoFilter=False, sort=False,
-                           selectLockedCells=False, selectUnlockedCells=False)
+    def finish(self, freeze: str | None = "A5", title_rows: str | None = "1:4", protect: bool = True,
+               landscape: bool = True, gridlines: bool = True) -> None:
+        self._end_row()
+        if self.measuring:
+            self.layout.widths = self.widths()
+            self.layout.setup = {"freeze": freeze, "title_rows": title_rows, "protect": protect,
+                                 "landscape": landscape, "gridlines": gridlines}
+        elif self.page_breaks:
+            self.ws.set_h_pagebreaks(self.page_breaks)
 
 
 # -- sheets -------------------------------------------------------------------------------------------
 
 
-def _about(book: Workbook, report) -> None:
+def _about(book: _Book, report) -> None:
     study, smaa = report.study, report.smaa
     s = _Sheet(book, "About", report, study.title, top="Comparison workbook", banner_size=16)
-    ws = s.ws
     s.caps[1], s.caps[2] = 26, 110
     row = 4
 
@@ -355,7 +582,7 @@ def _about(book: Workbook, report) -> None:
         s.text(row, 1, label, bold=True, cap=26)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             s.number(row, 2, value, number_format or INTEGER)
-            ws.cell(row=row, column=2).alignment = Alignment(horizontal="left", vertical="top")
+            s.cell(row, 2).alignment = _align("left")
         else:
             s.text(row, 2, value, cap=110)
         row += 1
@@ -394,11 +621,10 @@ def _about(book: Workbook, report) -> None:
     pair("SMAA samples", smaa.samples)
     pair("SMAA weights", smaa.weights_model + (f", concentration {smaa.concentration:g}" if smaa.concentration else ""))
     pair("Written (UTC)", report.written_at)
-    s.finish(freeze=None, title_rows=None, landscape=False)
-    ws.sheet_view.showGridLines = False
+    s.finish(freeze=None, title_rows=None, landscape=False, gridlines=False)
 
 
-def _options(book: Workbook, report) -> None:
+def _options(book: _Book, report) -> None:
     study = report.study
     families = {f.id: f.name for f in study.families}
     s = _Sheet(book, "Options", report, "Options", "Each policy option appraised; 'baseline' marks the reference "
@@ -412,11 +638,11 @@ def _options(book: Workbook, report) -> None:
         s.text(r, 3, families.get(option.family, option.family))
         s.text(r, 4, "" if option.baseline == "none" else f"BASELINE: {option.baseline}")
         s.text(r, 5, option.summary)
-    s.ws.auto_filter.ref = f"A4:E{4 + max(1, len(study.options))}"
+    s.autofilter(4, 1, 4 + max(1, len(study.options)), 5)
     s.finish(freeze="B5")
 
 
-def _evidence(book: Workbook, report) -> None:
+def _evidence(book: _Book, report) -> None:
     study = report.study
     titles = {x.id: x.title for x in study.sources}
     s = _Sheet(book, "Evidence", report, "Evidence", "The quotes recorded with each option, verbatim from the "
@@ -433,11 +659,11 @@ def _evidence(book: Workbook, report) -> None:
             s.text(r, 5, item.quote)
             s.text(r, 6, item.note or "")
             r += 1
-    s.ws.auto_filter.ref = f"A4:F{max(5, r - 1)}"
+    s.autofilter(4, 1, max(5, r - 1), 6)
     s.finish(freeze="B5")
 
 
-def _rubric(book: Workbook, report) -> None:
+def _rubric(book: _Book, report) -> None:
     rubric = report.study.rubric
     s = _Sheet(book, "Rubric", report, f"Rubric {rubric.id} version {rubric.version}: {rubric.title}",
                "One row per level. 'value' is the level's 0-100 value from the criterion's value function "
@@ -456,7 +682,7 @@ def _rubric(book: Workbook, report) -> None:
                 s.text(r, 4, criterion.question)
                 s.text(r, 5, criterion.direction)
                 for col in range(1, 10):
-                    s.ws.cell(row=r, column=col).border = TOP_BORDER
+                    s.cell(r, col).border = TOP_BORDER
             s.number(r, 6, level.level, INTEGER)
             s.text(r, 7, level.label)
             s.text(r, 8, level.descriptor)
@@ -465,7 +691,7 @@ def _rubric(book: Workbook, report) -> None:
     s.finish(freeze="C5")
 
 
-def _scores(book: Workbook, report):
+def _scores(book: _Book, report):
     study, pooled = report.study, report.analysis.consensus
     options, criteria = report.options, report.criteria
     titles = {o.id: o.title for o in study.options}
@@ -484,15 +710,15 @@ def _scores(book: Workbook, report):
             s.number(first + i, 3 + j, pooled.value[i, j], VALUE)
     last_col = 2 + len(criteria)
     ref = f"C{first}:{get_column_letter(last_col)}{last}"
-    s.ws.conditional_formatting.add(ref, ColorScaleRule(start_type="num", start_value=0, start_color="F8696B",
-                                                        mid_type="num", mid_value=50, mid_color="FFEB84",
-                                                        end_type="num", end_value=100, end_color="63BE7B"))
+    s.conditional(ref, {"type": "3_color_scale", "min_type": "num", "min_value": 0, "min_color": "#F8696B",
+                        "mid_type": "num", "mid_value": 50, "mid_color": "#FFEB84",
+                        "max_type": "num", "max_value": 100, "max_color": "#63BE7B"})
     s.name("Scores_values", first, 3, last, last_col)
     s.finish(freeze="C5")
     return {"first": first, "last": last, "first_col": 3, "last_col": last_col}
 
 
-def _analysts(book: Workbook, report) -> None:
+def _analysts(book: _Book, report) -> None:
     session, tensor = report.session, report.analysis.tensor
     names = {p.id: p.name for p in session.participants}
     index = [{x: i for i, x in enumerate(axis)} for axis in (tensor.analysts, tensor.options, tensor.criteria)]
@@ -512,18 +738,18 @@ def _analysts(book: Workbook, report) -> None:
             s.text(r, 4, f"abstained: {score.abstain}" if score.abstain else "abstained")
         else:
             s.number(r, 4, score.level, INTEGER)
-            s.ws.cell(row=r, column=4).alignment = Alignment(horizontal="left", vertical="top")
+            s.cell(r, 4).alignment = _align("left")
             at = (index[0][score.analyst], index[1][score.option], index[2][score.criterion])
             s.number(r, 5, tensor.values[at], VALUE)
         s.text(r, 6, score.confidence)
         s.text(r, 7, score.rationale)
         s.text(r, 8, ", ".join(score.evidence))
         r += 1
-    s.ws.auto_filter.ref = f"A4:H{max(5, r - 1)}"
+    s.autofilter(4, 1, max(5, r - 1), 8)
     s.finish(freeze="A5")
 
 
-def _disagreement(book: Workbook, report) -> None:
+def _disagreement(book: _Book, report) -> None:
     from ..compute.consensus import DISAGREEMENT_LEVELS
 
     analysis, session = report.analysis, report.session
@@ -576,7 +802,27 @@ def _disagreement(book: Workbook, report) -> None:
     s.finish(freeze="A5", title_rows="1:2")
 
 
-def _weights(book: Workbook, report) -> dict:
+def _weight_columns(report) -> tuple[list, list]:
+    """Per profile: the raw weights written as inputs, and what the normalising formulas give on them."""
+    raw = [np.asarray(e.weights.leaf, dtype=float) for e in report.evaluations]
+    return raw, [w / w.sum() if w.sum() else np.zeros_like(w) for w in raw]
+
+
+def _live_totals(report) -> tuple[list, list]:
+    """Per profile: what the Results formulas give on the values written (a consensus value shown as
+    "n/a" counts 0 in SUMPRODUCT), for their cached values."""
+    values = np.nan_to_num(np.asarray(report.analysis.consensus.value, dtype=float), nan=0.0, posinf=0.0,
+                           neginf=0.0)
+    totals, ranks = [], []
+    for weights in _weight_columns(report)[1]:
+        total = values @ weights
+        margin = 1e-9 * max(1.0, float(total.max(initial=1.0)))
+        totals.append(total)
+        ranks.append([1 + int(np.sum(total > t + margin)) for t in total])
+    return totals, ranks
+
+
+def _weights(book: _Book, report) -> dict:
     study = report.study
     criteria, profiles = report.criteria, report.profiles
     names = {c.id: c.name for c in study.rubric.criteria}
@@ -588,9 +834,9 @@ def _weights(book: Workbook, report) -> dict:
                banner=False)
     first_in, first_norm = 4, 4 + n_p
     comment_col = first_norm + n_p
-    _label(s.ws, 4, first_in, first_in + n_p - 1, "Raw weights: INPUT (type here)",
+    s.label(4, first_in, first_in + n_p - 1, "Raw weights: INPUT (type here)",
            _font(bold=True, color="0000FF"), INPUT_FILL)
-    _label(s.ws, 4, first_norm, first_norm + n_p - 1, "Normalised weights (formula)", HEADER_FONT, FORMULA_FILL)
+    s.label(4, first_norm, first_norm + n_p - 1, "Normalised weights (formula)", HEADER_FONT, FORMULA_FILL)
     s.header(5, 1, ["group", "criterion", "name"])
     s.header(5, first_in, profiles, fill=INPUT_FILL)
     s.header(5, first_norm, profiles, fill=FORMULA_FILL)
@@ -599,10 +845,10 @@ def _weights(book: Workbook, report) -> dict:
     s.caps.update({first_in + k: 16 for k in range(n_p)})
     s.lengths[comment_col] = 30
     first, last = 6, 5 + n_c
-    validation = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=False,
-                                showErrorMessage=True, errorTitle="Weight",
-                                error="A raw weight is a number of zero or more.")
-    s.ws.add_data_validation(validation)
+    raw, normalised = _weight_columns(report)
+    s.validation(first, first_in, last, first_in + n_p - 1,
+                 {"validate": "decimal", "criteria": ">=", "value": 0, "ignore_blank": False,
+                  "error_title": "Weight", "error_message": "A raw weight is a number of zero or more."})
     for i, criterion in enumerate(criteria):
         r = first + i
         s.text(r, 1, " / ".join(report.criterion_groups[i]))
@@ -610,14 +856,14 @@ def _weights(book: Workbook, report) -> dict:
         s.text(r, 3, names[criterion])
         for k, evaluation in enumerate(report.evaluations):
             col = first_in + k
-            cell = s.number(r, col, evaluation.weights.leaf[i], WEIGHT)
+            cell = s.number(r, col, raw[k][i], WEIGHT)
             cell.fill, cell.font, cell.protection = INPUT_FILL, INPUT_FONT, UNLOCKED
-            cell.comment = Comment(f"Input: raw weight of {criterion} for profile {profiles[k]}. Type a new value; "
-                                   "the normalised weight, Results totals and ranks recompute.", "rubric")
-            validation.add(cell.coordinate)
+            cell.comment = (f"Input: raw weight of {criterion} for profile {profiles[k]}. Type a new value; "
+                            "the normalised weight, Results totals and ranks recompute.")
             letter = get_column_letter(col)
-            s.formula(r, first_norm + k, f"={letter}{r}/SUM({letter}${first}:{letter}${last})", WEIGHT)
-        cell = s.ws.cell(row=r, column=comment_col)
+            s.formula(r, first_norm + k, f"={letter}{r}/SUM({letter}${first}:{letter}${last})", WEIGHT,
+                      normalised[k][i])
+        cell = s.cell(r, comment_col)
         cell.protection, cell.fill = UNLOCKED, INPUT_FILL
     # below the table: sums, methods, names, a reviewer comment row
     r = last + 1
@@ -625,7 +871,8 @@ def _weights(book: Workbook, report) -> dict:
     for k in range(n_p):
         for base in (first_in, first_norm):
             letter = get_column_letter(base + k)
-            cell = s.formula(r, base + k, f"=SUM({letter}{first}:{letter}{last})", WEIGHT)
+            total = raw[k].sum() if base == first_in else normalised[k].sum()
+            cell = s.formula(r, base + k, f"=SUM({letter}{first}:{letter}{last})", WEIGHT, total)
             cell.font = HEADER_FONT
     sum_row = r
     r += 1
@@ -641,7 +888,7 @@ def _weights(book: Workbook, report) -> dict:
     r += 1
     s.text(r, 2, "reviewer comment", bold=True)
     for k in range(n_p):
-        cell = s.ws.cell(row=r, column=first_in + k)
+        cell = s.cell(r, first_in + k)
         cell.protection, cell.fill = UNLOCKED, INPUT_FILL
     comment_row = r
     # the normalised weights again, one row per profile, so Results can SUMPRODUCT two rows
@@ -657,7 +904,7 @@ def _weights(book: Workbook, report) -> dict:
         s.text(rr, 1, profile_id, bold=True)
         norm_letter = get_column_letter(first_norm + k)
         for i in range(n_c):
-            s.formula(rr, first_in + i, f"=${norm_letter}${first + i}", WEIGHT)
+            s.formula(rr, first_in + i, f"=${norm_letter}${first + i}", WEIGHT, normalised[k][i])
         rows[profile_id] = rr
     last_row = first_row + n_p - 1
     s.name("Weights_input", first, first_in, last, first_in + n_p - 1)
@@ -670,7 +917,7 @@ def _weights(book: Workbook, report) -> dict:
     return {"rows": rows, "first_col": first_in, "last_col": first_in + n_c - 1}
 
 
-def _weight_inputs(book: Workbook, report) -> None:
+def _weight_inputs(book: _Book, report) -> None:
     study = report.study
     s = _Sheet(book, "Weight inputs", report, "Raw weighting inputs of every profile, as recorded",
                "Each block of a profile weighs the children of one node (the rubric's groups, a group's criteria, "
@@ -711,11 +958,11 @@ def _weight_inputs(book: Workbook, report) -> None:
     for warning in (w for e in report.evaluations for w in e.weights.warnings):
         s.text(r, 1, f"warning: {warning}", track=False)
         r += 1
-    s.ws.auto_filter.ref = f"A4:J{max(5, r - 1)}"
+    s.autofilter(4, 1, max(5, r - 1), 10)
     s.finish(freeze="A5")
 
 
-def _results(book: Workbook, report, scores: dict, weights: dict) -> None:
+def _results(book: _Book, report, scores: dict, weights: dict) -> None:
     study = report.study
     options, profiles = report.options, report.profiles
     titles = {o.id: o.title for o in study.options}
@@ -727,7 +974,7 @@ def _results(book: Workbook, report, scores: dict, weights: dict) -> None:
                f"Default profile: {report.default_profile}.")
     first_total, first_rank = 3, 3 + n_p + 1
     for start, label in ((first_total, "Total value (0-100)"), (first_rank, "Rank (1 = best)")):
-        _label(s.ws, 4, start, start + n_p - 1, label, HEADER_FONT)
+        s.label(4, start, start + n_p - 1, label, HEADER_FONT)
     s.header(5, 1, ["option", "title"])
     s.header(5, first_total, profiles)
     s.header(5, first_rank, profiles)
@@ -737,6 +984,7 @@ def _results(book: Workbook, report, scores: dict, weights: dict) -> None:
     score_last_col = get_column_letter(scores["last_col"])
     weight_first_col = get_column_letter(weights["first_col"])
     weight_last_col = get_column_letter(weights["last_col"])
+    totals, ranks = _live_totals(report)
     for i, option in enumerate(options):
         r = first + i
         score_row = scores["first"] + i
@@ -746,17 +994,17 @@ def _results(book: Workbook, report, scores: dict, weights: dict) -> None:
             w = weights["rows"][profile_id]
             s.formula(r, first_total + k,
                       f"=SUMPRODUCT(Scores!${score_first_col}${score_row}:${score_last_col}${score_row},"
-                      f"Weights!${weight_first_col}${w}:${weight_last_col}${w})", VALUE)
+                      f"Weights!${weight_first_col}${w}:${weight_last_col}${w})", VALUE, totals[k][i])
             total = get_column_letter(first_total + k)
             column = f"{total}${first}:{total}${last}"
             s.formula(r, first_rank + k, f"=1+SUMPRODUCT(--({column}>{total}{r}+1E-9*MAX(1,MAX({column}))))",
-                      INTEGER)
+                      INTEGER, ranks[k][i])
     ranks_ref = f"{get_column_letter(first_rank)}{first}:{get_column_letter(first_rank + n_p - 1)}{last}"
     for k in range(n_p):
         letter = get_column_letter(first_total + k)
-        s.ws.conditional_formatting.add(f"{letter}{first}:{letter}{last}", ColorScaleRule(
-            start_type="min", start_color="FFFFFF", end_type="max", end_color="63BE7B"))
-    s.ws.conditional_formatting.add(ranks_ref, _first_rank_rule())
+        s.conditional(f"{letter}{first}:{letter}{last}", {"type": "2_color_scale", "min_type": "min",
+                      "min_color": "#FFFFFF", "max_type": "max", "max_color": "#63BE7B"})
+    s.conditional(ranks_ref, *FIRST_RANK_RULE)
     s.name("Results_totals", first, first_total, last, first_total + n_p - 1)
     s.name("Results_ranks", first, first_rank, last, first_rank + n_p - 1)
 
@@ -779,61 +1027,24 @@ def _results(book: Workbook, report, scores: dict, weights: dict) -> None:
     r += 2
     width = _chart_width(s)
     bar_height = max(7.5, 0.6 * n_o + 3.5)
-    chart = _bar_chart(f"Contribution by criterion group, profile {report.default_profile}",
-                       "weighted value (0-100)", "stacked", bar_height, width)
-    chart.add_data(Reference(s.ws, min_col=3, max_col=2 + len(groups), min_row=head, max_row=head + n_o),
-                   titles_from_data=True)
-    chart.set_categories(Reference(s.ws, min_col=1, min_row=head + 1, max_row=head + n_o))
-    _page_break(s.ws, r)
-    s.ws.add_chart(chart, f"A{r}")
+    s.bar_chart(r, f"Contribution by criterion group, profile {report.default_profile}", "weighted value (0-100)",
+                "stacked", bar_height, width, names_row=head, first_col=3, last_col=2 + len(groups),
+                first_row=head + 1, last_row=head + n_o)
     r += _rows_for(bar_height) + 1
     profile_height = min(26.0, max(9.0, 0.22 * n_o * max(1, n_p) + 4))
-    chart = _bar_chart("Total value per profile (live from the totals above)", "total value (0-100)", "clustered",
-                       profile_height, width)
-    chart.add_data(Reference(s.ws, min_col=first_total, max_col=first_total + n_p - 1, min_row=5, max_row=last),
-                   titles_from_data=True)
-    chart.set_categories(Reference(s.ws, min_col=1, min_row=first, max_row=last))
-    _page_break(s.ws, r)
-    s.ws.add_chart(chart, f"A{r}")
+    s.bar_chart(r, "Total value per profile (live from the totals above)", "total value (0-100)", "clustered",
+                profile_height, width, names_row=5, first_col=first_total, last_col=first_total + n_p - 1,
+                first_row=first, last_row=last)
     s.finish(freeze="C6", title_rows="1:2")
 
 
-def _first_rank_rule() -> CellIsRule:
-    """Conditional format: a rank of 1 in bold on green."""
-    return CellIsRule(operator="equal", formula=["1"], font=_font(bold=True),
-                      fill=PatternFill("solid", fgColor="63BE7B", bgColor="63BE7B"))
+# conditional format: a rank of 1 in bold on green
+FIRST_RANK_RULE = ({"type": "cell", "criteria": "==", "value": 1}, {"bold": True, "bg_color": "#63BE7B"})
 
 
 def _chart_width(sheet: _Sheet) -> float:
     """Most of the printed width of the sheet's tables (a column width unit is about 0.19 cm)."""
     return min(34.0, max(18.0, 0.19 * 0.8 * sheet.table_width()))
-
-
-def _page_break(ws, row: int) -> None:
-    """Start a new printed page at `row` (so a chart is never cut across pages)."""
-    from openpyxl.worksheet.pagebreak import Break
-
-    ws.row_breaks.append(Break(id=row - 1))
-
-
-def _bar_chart(title: str, value_title: str, grouping: str, height_cm: float, width_cm: float = 24.0) -> BarChart:
-    chart = BarChart()
-    chart.type = "bar"
-    chart.grouping = grouping
-    if grouping in ("stacked", "percentStacked"):
-        chart.overlap = 100
-        chart.gapWidth = 60
-    else:
-        chart.gapWidth = 80
-    chart.title = title
-    chart.y_axis.title = value_title
-    chart.x_axis.scaling.orientation = "maxMin"  # first option at the top
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    chart.legend.position = "b"
-    chart.height = height_cm
-    chart.width = width_cm
-    return chart
 
 
 def _diverging(x: float) -> str:
@@ -850,7 +1061,7 @@ def _rows_for(height_cm: float) -> int:
     return math.ceil(height_cm / (12.0 * 2.54 / 72)) + 1
 
 
-def _compare(book: Workbook, report) -> None:
+def _compare(book: _Book, report) -> None:
     c = report.comparison
     s = _Sheet(book, "Compare", report, "How the ranking changes across profiles, methods and analysts",
                f"Ranks as computed by rubric (values, not live): weighted sum for every profile; then the default "
@@ -872,7 +1083,7 @@ def _compare(book: Workbook, report) -> None:
                 s.number(r, 3 + len(names), int(ranks[:, i].max()), INTEGER)
         if len(names):
             ref = f"B{top}:{get_column_letter(1 + len(names))}{r}"
-            s.ws.conditional_formatting.add(ref, _first_rank_rule())
+            s.conditional(ref, *FIRST_RANK_RULE)
         return r + 2, top
 
     def tau_table(r, title, names, matrix):
@@ -922,7 +1133,7 @@ def _compare(book: Workbook, report) -> None:
 SWAP_TOP = 5  # the swap list shows swaps that can change the top of the ranking
 
 
-def _sensitivity(book: Workbook, report) -> None:
+def _sensitivity(book: _Book, report) -> None:
     result = report.sensitivity
     s = _Sheet(book, "Sensitivity", report, f"One-way weight sensitivity, profile {result.profile_id} (weighted sum)",
                "The weight of one criterion (or the total weight of one group) varies from 0 to 1 while the others "
@@ -943,7 +1154,7 @@ def _sensitivity(book: Workbook, report) -> None:
         s.number(r, 6, a.top_interval[0], WEIGHT)
         s.number(r, 7, a.top_interval[1], WEIGHT)
         if a.distance is None:
-            s.text(r, 8, "never").alignment = Alignment(horizontal="right", vertical="top")
+            s.text(r, 8, "never").alignment = _align("right")
         else:
             s.number(r, 8, a.distance, WEIGHT)
         s.number(r, 9, len(a.swaps), INTEGER)
@@ -966,7 +1177,7 @@ def _sensitivity(book: Workbook, report) -> None:
     s.finish(freeze="C5", title_rows="1:4")
 
 
-def _smaa(book: Workbook, report) -> None:
+def _smaa(book: _Book, report) -> None:
     result = report.smaa
     n_o = len(result.options)
     s = _Sheet(book, "SMAA", report, "SMAA-2: rank acceptability under uncertain weights",
@@ -986,7 +1197,7 @@ def _smaa(book: Workbook, report) -> None:
             s.text(r, 2, "-", track=False)
         else:
             s.number(r, 2, value, INTEGER if isinstance(value, int) else PROBABILITY if value < 1 else "General")
-            s.ws.cell(row=r, column=2).alignment = Alignment(horizontal="left")
+            s.cell(r, 2).alignment = _align("left", None)
         r += 1
     r += 1
     s.section(r, "Rank acceptability (share of draws) and confidence factor")
@@ -1000,8 +1211,8 @@ def _smaa(book: Workbook, report) -> None:
             s.number(r, 2 + k, result.acceptability[i, k], PROBABILITY)
         s.number(r, 2 + n_o, result.confidence[i], PROBABILITY, missing="-")
     ref = f"B{head + 1}:{get_column_letter(1 + n_o)}{r}"
-    s.ws.conditional_formatting.add(ref, ColorScaleRule(start_type="num", start_value=0, start_color="FFFFFF",
-                                                        end_type="num", end_value=1, end_color="5B9BD5"))
+    s.conditional(ref, {"type": "2_color_scale", "min_type": "num", "min_value": 0, "min_color": "#FFFFFF",
+                        "max_type": "num", "max_value": 1, "max_color": "#5B9BD5"})
     s.name("Smaa_acceptability", head + 1, 2, r, 1 + n_o)
     r += 2
     s.section(r, "Central weights: the mean weights of the draws where the option ranked first ('-': never first)")
@@ -1014,23 +1225,15 @@ def _smaa(book: Workbook, report) -> None:
             s.number(r, 2 + k, result.central_weights[i, k], WEIGHT, missing="-")
     r += 2
     height = max(8.0, 0.6 * n_o + 5)
-    chart = _bar_chart("Rank acceptability (share of draws at each rank)", "share of draws", "stacked", height,
-                       _chart_width(s))
-    chart.add_data(Reference(s.ws, min_col=2, max_col=1 + n_o, min_row=head, max_row=head + n_o),
-                   titles_from_data=True)
-    chart.set_categories(Reference(s.ws, min_col=1, min_row=head + 1, max_row=head + n_o))
-    chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
-    for k, series in enumerate(chart.series):  # rank 1 green through yellow to the last rank red
-        series.graphicalProperties.solidFill = _diverging(k / max(1, n_o - 1))
-        series.graphicalProperties.line.solidFill = WHITE
-    chart.y_axis.number_format = "0%"
-    _page_break(s.ws, r)
-    s.ws.add_chart(chart, f"A{r}")
+    s.bar_chart(r, "Rank acceptability (share of draws at each rank)", "share of draws", "stacked", height,
+                _chart_width(s), names_row=head, first_col=2, last_col=1 + n_o, first_row=head + 1,
+                last_row=head + n_o, colours=[_diverging(k / max(1, n_o - 1)) for k in range(n_o)],
+                value_axis={"min": 0, "max": 1, "num_format": "0%"})  # rank 1 green through yellow to red
     s.finish(freeze="B4", title_rows="1:2")
 
 
-def _meta(book: Workbook, report) -> None:
-    ws = book.create_sheet("_meta")
+def _meta(book: _Book, report) -> None:
+    ws = book.workbook.add_worksheet("_meta")
     rows = [("kind", "comparison"), ("format", WORKBOOK_FORMAT), ("study_id", report.study.id),
             ("input_hash", report.study.input_hash), ("tool_version", report.tool_version),
             ("rubric_id", report.study.rubric.id), ("rubric_version", report.study.rubric.version),
@@ -1038,20 +1241,16 @@ def _meta(book: Workbook, report) -> None:
             ("default_profile", report.default_profile), ("profiles", ",".join(report.profiles)),
             ("smaa_seed", str(report.smaa.seed)), ("smaa_samples", str(report.smaa.samples)),
             ("written_at", report.written_at)]
-    for r, (key, value) in enumerate(rows, start=1):
-        for col, text in ((1, key), (2, value)):
-            cell = ws.cell(row=r, column=col, value=_clean(text))
-            cell.data_type = "s"
-    ws.column_dimensions["A"].width = 18
-    ws.column_dimensions["B"].width = 70
-    ws.sheet_state = "hidden"
-    ws.protection = _protection()
+    ws.set_column(0, 0, 18)
+    ws.set_column(1, 1, 70)
+    for r, (key, value) in enumerate(rows):
+        ws.write_string(r, 0, key)
+        ws.write_string(r, 1, _clean(value))
+    ws.hide()
+    ws.protect("", PROTECTION)
 
 
-def build_workbook(report) -> Workbook:
-    """The whole workbook in memory (nothing written)."""
-    book = Workbook()
-    book.remove(book.active)
+def _build(book: _Book, report) -> None:
     _about(book, report)
     _options(book, report)
     _evidence(book, report)
@@ -1065,25 +1264,31 @@ def build_workbook(report) -> Workbook:
     _compare(book, report)
     _sensitivity(book, report)
     _smaa(book, report)
-    _meta(book, report)
-    book.active = 0
-    book.calculation.fullCalcOnLoad = True  # no cached values are written: spreadsheets compute on open
-    props = book.properties
-    props.title = _clean(f"{report.study.title}: comparison")
-    props.creator = f"rubric {report.tool_version}"
-    props.subject = _clean(report.study.id)
-    return book
+    if not book.measuring:
+        _meta(book, report)
 
 
 def write_workbook(report, path: str | os.PathLike) -> str:
     """Write the comparison workbook to `path` atomically (temp file + rename); returns the path.
 
+    Two passes over the report: the first measures (column widths and the like), the second writes.
     A failure leaves whatever was at `path` untouched and no temp file behind."""
+    measured = _Book()
+    _build(measured, report)
     try:
         with atomic_write(path) as handle:
-            book = build_workbook(report)
-            book.save(handle)
-    except OSError as error:
-        raise RubricError(Problem(os.fspath(path), f"cannot write the workbook: {error.strerror or error}")) from error
+            workbook = xlsxwriter.Workbook(handle, WORKBOOK_OPTIONS)
+            _build(_Book(workbook, measured.layouts), report)
+            # no cached values are written: XlsxWriter marks the workbook to be recalculated on opening
+            workbook.set_properties({"title": encode_text(f"{report.study.title}: comparison"),
+                                     "author": f"rubric {report.tool_version}",
+                                     "subject": encode_text(report.study.id)})
+            workbook.close()
+    except _TooBig as error:
+        raise RubricError(Problem(os.fspath(path), f"cannot write the workbook: {error}")) from None
+    except (OSError, XlsxFileError) as error:
+        # XlsxWriter reports a failed write as FileCreateError(the OSError)
+        cause = error.args[0] if isinstance(error, XlsxFileError) and error.args else error
+        reason = getattr(cause, "strerror", None) or cause
+        raise RubricError(Problem(os.fspath(path), f"cannot write the workbook: {reason}")) from error
     return os.fspath(path)
-
