@@ -154,7 +154,7 @@ def machine() -> list[str]:
     return [f"machine: {cpu}, {cores} cores ({os.cpu_count()} CPUs online), {platform.system()} {platform.machine()}",
             f"Python {platform.python_version()} ({platform.python_implementation()}), numpy {np.__version__}, "
             f"PyYAML {version('PyYAML')} ({libyaml}), jsonschema {version('jsonschema')}, "
-            f"openpyxl {version('openpyxl')}, pymcdm {version('pymcdm')}"]
+            f"openpyxl {version('openpyxl')}, XlsxWriter {version('XlsxWriter')}, pymcdm {version('pymcdm')}"]
 
 
 # -- sections --------------------------------------------------------------------------------------

@@ -258,6 +258,15 @@ def test_a_failure_while_saving_removes_the_partial_temp_file(mini_report, tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
 
 
+def test_a_sheet_too_big_for_a_spreadsheet_is_refused_and_nothing_written(mini_report, tmp_path, monkeypatch):
+    target = tmp_path / "book.xlsx"
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 20)  # the About sheet has more rows than that
+    with pytest.raises(RubricError, match=r"book.xlsx: cannot write the workbook: sheet About would need more "
+                                          r"than 20 rows or 16,384 columns$"):
+        write_workbook(mini_report, target)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_output_folder_is_created(mini_report, tmp_path):
     target = tmp_path / "new" / "deeper" / "book.xlsx"
     assert write_workbook(mini_report, target) == str(target)
