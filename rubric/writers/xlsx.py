@@ -353,7 +353,8 @@ class _Sheet:
         cell.value, cell.kind, cell.number_format = formula, "f", fmt
         cell.result = float(result) if _finite(result) else 0
         cell.fill, cell.alignment = FORMULA_FILL, TOP
-        self.lengths[col] = max(self.lengths.get(col, 0), 7)
+        if self.measuring:
+            self.lengths[col] = max(self.lengths.get(col, 0), 7)
         return cell
 
     def header(self, row: int, col: int, labels, fill: dict = HEADER_FILL) -> None:
