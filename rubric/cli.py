@@ -187,15 +187,17 @@ def cmd_init(args, parser) -> int:
     return EXIT_OK
 
 
-def _emit(fmt: str, document, table: str, csv_table) -> None:
+def _emit(fmt: str, document, table, rows) -> None:
+    """Print a result in the chosen format; each argument builds one format, and only the chosen
+    one is built."""
     from .writers.documents import to_csv, to_json
 
     if fmt == "json":
-        sys.stdout.write(to_json(document))
+        sys.stdout.write(to_json(document()))
     elif fmt == "csv":
-        sys.stdout.write(to_csv(*csv_table))
+        sys.stdout.write(to_csv(*rows()))
     else:
-        print(table)
+        print(table())
 
 
 def cmd_rank(args, parser) -> int:
@@ -204,9 +206,9 @@ def cmd_rank(args, parser) -> int:
 
     study = _load(args.study)
     result = evaluate(study, args.profile, args.method, args.session, args.analyst)
-    _emit(args.format, documents.rank_document(result) if args.format == "json" else None,
-          terminal.rank_table(result, study) if args.format == "table" else "",
-          documents.rank_rows(result) if args.format == "csv" else None)
+    _emit(args.format, lambda: documents.rank_document(result),
+          lambda: terminal.rank_table(result, study),
+          lambda: documents.rank_rows(result))
     return EXIT_OK
 
 
@@ -218,9 +220,9 @@ def cmd_compare(args, parser) -> int:
         parser.error("--top must be at least 1")
     study = _load(args.study)
     result = compare(study, args.method, args.session, args.top)
-    _emit(args.format, documents.compare_document(result) if args.format == "json" else None,
-          terminal.compare_table(result, study) if args.format == "table" else "",
-          documents.compare_rows(result) if args.format == "csv" else None)
+    _emit(args.format, lambda: documents.compare_document(result),
+          lambda: terminal.compare_table(result, study),
+          lambda: documents.compare_rows(result))
     return EXIT_OK
 
 
@@ -230,9 +232,9 @@ def cmd_sensitivity(args, parser) -> int:
 
     study = _load(args.study)
     evaluation, result = run_sensitivity(study, args.profile, args.session, args.analyst)
-    _emit(args.format, documents.sensitivity_document(evaluation, result) if args.format == "json" else None,
-          terminal.sensitivity_table(evaluation, result, study) if args.format == "table" else "",
-          documents.sensitivity_rows(result) if args.format == "csv" else None)
+    _emit(args.format, lambda: documents.sensitivity_document(evaluation, result),
+          lambda: terminal.sensitivity_table(evaluation, result, study),
+          lambda: documents.sensitivity_rows(result))
     return EXIT_OK
 
 
@@ -263,9 +265,9 @@ def cmd_smaa(args, parser) -> int:
     analysis, result = run_smaa(study, args.profile, args.uniform, args.samples, args.seed, args.scores,
                                 args.session, args.concentration, _progress_bar("smaa"))
     session_id = analysis.session.id
-    _emit(args.format, documents.smaa_document(study.id, session_id, result) if args.format == "json" else None,
-          terminal.smaa_table(study, session_id, result) if args.format == "table" else "",
-          documents.smaa_rows(result) if args.format == "csv" else None)
+    _emit(args.format, lambda: documents.smaa_document(study.id, session_id, result),
+          lambda: terminal.smaa_table(study, session_id, result),
+          lambda: documents.smaa_rows(result))
     return EXIT_OK
 
 
@@ -397,9 +399,9 @@ def cmd_diff(args, parser) -> int:
 
     study = _load(args.study)
     result = diff(study, args.a, args.b, args.method)
-    _emit(args.format, documents.diff_document(result) if args.format == "json" else None,
-          terminal.diff_table(result, study) if args.format == "table" else "",
-          documents.diff_rows(result) if args.format == "csv" else None)
+    _emit(args.format, lambda: documents.diff_document(result),
+          lambda: terminal.diff_table(result, study),
+          lambda: documents.diff_rows(result))
     return EXIT_OK
 
 

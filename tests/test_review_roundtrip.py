@@ -39,6 +39,17 @@ def set_weight(path: Path, profile: str, criterion: str, value, out: Path):
     return f"{ws.cell(row=row, column=column).coordinate}"
 
 
+def reviewer_comment_column(ws) -> int:
+    return next(c for c in range(4, ws.max_column + 1) if ws.cell(row=5, column=c).value == "reviewer comment")
+
+
+def import_edited(book, study: Path, tmp_path: Path):
+    """Save the edited workbook and run `rubric import-weights` on it: (exit code, stdout, stderr)."""
+    edited = tmp_path / "edited.xlsx"
+    book.save(edited)
+    return run_cli("import-weights", study, edited)
+
+
 def test_edited_weight_comes_back_with_the_workbooks_recalculated_ranking(mini, report, tmp_path):
     require_soffice()
     edited = tmp_path / "edited.xlsx"
@@ -89,11 +100,9 @@ def test_new_column_becomes_a_new_profile_with_comments(mini, report, tmp_path):
         ws.cell(row=row, column=new).value = value
     comment_row = next(r for r in range(6, 20) if ws.cell(row=r, column=2).value == "reviewer comment")
     ws.cell(row=comment_row, column=new).value = "Panel of village chiefs, May session."
-    comment_col = next(c for c in range(4, ws.max_column + 1) if ws.cell(row=5, column=c).value == "reviewer comment")
+    comment_col = reviewer_comment_column(ws)
     ws.cell(row=7, column=comment_col).value = "Risk matters most to the panel."
-    edited = tmp_path / "edited.xlsx"
-    book.save(edited)
-    code, out, err = run_cli("import-weights", mini, edited)
+    code, out, err = import_edited(book, mini, tmp_path)
     assert code == 0, err
     assert "new profile community-panel" in out
     profile = load_study(mini).profile("community-panel")
@@ -146,11 +155,9 @@ def test_row_comments_are_added_to_rationales_never_replacing_them(mini, report,
     book = openpyxl.load_workbook(report)
     ws = book["Weights"]
     ws.cell(row=6, column=4).value = 0.8      # flat-direct, impact
-    comment_col = next(c for c in range(4, ws.max_column + 1) if ws.cell(row=5, column=c).value == "reviewer comment")
+    comment_col = reviewer_comment_column(ws)
     ws.cell(row=6, column=comment_col).value = "Raised after the May review."
-    edited = tmp_path / "edited.xlsx"
-    book.save(edited)
-    code, out, err = run_cli("import-weights", mini, edited)
+    code, out, err = import_edited(book, mini, tmp_path)
     assert code == 0, err
     items = {i.id: i for i in load_study(mini).profile("flat-direct").blocks[0].items}
     assert items["impact"].rationale == "Main aim. Reviewer comment: Raised after the May review."

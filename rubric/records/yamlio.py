@@ -111,6 +111,30 @@ def _from_nodes(text: str, display: str, lines: dict):
 _COMPOSE = object()  # _from_events' answer when a document needs the composer path
 
 
+_UNUSUAL = object()
+
+
+def _plain_scalar(tag: str, text: str):
+    """The value of a scalar with one of the plain tags, built directly; _UNUSUAL for anything the
+    constructor must build (special numbers, unusual spellings, other tags). Dates stay the text
+    written; schemas check their form."""
+    if tag == _STR or tag == _TIMESTAMP:
+        return text
+    if tag == _INT:
+        if _DECIMAL_INT.match(text):
+            return int(text)
+    elif tag == _FLOAT:
+        if _DECIMAL_FLOAT.match(text):
+            return float(text)
+    elif tag == _BOOL:
+        known = _BOOLS.get(text.lower())
+        if known is not None:
+            return known
+    elif tag == _NULL:
+        return None
+    return _UNUSUAL
+
+
 class _Unusual(Exception):
     """Raised inside _from_events: the document holds something only the composer path handles."""
 
@@ -137,22 +161,10 @@ def _from_events(text: str, lines: dict):
     string_keys: set[str] = set()  # plain keys known to resolve to strings
 
     def plain(text_value: str, implicit):
-        tag = resolve(yaml.ScalarNode, text_value, implicit)
-        if tag == _STR or tag == _TIMESTAMP:
-            return text_value
-        if tag == _INT:
-            if _DECIMAL_INT.match(text_value):
-                return int(text_value)
-        elif tag == _FLOAT:
-            if _DECIMAL_FLOAT.match(text_value):
-                return float(text_value)
-        elif tag == _BOOL:
-            known = _BOOLS.get(text_value.lower())
-            if known is not None:
-                return known
-        elif tag == _NULL:
-            return None
-        raise _Unusual
+        value = _plain_scalar(resolve(yaml.ScalarNode, text_value, implicit), text_value)
+        if value is _UNUSUAL:
+            raise _Unusual
+        return value
 
     def value(event, pointer: str):
         cls = event.__class__
@@ -333,20 +345,9 @@ class _Builder:
             if len(value) <= 64:
                 return self.strings.setdefault(value, value)
             return value
-        if tag == _INT:
-            if _DECIMAL_INT.match(value):
-                return int(value)
-        elif tag == _FLOAT:
-            if _DECIMAL_FLOAT.match(value):
-                return float(value)
-        elif tag == _BOOL:
-            known = _BOOLS.get(value.lower())
-            if known is not None:
-                return known
-        elif tag == _NULL:
-            return None
-        elif tag == _TIMESTAMP:  # keep dates as the text written; schemas check their form
-            return value
+        built = _plain_scalar(tag, value)
+        if built is not _UNUSUAL:
+            return built
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
