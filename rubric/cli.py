@@ -21,6 +21,12 @@ def _study_arg(parser: argparse.ArgumentParser) -> None:
                         help="study folder (default: policies)")
 
 
+def _method_names() -> tuple[str, ...]:
+    from .compute.methods import AGGREGATION_METHODS
+
+    return tuple(AGGREGATION_METHODS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rubric", description="Appraise policy options with a scoring rubric.")
@@ -49,11 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("rank", help="rank the options for one profile and method")
     evaluation_options(p)
-    p.add_argument("--method", choices=("wsm", "wpm", "topsis", "promethee"))
+    p.add_argument("--method", choices=_method_names())
 
     p = commands.add_parser("compare", help="rankings under every profile side by side")
     evaluation_options(p, profile=False)
-    p.add_argument("--method", choices=("wsm", "wpm", "topsis", "promethee"))
+    p.add_argument("--method", choices=_method_names())
     p.add_argument("--top", type=int, default=3, metavar="K", help="top-k used for robust options (default 3)")
 
     p = commands.add_parser("sensitivity", help="exact one-way weight thresholds (weighted sum)")
@@ -103,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     _study_arg(p)
     p.add_argument("a", metavar="A")
     p.add_argument("b", metavar="B")
-    p.add_argument("--method", choices=("wsm", "wpm", "topsis", "promethee"))
+    p.add_argument("--method", choices=_method_names())
     p.add_argument("--format", choices=FORMATS, default="table")
 
     return parser

@@ -9,7 +9,6 @@ BASELINES = ("business-as-usual", "do-minimum", "none")
 CONFIDENCES = ("low", "medium", "high")
 WEIGHTING_METHODS = ("direct", "swing", "rank", "ahp")
 RANK_SCHEMES = ("roc", "rank-sum")
-AGGREGATION_METHODS = ("wsm", "wpm", "topsis", "promethee")
 CONSENSUS_RULES = ("median", "mean")
 
 _tuple = attrs.field(converter=tuple, default=())
@@ -246,17 +245,8 @@ class Session:
 @attrs.frozen
 class Defaults:
     profile: str | None = None
-    method: str = attrs.field(default="wsm", validator=_one_of(AGGREGATION_METHODS))
+    method: str = "wsm"  # a name in compute.methods.AGGREGATION_METHODS (checked by the loader)
     session: str | None = None
-
-
-@attrs.frozen
-class PrometheeSettings:
-    """Preference function applied to every criterion (all are on the same 0-100 value scale)."""
-
-    function: str = attrs.field(default="usual", validator=_one_of(("usual", "linear")))
-    q: float = 0.0
-    p: float = 0.0
 
 
 @attrs.frozen
@@ -272,7 +262,9 @@ class Study:
     families: tuple[Family, ...] = _tuple
     consensus: str = attrs.field(default="median", validator=_one_of(CONSENSUS_RULES))
     defaults: Defaults = Defaults()
-    promethee: PrometheeSettings = PrometheeSettings()
+    # per aggregation method, the settings given under `methods:` in study.yaml (the method's
+    # defaults fill in the rest when it runs)
+    method_settings: dict[str, dict] = attrs.field(factory=dict, eq=False)
     sources: tuple[Source, ...] = _tuple
     options: tuple[Option, ...] = _tuple
     profiles: tuple[Profile, ...] = _tuple

@@ -13,7 +13,10 @@ from rubric import load_study
 from rubric.compute.agreement import krippendorff_alpha
 from rubric.compute.compare import compare
 from rubric.compute.evaluate import analyse_session, evaluate
-from rubric.compute.methods import promethee_ii, topsis, wpm, wsm
+from rubric.compute.methods.promethee import promethee_ii
+from rubric.compute.methods.topsis import topsis
+from rubric.compute.methods.wpm import wpm
+from rubric.compute.methods.wsm import wsm
 from rubric.compute.ranking import competition_ranks
 from rubric.compute.weights import derive_weights, rank_order_centroid, rank_sum
 
@@ -193,12 +196,12 @@ def test_wpm_is_weighted_geometric_mean_with_floor():
 def test_scaling_weights_leaves_ranks_unchanged(case, factor, method):
     """Every method's order is invariant to the scale of the weights (checked where no near-ties
     make float rounding decide the order)."""
-    from rubric.compute.methods import METHODS
+    from rubric.compute.methods import AGGREGATION_METHODS
 
     values, weights = case
     weights = weights / weights.sum()
-    base = METHODS[method](values, weights).scores
-    scaled = METHODS[method](values, weights * factor).scores
+    base = AGGREGATION_METHODS[method].run(values, weights).scores
+    scaled = AGGREGATION_METHODS[method].run(values, weights * factor).scores
     if method == "wpm":  # prod v^(c w) = (prod v^w)^c, compare in logs
         base, scaled = np.log(base), np.log(scaled)
     if _distinct(base):

@@ -7,8 +7,9 @@ import itertools
 import attrs
 import numpy as np
 
-from ..model import AGGREGATION_METHODS, Study
+from ..model import Study
 from .evaluate import Evaluation, analyse_session, evaluate, pick_method, pick_profile
+from .methods import AGGREGATION_METHODS
 
 
 def kendall_tau(a, b) -> float:
@@ -35,7 +36,8 @@ class Comparison:
     profile_tau: np.ndarray = attrs.field(eq=False)    # [profile, profile]
     robust: tuple[str, ...]                        # in every profile's top k
     contested: tuple[tuple[str, int, int], ...]   # (option, best rank, worst rank), widest first
-    methods: tuple[str, ...]
+    methods: tuple[str, ...]                       # every aggregation method, registry order
+    method_evaluations: tuple[Evaluation, ...]     # one per method, default profile
     method_ranks: np.ndarray = attrs.field(eq=False)  # [method, option], default profile
     method_tau: np.ndarray = attrs.field(eq=False)
     default_profile: str
@@ -68,11 +70,11 @@ def compare(study: Study, method: str | None = None, session: str | None = None,
     contested = tuple((options[i], int(best[i]), int(worst[i])) for i in spread_order[:contested_count]
                       if worst[i] > best[i])
     default_profile = pick_profile(study, None)
-    by_method = [evaluate(study, default_profile, m, analysis=analysis) for m in AGGREGATION_METHODS]
+    by_method = tuple(evaluate(study, default_profile, m, analysis=analysis) for m in AGGREGATION_METHODS)
     method_ranks = np.array([e.ranks for e in by_method])
     analysts = analysis.tensor.analysts
     analyst_ranks = np.array([evaluate(study, default_profile, method, analysis=analysis, analyst=a).ranks
                               for a in analysts])
     return Comparison(method, analysis.session.id, top_k, options, evaluations, ranks, tau_matrix(ranks), robust,
-                      contested, AGGREGATION_METHODS, method_ranks, tau_matrix(method_ranks), default_profile,
+                      contested, tuple(AGGREGATION_METHODS), by_method, method_ranks, tau_matrix(method_ranks), default_profile,
                       analysts, analyst_ranks)

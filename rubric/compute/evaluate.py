@@ -6,9 +6,9 @@ import attrs
 import numpy as np
 
 from ..errors import Problem, RubricError, UsageError
-from ..model import AGGREGATION_METHODS, Session, Study
+from ..model import Session, Study
 from .consensus import Consensus, analyst_values, consensus
-from .methods import METHODS
+from .methods import AGGREGATION_METHODS, AggregationMethod
 from .ranking import competition_ranks
 from .values import ScoreTensor, score_tensor
 from .weights import ProfileWeights, derive_weights
@@ -16,7 +16,7 @@ from .weights import ProfileWeights, derive_weights
 
 @attrs.frozen
 class SessionAnalysis:
-    """A session's scores, their consensus and agreement, and each analyst's own ranking."""
+    """A session's scores (every analyst's, as a tensor) and their consensus and agreement."""
 
     session: Session
     tensor: ScoreTensor
@@ -48,6 +48,15 @@ class Evaluation:
     def scores(self) -> np.ndarray:
         return self.result.scores
 
+    @property
+    def aggregation(self) -> AggregationMethod:
+        return AGGREGATION_METHODS[self.method]
+
+    def findings(self) -> dict:
+        """What the method reports beyond scores and ranks (VIKOR: S, R, Q and the compromise set)."""
+        finder = self.aggregation.findings
+        return finder(self.result, self.options) if finder else {}
+
     def ranking(self) -> list[RankedOption]:
         order = sorted(range(len(self.options)), key=lambda i: (self.ranks[i], self.options[i]))
         return [RankedOption(self.options[i], float(self.scores[i]), int(self.ranks[i])) for i in order]
@@ -76,7 +85,8 @@ def pick_profile(study: Study, profile_id: str | None) -> str:
 def pick_method(study: Study, method: str | None) -> str:
     method = method or study.defaults.method
     if method not in AGGREGATION_METHODS:
-        raise UsageError(Problem(study.root, f"unknown method {method!r}"))
+        raise UsageError(Problem(study.root, f"unknown method {method!r} "
+                                 f"(methods: {', '.join(AGGREGATION_METHODS)})"))
     return method
 
 
@@ -96,10 +106,8 @@ def analyse_session(study: Study, session_id: str | None = None) -> SessionAnaly
 
 
 def run_method(study: Study, method: str, values, weights):
-    if method == "promethee":
-        settings = study.promethee
-        return METHODS[method](values, weights, settings.function, settings.q, settings.p)
-    return METHODS[method](values, weights)
+    """The method's result with the study's settings for it (its defaults where study.yaml is silent)."""
+    return AGGREGATION_METHODS[method].run(values, weights, study.method_settings.get(method))
 
 
 def evaluate(study: Study, profile: str | None = None, method: str | None = None, session: str | None = None,
@@ -118,8 +126,9 @@ def evaluate(study: Study, profile: str | None = None, method: str | None = None
                                  f"(analysts: {', '.join(analysis.tensor.analysts)})"))
     weights = weights or derive_weights(study.profile(profile_id), study.rubric)
     result = run_method(study, method, values, weights.leaf)
+    ranks = competition_ranks(result.scores, AGGREGATION_METHODS[method].higher_is_better)
     return Evaluation(study.id, profile_id, method, analysis.session.id, analyst, analysis.tensor.options,
-                      analysis.tensor.criteria, weights, values, result, competition_ranks(result.scores))
+                      analysis.tensor.criteria, weights, values, result, ranks)
 
 
 def run_sensitivity(study: Study, profile: str | None = None, session: str | None = None,

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import Problem, RubricError
 from ..model import (Criterion, Defaults, Dissent, Evidence, Family, Group, Judgement, Level, Option,
                      Participant, Precedent, Profile, Rubric, Score, Session, Source, Study,
-                     PrometheeSettings, ValueFunction, WeightBlock, WeightItem)
+                     ValueFunction, WeightBlock, WeightItem)
 from .schema import schema_problems
 from .yamlio import Document, _gc_paused, load_yaml
 
@@ -119,16 +119,34 @@ class _Builder:
             self.report(study_doc, "/defaults/profile", f"unknown profile {defaults.profile!r}")
         if defaults.session and defaults.session not in {s.id for s in sessions}:
             self.report(study_doc, "/defaults/session", f"unknown session {defaults.session!r}")
-        promethee = PrometheeSettings(**data.get("methods", {}).get("promethee", {}))
-        if promethee.function == "linear" and not promethee.q < promethee.p:
-            self.report(study_doc, "/methods/promethee", "linear preference needs q < p "
-                        f"(got q={promethee.q:g}, p={promethee.p:g})")
+        method_settings = self.method_settings(study_doc)
         return Study(
-            promethee=promethee, id=data["id"], title=data["title"], question=data["question"], context=data["context"],
-            root=self.shown, input_hash=self.digest, rubric=rubric,
+            method_settings=method_settings, id=data["id"], title=data["title"], question=data["question"],
+            context=data["context"], root=self.shown, input_hash=self.digest, rubric=rubric,
             decision_makers=data["decision_makers"], families=families,
             consensus=data.get("consensus", "median"), defaults=defaults, sources=sources,
             options=options, profiles=profiles, sessions=sessions)
+
+    def method_settings(self, document: Document) -> dict[str, dict]:
+        """The `methods:` settings of study.yaml (the schema checked each value; the rules across
+        values are the methods' own)."""
+        from ..compute.methods import AGGREGATION_METHODS
+
+        default = document.data.get("defaults", {}).get("method")
+        if default is not None and default not in AGGREGATION_METHODS:
+            self.report(document, "/defaults/method", f"unknown method {default!r} "
+                        f"(methods: {', '.join(AGGREGATION_METHODS)})")
+        given = document.data.get("methods", {})
+        for name, settings in given.items():
+            method = AGGREGATION_METHODS.get(name)
+            if method is None:
+                self.report(document, f"/methods/{name}", f"unknown method {name!r} "
+                            f"(methods: {', '.join(AGGREGATION_METHODS)})")
+                continue
+            message = method.check({**method.defaults(), **settings}) if method.check else None
+            if message:
+                self.report(document, f"/methods/{name}", message)
+        return {name: dict(settings) for name, settings in given.items()}
 
     def unique(self, document: Document, pointer: str, ids, what: str) -> None:
         duplicates = _duplicates(ids)

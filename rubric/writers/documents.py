@@ -19,12 +19,14 @@ def rank_document(evaluation) -> dict:
         "study": evaluation.study_id,
         "profile": evaluation.profile_id,
         "method": evaluation.method,
+        "higher_is_better": evaluation.aggregation.higher_is_better,
         "session": evaluation.session_id,
         "analyst": evaluation.analyst,
         "weights": evaluation.weights.as_dict(),
         "values": {option: {c: _number(v) for c, v in zip(evaluation.criteria, row)}
                    for option, row in zip(evaluation.options, evaluation.values)},
         "ranking": [{"option": r.option, "score": r.score, "rank": r.rank} for r in evaluation.ranking()],
+        "findings": evaluation.findings(),
     }
 
 
@@ -48,6 +50,7 @@ def compare_document(comparison) -> dict:
             "profile": c.default_profile,
             "ranks": {m: {o: int(r) for o, r in zip(c.options, row)} for m, row in zip(c.methods, c.method_ranks)},
             "kendall_tau": _matrix(c.methods, c.method_tau),
+            "findings": {e.method: e.findings() for e in c.method_evaluations if e.findings()},
         },
         "analysts": {
             "profile": c.default_profile,

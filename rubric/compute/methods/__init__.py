@@ -1,14 +1,105 @@
-"""Aggregation methods, one module each: a pure function over (values, weights) returning scores
-and the intermediate tables. `values` is [option, criterion] on the 0-100 value scale (already
-oriented: higher is always better), `weights` sums to 1 over the criteria."""
+"""The aggregation methods: one table (`AGGREGATION_METHODS`) that the CLI's --method choices, the
+study schema's method list and settings, `evaluate`, the terminal, the JSON and the workbook all
+read. Each method is a pure function in a module of its own, over (values, weights, **settings),
+returning its scores and intermediate tables. `values` is [option, criterion] on the 0-100 value
+scale (already oriented: a higher value is always better), `weights` sums to 1 over the criteria.
+
+A new method: its module here, one `AggregationMethod` entry below, its settings' schema fragment
+repeated in schemas/study.schema.json (a test checks the two agree), its tests and the README.
+"""
 
 from __future__ import annotations
 
-from .promethee import promethee_ii
-from .topsis import topsis
-from .wpm import wpm
-from .wsm import wsm
+import importlib
+from typing import Any, Callable
 
-METHODS = {"wsm": wsm, "wpm": wpm, "topsis": topsis, "promethee": promethee_ii}
-METHOD_NAMES = {"wsm": "weighted sum (MAVT)", "wpm": "weighted product", "topsis": "TOPSIS",
-                "promethee": "PROMETHEE II"}
+import attrs
+
+
+@attrs.frozen
+class Setting:
+    """One setting of a method, as written under `methods: {<method>: {...}}` in study.yaml."""
+
+    name: str
+    default: Any
+    schema: dict = attrs.field(eq=False)  # JSON-schema fragment; the default is added from `default`
+
+    def fragment(self) -> dict:
+        return {**self.schema, "default": self.default}
+
+
+@attrs.frozen
+class AggregationMethod:
+    name: str                                   # as typed after --method and in study.yaml
+    label: str                                  # as shown to people
+    higher_is_better: bool                      # of the function's `scores`
+    function: Callable = attrs.field(eq=False)  # (values, weights, **settings) -> result with .scores
+    settings: tuple[Setting, ...] = ()
+    # a rule across settings the schema cannot say: settings -> a message, or None when they are fine
+    check: Callable[[dict], str | None] | None = attrs.field(default=None, eq=False)
+    # the result's findings beyond scores and ranks, JSON-ready, given the option ids
+    findings: Callable[[Any, tuple[str, ...]], dict] | None = attrs.field(default=None, eq=False)
+
+    def defaults(self) -> dict:
+        return {s.name: s.default for s in self.settings}
+
+    def settings_schema(self) -> dict:
+        """The schema of this method's entry under `methods:` in study.yaml."""
+        return {"type": "object", "additionalProperties": False,
+                "properties": {s.name: s.fragment() for s in self.settings}}
+
+    def run(self, values, weights, settings: dict | None = None):
+        return self.function(values, weights, **{**self.defaults(), **(settings or {})})
+
+
+def _function(module: str, name: str) -> Callable:
+    """The method's function, imported on its first call: `rubric --help` lists the methods
+    without loading numpy."""
+    def call(*args, **kwargs):
+        return getattr(importlib.import_module(f"{__name__}.{module}"), name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+def _promethee_check(settings: dict) -> str | None:
+    if settings["function"] == "linear" and not settings["q"] < settings["p"]:
+        return f"linear preference needs q < p (got q={settings['q']:g}, p={settings['p']:g})"
+    return None
+
+
+def _vikor_findings(result, options) -> dict:
+    return {
+        "v": result.v,
+        "S": {o: float(x) for o, x in zip(options, result.group_utility)},
+        "R": {o: float(x) for o, x in zip(options, result.regret)},
+        "Q": {o: float(x) for o, x in zip(options, result.scores)},
+        "compromise": [options[i] for i in result.compromise],
+        "acceptable_advantage": result.acceptable_advantage,
+        "acceptable_stability": result.acceptable_stability,
+        "advantage_threshold": result.advantage_threshold,
+    }
+
+
+_SCALE_POINT = {"type": "number", "minimum": 0, "maximum": 100}
+
+AGGREGATION_METHODS: dict[str, AggregationMethod] = {m.name: m for m in (
+    AggregationMethod("wsm", "weighted sum (MAVT)", True, _function("wsm", "wsm")),
+    AggregationMethod("wpm", "weighted product", True, _function("wpm", "wpm")),
+    AggregationMethod("topsis", "TOPSIS", True, _function("topsis", "topsis")),
+    AggregationMethod(
+        "promethee", "PROMETHEE II", True, _function("promethee", "promethee_ii"),
+        (Setting("function", "usual", {"enum": ["usual", "linear"],
+                                       "description": "preference function, the same for every criterion"}),
+         Setting("q", 0.0, {**_SCALE_POINT, "description": "indifference threshold on the 0-100 value scale"}),
+         Setting("p", 0.0, {**_SCALE_POINT, "description": "preference threshold on the 0-100 value scale"})),
+        check=_promethee_check),
+    AggregationMethod(
+        "vikor", "VIKOR", False, _function("vikor", "vikor"),
+        (Setting("v", 0.5, {"type": "number", "minimum": 0, "maximum": 1,
+                            "description": "weight of the group utility S against the individual regret R"}),),
+        findings=_vikor_findings),
+)}
+
+
+__all__ = ["AGGREGATION_METHODS", "AggregationMethod", "Setting"]
