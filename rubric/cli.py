@@ -149,12 +149,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _load(path):
     """Load and validate a study; print the profiles' weighting warnings (AHP consistency) once."""
-    from .compute.weights import derive_weights
+    from .compute.weights import profile_weights
     from .records.load import load_study
 
     study = load_study(path)
     for profile in study.profiles:
-        for warning in derive_weights(profile, study.rubric).warnings:
+        for warning in profile_weights(study, profile.id).warnings:
             print(f"warning: {warning}", file=sys.stderr)
     return study
 

@@ -7,7 +7,6 @@ import attrs
 DIRECTIONS = ("benefit", "cost")
 BASELINES = ("business-as-usual", "do-minimum", "none")
 CONFIDENCES = ("low", "medium", "high")
-WEIGHTING_METHODS = ("direct", "swing", "rank", "ahp")
 RANK_SCHEMES = ("roc", "rank-sum")
 CONSENSUS_RULES = ("median", "mean")
 
@@ -190,7 +189,7 @@ class Profile:
     id: str
     name: str
     represents: str
-    method: str = attrs.field(validator=_one_of(WEIGHTING_METHODS))
+    method: str  # a name in compute.weighting.WEIGHTING_METHODS (checked by the schema and the loader)
     blocks: tuple[WeightBlock, ...] = _tuple
     description: str = ""
     rank_scheme: str = attrs.field(default="roc", validator=_one_of(RANK_SCHEMES))
@@ -265,6 +264,9 @@ class Study:
     # per aggregation method, the settings given under `methods:` in study.yaml (the method's
     # defaults fill in the rest when it runs)
     method_settings: dict[str, dict] = attrs.field(factory=dict, eq=False)
+    # profile id -> its derived weights, filled once (by the loader, or on first use) and reused by
+    # every command; never passed in, so a changed copy of a study starts with an empty one
+    derived_weights: dict = attrs.field(factory=dict, init=False, eq=False, repr=False)
     sources: tuple[Source, ...] = _tuple
     options: tuple[Option, ...] = _tuple
     profiles: tuple[Profile, ...] = _tuple

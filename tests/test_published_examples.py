@@ -37,7 +37,8 @@ from rubric.compute.methods.promethee import preference, promethee_ii
 from rubric.compute.methods.topsis import topsis
 from rubric.compute.methods.wpm import wpm
 from rubric.compute.methods.wsm import wsm
-from rubric.compute.weights import ahp_weights, rank_order_centroid
+from rubric.compute.weighting.ahp import ahp_weights
+from rubric.compute.weighting.rank import rank_order_centroid
 
 nan = np.nan
 

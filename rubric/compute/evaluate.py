@@ -11,7 +11,7 @@ from .consensus import Consensus, analyst_values, consensus
 from .methods import AGGREGATION_METHODS, AggregationMethod
 from .ranking import competition_ranks
 from .values import ScoreTensor, score_tensor
-from .weights import ProfileWeights, derive_weights
+from .weights import ProfileWeights, profile_weights
 
 
 @attrs.frozen
@@ -124,7 +124,7 @@ def evaluate(study: Study, profile: str | None = None, method: str | None = None
     else:
         raise UsageError(Problem(study.root, f"unknown analyst {analyst!r} in session {analysis.session.id} "
                                  f"(analysts: {', '.join(analysis.tensor.analysts)})"))
-    weights = weights or derive_weights(study.profile(profile_id), study.rubric)
+    weights = weights or profile_weights(study, profile_id)
     result = run_method(study, method, values, weights.leaf)
     ranks = competition_ranks(result.scores, AGGREGATION_METHODS[method].higher_is_better)
     return Evaluation(study.id, profile_id, method, analysis.session.id, analyst, analysis.tensor.options,
@@ -148,7 +148,7 @@ def run_smaa(study: Study, profile: str | None = None, uniform: bool = False, sa
     centre = profile_id = None
     if not uniform:
         profile_id = pick_profile(study, profile)
-        centre = derive_weights(study.profile(profile_id), study.rubric).leaf
+        centre = profile_weights(study, profile_id).leaf
     if samples < 1:
         raise UsageError(Problem(study.root, "--samples must be at least 1"))
     if concentration is not None and not concentration > 0:

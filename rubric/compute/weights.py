@@ -1,6 +1,8 @@
 """Normalised weights derived from a profile's raw inputs. Pure functions over numpy arrays.
 
-Only raw inputs are ever stored; every weight shown anywhere is derived here.
+Only raw inputs are ever stored; every weight shown anywhere is derived here, once per loaded
+study (`profile_weights`). Each block's local weights come from its profile's weighting method
+(`compute.weighting`); a leaf's weight is the product of the local weights along its path.
 """
 
 from __future__ import annotations
@@ -8,89 +10,9 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from ..model import Profile, Rubric, WeightBlock
-
-# Saaty's random consistency index (Saaty 1980, "The Analytic Hierarchy Process", table 1.7:
-# mean CI of 500 random reciprocal matrices), indexed by matrix order n.
-SAATY_RANDOM_INDEX = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41,
-                      9: 1.45, 10: 1.49, 11: 1.51, 12: 1.48, 13: 1.56, 14: 1.57, 15: 1.59}
-RANDOM_INDEX_NAME = "Saaty (1980) random index"
-CR_THRESHOLD = 0.10
-
-
-def normalise(points) -> np.ndarray:
-    """Points (direct or swing) -> weights summing to 1."""
-    points = np.asarray(points, dtype=float)
-    total = points.sum()
-    if not np.isfinite(total) or total <= 0 or (points < 0).any():
-        raise ValueError("weights must be non-negative, finite and not all zero")
-    return points / total
-
-
-def _positions_weights(ranks, position_weights) -> np.ndarray:
-    """Tied items share the mean of the weights of the positions they occupy together."""
-    ranks = np.asarray(ranks, dtype=float)
-    order = np.argsort(ranks, kind="stable")
-    weights = np.empty(len(ranks))
-    position = 0
-    for rank in np.unique(ranks):
-        members = order[ranks[order] == rank]
-        weights[members] = position_weights[position:position + len(members)].mean()
-        position += len(members)
-    return weights
-
-
-def rank_order_centroid(ranks) -> np.ndarray:
-    """ROC (Barron & Barrett 1996): w_k = (1/n) * sum_{i=k..n} 1/i for the item in position k."""
-    n = len(ranks)
-    positions = np.array([np.sum(1.0 / np.arange(k, n + 1)) / n for k in range(1, n + 1)])
-    return _positions_weights(ranks, positions)
-
-
-def rank_sum(ranks) -> np.ndarray:
-    """Rank-sum: w_k = 2 (n + 1 - k) / (n (n + 1)) for the item in position k."""
-    n = len(ranks)
-    positions = np.array([2.0 * (n + 1 - k) / (n * (n + 1)) for k in range(1, n + 1)])
-    return _positions_weights(ranks, positions)
-
-
-@attrs.frozen
-class AhpResult:
-    weights: np.ndarray = attrs.field(eq=False)
-    lambda_max: float
-    consistency_index: float
-    consistency_ratio: float
-    random_index: float
-
-
-def ahp_weights(matrix) -> AhpResult:
-    """Principal right eigenvector of a positive reciprocal matrix (Saaty's eigenvector method).
-
-    CI = (lambda_max - n) / (n - 1); CR = CI / RI(n). For n <= 2 a reciprocal matrix is always
-    consistent and CR is 0.
-    """
-    matrix = np.asarray(matrix, dtype=float)
-    n = matrix.shape[0]
-    if n == 1:
-        return AhpResult(np.ones(1), 1.0, 0.0, 0.0, 0.0)
-    eigenvalues, eigenvectors = np.linalg.eig(matrix)
-    k = int(np.argmax(eigenvalues.real))
-    vector = np.abs(eigenvectors[:, k].real)
-    lambda_max = float(eigenvalues[k].real)
-    ci = max(0.0, (lambda_max - n) / (n - 1))
-    ri = SAATY_RANDOM_INDEX.get(n, 1.59)
-    cr = ci / ri if ri > 0 else 0.0
-    return AhpResult(vector / vector.sum(), lambda_max, ci, cr, ri)
-
-
-def pairwise_matrix(ids, judgements) -> np.ndarray:
-    index = {item: i for i, item in enumerate(ids)}
-    matrix = np.ones((len(ids), len(ids)))
-    for judgement in judgements:
-        a, b = index[judgement.a], index[judgement.b]
-        matrix[a, b] = judgement.ratio
-        matrix[b, a] = 1.0 / judgement.ratio
-    return matrix
+from ..model import Profile, Rubric, Study, WeightBlock
+from .weighting import WEIGHTING_METHODS
+from .weighting.ahp import CR_THRESHOLD, RANDOM_INDEX_NAME, AhpResult
 
 
 @attrs.frozen
@@ -121,17 +43,8 @@ class ProfileWeights:
 
 
 def block_weights(profile: Profile, block: WeightBlock) -> BlockWeights:
-    ids = tuple(item.id for item in block.items)
-    ahp = None
-    if profile.method in ("direct", "swing"):
-        local = normalise([item.points for item in block.items])
-    elif profile.method == "rank":
-        scheme = rank_order_centroid if profile.rank_scheme == "roc" else rank_sum
-        local = scheme([item.rank for item in block.items])
-    else:
-        ahp = ahp_weights(pairwise_matrix(ids, block.judgements))
-        local = ahp.weights
-    return BlockWeights(block.node, ids, local, ahp)
+    derived = WEIGHTING_METHODS[profile.method].derive(profile, block)
+    return BlockWeights(block.node, tuple(item.id for item in block.items), derived.local, derived.ahp)
 
 
 def derive_weights(profile: Profile, rubric: Rubric) -> ProfileWeights:
@@ -162,3 +75,12 @@ def derive_weights(profile: Profile, rubric: Rubric) -> ProfileWeights:
         f"exceeds {CR_THRESHOLD:.2f} ({RANDOM_INDEX_NAME})"
         for b in blocks if b.ahp is not None and b.ahp.consistency_ratio > CR_THRESHOLD)
     return ProfileWeights(profile.id, criteria, leaf / total, blocks, warnings)
+
+
+def profile_weights(study: Study, profile_id: str) -> ProfileWeights:
+    """A profile's weights, derived once per loaded study (the loader derives them while checking
+    the profiles) and shared by every command, report and import."""
+    memo = study.derived_weights
+    if profile_id not in memo:
+        memo[profile_id] = derive_weights(study.profile(profile_id), study.rubric)
+    return memo[profile_id]

@@ -73,11 +73,12 @@ def load_study(path: str | os.PathLike = "policies") -> Study:
         problems.extend(schema_problems(kind, document))
     if problems:
         raise RubricError(problems)
-    builder = _Builder(documents, shown, input_hash(root, files))
+    builder = _StudyBuilder(documents, shown, input_hash(root, files))
     with _gc_paused():  # ~100,000 acyclic score objects: collections would only walk them again and again
         study = builder.build()
     if builder.problems:
         raise RubricError(builder.problems)
+    study.derived_weights.update(builder.weights)  # derived once, here, for every later use
     return study
 
 
@@ -85,12 +86,13 @@ def _duplicates(ids):
     return {item for item, count in Counter(ids).items() if count > 1}
 
 
-class _Builder:
+class _StudyBuilder:
     def __init__(self, documents, shown: str, digest: str):
         self.problems: list[Problem] = []
         self.shown = shown
         self.digest = digest
         self.by_kind: dict[str, list[Document]] = {}
+        self.weights: dict = {}  # profile id -> ProfileWeights, derived while checking the profiles
         for kind, document in documents:
             self.by_kind.setdefault(kind, []).append(document)
 
@@ -267,7 +269,9 @@ class _Builder:
     # -- profiles ---------------------------------------------------------------------------
 
     def profiles(self, rubric: Rubric) -> tuple[Profile, ...]:
-        from ..compute.weights import CR_THRESHOLD, derive_weights
+        from ..compute.weighting import WEIGHTING_METHODS
+        from ..compute.weighting.ahp import CR_THRESHOLD
+        from ..compute.weights import derive_weights
 
         children = {"rubric": [g.id for g in rubric.groups], "leaves": [c.id for c in rubric.criteria]}
         for group in rubric.all_groups():
@@ -281,11 +285,16 @@ class _Builder:
                 b["node"], tuple(WeightItem(i["id"], i["rationale"], i.get("points"), i.get("rank")) for i in b["items"]),
                 tuple(Judgement(j["a"], j["b"], j["ratio"], j.get("rationale", "")) for j in b.get("judgements", ())))
                 for b in d["blocks"])
-            self.check_blocks(document, d["method"], blocks, children)
+            method = WEIGHTING_METHODS.get(d["method"])
+            if method is None:
+                self.report(document, "/method", f"unknown weighting method {d['method']!r} "
+                            f"(methods: {', '.join(WEIGHTING_METHODS)})")
+            else:
+                self.check_blocks(document, method, blocks, children)
             profile = Profile(d["id"], d["name"], d["represents"], d["method"], blocks, d.get("description", ""),
                               d.get("rank_scheme", "roc"), d.get("strict", False))
             if len(self.problems) == before and self.rubric_ok:
-                weights = derive_weights(profile, rubric)
+                weights = self.weights[profile.id] = derive_weights(profile, rubric)
                 for index, block in enumerate(weights.blocks):
                     if block.ahp and block.ahp.consistency_ratio > CR_THRESHOLD and profile.strict:
                         self.report(document, f"/blocks/{index}/judgements",
@@ -295,7 +304,7 @@ class _Builder:
         self.unique_records("profile", [p.id for p in profiles])
         return tuple(profiles)
 
-    def check_blocks(self, document: Document, method: str, blocks, children) -> None:
+    def check_blocks(self, document: Document, method, blocks, children) -> None:
         nodes = [b.node for b in blocks]
         first_node: dict[str, int] = {}
         for index, node in enumerate(nodes):
@@ -329,50 +338,8 @@ class _Builder:
             missing = [c for c in expected if c not in given]
             if missing:
                 self.report(document, f"{pointer}/items", f"no weight given for {missing}")
-            if method in ("direct", "swing"):
-                points = [item.points for item in block.items]
-                if all(p == 0 for p in points):
-                    self.report(document, f"{pointer}/items", "weights are all zero")
-            if method == "swing":
-                self.check_swing(document, pointer, block)
-            if method == "rank":
-                ranks = sorted(item.rank for item in block.items)
-                if ranks and ranks[0] != 1:
-                    self.report(document, f"{pointer}/items", "ranks must start at 1")
-            if method == "ahp":
-                self.check_judgements(document, pointer, block)
-
-    def check_swing(self, document: Document, pointer: str, block: WeightBlock) -> None:
-        items = sorted(block.items, key=lambda i: i.rank)
-        for index, item in enumerate(block.items):
-            if item.points > 100:
-                self.report(document, f"{pointer}/items/{index}/points", "swing points are at most 100 (the best swing)")
-        if items and items[0].points != 100:
-            self.report(document, f"{pointer}/items", "the top-ranked swing must get 100 points")
-        for higher, lower in zip(items, items[1:]):
-            if lower.points > higher.points and lower.rank > higher.rank:
-                at = block.items.index(lower)
-                self.report(document, f"{pointer}/items/{at}/points",
-                            f"{lower.id!r} is ranked below {higher.id!r} but has more points")
-
-    def check_judgements(self, document: Document, pointer: str, block: WeightBlock) -> None:
-        ids = [item.id for item in block.items]
-        known = set(ids)
-        seen: dict[frozenset, int] = {}
-        for index, judgement in enumerate(block.judgements):
-            where = f"{pointer}/judgements/{index}"
-            for side in ("a", "b"):
-                if getattr(judgement, side) not in known:
-                    self.report(document, f"{where}/{side}", f"{getattr(judgement, side)!r} is not an item of this block")
-            if judgement.a == judgement.b:
-                self.report(document, where, "an item cannot be compared with itself")
-            pair = frozenset((judgement.a, judgement.b))
-            if pair in seen:
-                self.report(document, where, f"the pair {judgement.a}/{judgement.b} is judged twice")
-            seen[pair] = index
-        missing = [f"{a}/{b}" for i, a in enumerate(ids) for b in ids[i + 1:] if frozenset((a, b)) not in seen]
-        if missing:
-            self.report(document, f"{pointer}/judgements", f"missing pairwise judgements: {', '.join(missing)}")
+            for where, message in method.validate(block, pointer):
+                self.report(document, where, message)
 
     def unique_records(self, kind: str, ids) -> None:
         documents = self.by_kind.get(kind, [])

@@ -120,7 +120,7 @@ def read_weights_workbook(path: str | os.PathLike, study: Study) -> list[Reviewe
 
 def changed_columns(study: Study, reviewed: list[ReviewedWeights]) -> list[ReviewedWeights]:
     """Columns whose normalised weights differ from the profile's derived ones, and new columns."""
-    from ..compute.weights import derive_weights
+    from ..compute.weights import profile_weights
 
     criteria = [c.id for c in study.rubric.criteria]
     known = {p.id for p in study.profiles}
@@ -129,7 +129,7 @@ def changed_columns(study: Study, reviewed: list[ReviewedWeights]) -> list[Revie
         if column.header not in known:
             result.append(column)
             continue
-        derived = derive_weights(study.profile(column.header), study.rubric).leaf
+        derived = profile_weights(study, column.header).leaf
         given = np.array([column.points[c] for c in criteria])
         if np.abs(given / given.sum() - derived).max() > 1e-9:
             result.append(column)

@@ -30,6 +30,7 @@ import xlsxwriter
 from xlsxwriter.exceptions import XlsxFileError
 from openpyxl.utils import get_column_letter, quote_sheetname
 
+from ..compute.weighting import WEIGHTING_METHODS
 from ..errors import Problem, RubricError
 from .atomic import atomic_write
 from .cells import encode_text
@@ -880,8 +881,7 @@ def _weights(book: _Book, report) -> dict:
     s.text(r, 2, "weighting method", bold=True)
     for k, profile_id in enumerate(profiles):
         profile = study.profile(profile_id)
-        method = profile.method + (f" ({profile.rank_scheme})" if profile.method == "rank" else "")
-        s.text(r, first_in + k, method)
+        s.text(r, first_in + k, WEIGHTING_METHODS[profile.method].describe(profile))
     r += 1
     s.text(r, 2, "profile name", bold=True)
     for k, profile_id in enumerate(profiles):
@@ -931,7 +931,7 @@ def _weight_inputs(book: _Book, report) -> None:
     r = 5
     for evaluation in report.evaluations:
         profile = study.profile(evaluation.profile_id)
-        method = profile.method + (f" ({profile.rank_scheme})" if profile.method == "rank" else "")
+        method = WEIGHTING_METHODS[profile.method].describe(profile)
         for raw, derived in zip(profile.blocks, evaluation.weights.blocks):
             local = dict(zip(derived.ids, derived.local))
             for k, item in enumerate(raw.items):
