@@ -15,7 +15,7 @@ import libreoffice
 from conftest import MINI, SHIPPED, edit, run_cli
 from rubric import RubricError, load_study
 from rubric.compute.evaluate import evaluate
-from rubric.compute.methods import wsm
+from rubric.compute.methods.wsm import wsm
 from rubric.compute.ranking import competition_ranks
 from rubric.compute.report import DEFAULT_SAMPLES, DEFAULT_SEED, build_report
 from rubric.compute.weights import derive_weights

@@ -30,6 +30,21 @@ def rank_document(evaluation) -> dict:
     }
 
 
+def findings_text(findings: dict) -> str | None:
+    """A method's scalar and list findings on one line, for the terminal and the workbook (its
+    per-option tables are in the JSON)."""
+    def shown(value) -> str:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, float):
+            return f"{value:.4g}"
+        return ", ".join(value) if isinstance(value, list) else str(value)
+
+    parts = [f"{key.replace('_', ' ')}: {shown(value)}" for key, value in findings.items()
+             if not isinstance(value, dict)]
+    return "; ".join(parts) or None
+
+
 def _matrix(names, matrix) -> dict:
     return {a: {b: _number(matrix[i, j]) for j, b in enumerate(names)} for i, a in enumerate(names)}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import Study
+from .documents import findings_text
 
 
 def study_summary(study: Study) -> str:
@@ -56,20 +57,6 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _findings_line(findings: dict) -> str | None:
-    """A method's scalar and list findings on one line (its per-option tables are in the JSON)."""
-    def shown(value) -> str:
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        if isinstance(value, float):
-            return f"{value:.4g}"
-        return ", ".join(value) if isinstance(value, list) else str(value)
-
-    parts = [f"{key.replace('_', ' ')}: {shown(value)}" for key, value in findings.items()
-             if not isinstance(value, dict)]
-    return "; ".join(parts) or None
-
-
 def rank_table(evaluation, study) -> str:
     who = f"analyst {evaluation.analyst}" if evaluation.analyst else f"consensus ({study.consensus})"
     session = study.session(evaluation.session_id)
@@ -81,7 +68,7 @@ def rank_table(evaluation, study) -> str:
     titles = {o.id: o.title for o in study.options}
     rows = [(r.rank, r.option, f"{r.score:.4g}", _clip(titles[r.option], 50)) for r in evaluation.ranking()]
     lines.append(_table(["rank", "option", "score", "title"], rows, [">", "<", ">", "<"]))
-    findings = _findings_line(evaluation.findings())
+    findings = findings_text(evaluation.findings())
     if findings:
         lines.append(f"{evaluation.aggregation.label}: {findings}")
     weights = ", ".join(f"{c} {w:.3f}" for c, w in sorted(evaluation.weights.as_dict().items(), key=lambda x: -x[1])[:5])
@@ -114,7 +101,7 @@ def compare_table(comparison, study) -> str:
     lines.append(f"ranks by method (profile {c.default_profile}); Kendall's tau vs {c.method}: "
                  + ", ".join(f"{m} {c.method_tau[base, k]:.2f}" for k, m in enumerate(c.methods) if k != base))
     for evaluation in c.method_evaluations:
-        findings = _findings_line(evaluation.findings())
+        findings = findings_text(evaluation.findings())
         if findings:
             lines.append(f"{evaluation.aggregation.label}: {findings}")
     return _finish(lines)

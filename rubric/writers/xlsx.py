@@ -34,6 +34,7 @@ from ..compute.weighting import WEIGHTING_METHODS
 from ..errors import Problem, RubricError
 from .atomic import atomic_write
 from .cells import encode_text
+from .documents import findings_text
 
 BANNER = "ILLUSTRATIVE DATA - example scores, not a real appraisal"
 WORKBOOK_FORMAT = "1"
@@ -1125,6 +1126,11 @@ def _compare(book: _Book, report) -> None:
     r += 3
     r, _ = rank_table(r, f"Ranks by aggregation method (profile {c.default_profile})", c.methods, c.method_ranks)
     r = tau_table(r, "Kendall's tau between methods' rankings", c.methods, c.method_tau)
+    for evaluation in c.method_evaluations:  # what a method finds beyond its ranks (VIKOR: the compromise)
+        found = findings_text(evaluation.findings())
+        if found:
+            s.text(r, 1, f"{evaluation.aggregation.label}: {found}", track=False)
+            r += 2
     if len(c.analysts):
         r, _ = rank_table(r, f"Ranks from each analyst's own scores (profile {c.default_profile}, weighted sum; "
                              "an abstention takes the others' consensus)", c.analysts, c.analyst_ranks)
