@@ -293,6 +293,12 @@ def test_sheets_names_and_values(shipped_book):
     # values written from the engine's results
     assert np.allclose(cell_values(book, "Scores_values"), report.analysis.consensus.value, rtol=0, atol=0)
     assert np.array_equal(cell_values(book, "Compare_profile_ranks"), report.comparison.profile_ranks.T)
+    compare_rows = [row for row in book["Compare"].iter_rows(values_only=True)]
+    assert ("option", *report.comparison.methods, "best", "worst") in [row[:len(report.comparison.methods) + 3]
+                                                                       for row in compare_rows]
+    vikor = report.comparison.method_evaluations[report.comparison.methods.index("vikor")]
+    compromise = ", ".join(vikor.options[i] for i in vikor.result.compromise)
+    assert any(str(row[0]).startswith(f"VIKOR: v: 0.5; compromise: {compromise};") for row in compare_rows)
     assert np.allclose(cell_values(book, "Smaa_acceptability"), report.smaa.acceptability, rtol=0, atol=0)
     assert np.allclose(cell_values(book, "Results_group_contributions").sum(axis=1),
                        report.evaluation(report.default_profile).scores, atol=1e-9)
