@@ -7,7 +7,6 @@ import attrs
 DIRECTIONS = ("benefit", "cost")
 BASELINES = ("business-as-usual", "do-minimum", "none")
 CONFIDENCES = ("low", "medium", "high")
-RANK_SCHEMES = ("roc", "rank-sum")
 CONSENSUS_RULES = ("median", "mean")
 
 _tuple = attrs.field(converter=tuple, default=())
@@ -192,7 +191,7 @@ class Profile:
     method: str  # a name in compute.weighting.WEIGHTING_METHODS (checked by the schema and the loader)
     blocks: tuple[WeightBlock, ...] = _tuple
     description: str = ""
-    rank_scheme: str = attrs.field(default="roc", validator=_one_of(RANK_SCHEMES))
+    rank_scheme: str = "roc"  # a key of compute.weighting.rank.SCHEMES (checked by the schema)
     strict: bool = False
 
 

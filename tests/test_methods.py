@@ -30,8 +30,12 @@ def test_study_schema_lists_the_registered_methods_and_their_settings():
     assert schema["properties"]["methods"]["properties"]["vikor"]["properties"]["v"]["default"] == 0.5
 
 
-def test_profile_schema_lists_the_registered_weighting_methods():
-    assert _schema("profile")["properties"]["method"]["enum"] == list(WEIGHTING_METHODS)
+def test_profile_schema_lists_the_registered_weighting_methods_and_rank_schemes():
+    from rubric.compute.weighting.rank import SCHEMES
+
+    properties = _schema("profile")["properties"]
+    assert properties["method"]["enum"] == list(WEIGHTING_METHODS)
+    assert properties["rank_scheme"]["enum"] == list(SCHEMES)
 
 
 def test_cli_method_choices_are_the_registry():
