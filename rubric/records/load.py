@@ -11,6 +11,7 @@ import hashlib
 import os
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import Problem, RubricError
 from ..model import (Criterion, Defaults, Dissent, Evidence, Family, Group, Judgement, Level, Option,
@@ -18,6 +19,9 @@ from ..model import (Criterion, Defaults, Dissent, Evidence, Family, Group, Judg
                      ValueFunction, WeightBlock, WeightItem)
 from .schema import schema_problems
 from .yamlio import Document, _gc_paused, load_yaml
+
+if TYPE_CHECKING:
+    from ..compute.weighting import WeightingMethod
 
 SINGLE_FILES = {"study": "study.yaml", "sources": "sources.yaml", "rubric": "rubric.yaml"}
 FOLDERS = {"option": "options", "profile": "profiles", "session": "sessions"}
@@ -304,7 +308,7 @@ class _StudyBuilder:
         self.unique_records("profile", [p.id for p in profiles])
         return tuple(profiles)
 
-    def check_blocks(self, document: Document, method, blocks, children) -> None:
+    def check_blocks(self, document: Document, method: "WeightingMethod", blocks, children) -> None:
         nodes = [b.node for b in blocks]
         first_node: dict[str, int] = {}
         for index, node in enumerate(nodes):
