@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from functools import cache
 
 from ..errors import Problem
+from ..model import ID_PATTERN, is_valid_id
 from ..resources import schema_dir
 from .yamlio import Document
 
@@ -47,9 +47,8 @@ def _non_finite(data, path=()):
 # the whole session goes through jsonschema as before, so every message and pointer is jsonschema's.
 # It is used only while session.schema.json still says what it was written for (see _fast_scores).
 
-_ID_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
 _EXPECTED_DEFS = {
-    "id": {"type": "string", "pattern": _ID_PATTERN, "maxLength": 48},
+    "id": {"type": "string", "pattern": ID_PATTERN, "maxLength": 48},
     "text": {"type": "string", "minLength": 1, "maxLength": 4000},
     "score": {
         "type": "object", "additionalProperties": False,
@@ -88,14 +87,13 @@ def _fast_scores(kind: str) -> bool:
 def _scores_certainly_valid(scores: list) -> bool:
     """True only if every item passes $defs/score; False means "ask jsonschema", not "invalid"."""
     good_ids: set[str] = set()
-    id_pattern = re.compile(_ID_PATTERN)
 
     def is_id(value) -> bool:
         if type(value) is not str:
             return False
         if value in good_ids:
             return True
-        if len(value) <= 48 and id_pattern.search(value):
+        if is_valid_id(value):
             good_ids.add(value)
             return True
         return False
