@@ -12,7 +12,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from ..errors import Problem, RubricError
+from ..errors import Problem, RubricError, capped
 from ..model import (Criterion, Defaults, Dissent, Evidence, Family, Group, Judgement, Level, Option,
                      Participant, Precedent, Profile, Rubric, Score, Session, Source, Study,
                      PrometheeSettings, ValueFunction, WeightBlock, WeightItem)
@@ -68,16 +68,19 @@ def load_study(path: str | os.PathLike = "policies") -> Study:
         except RubricError as error:
             problems.extend(error.problems)
     if problems:
-        raise RubricError(problems)
+        raise RubricError(capped(problems))
+    hidden = 0
     for kind, document in documents:
-        problems.extend(schema_problems(kind, document))
+        found, more = schema_problems(kind, document)
+        problems.extend(found)
+        hidden += more
     if problems:
-        raise RubricError(problems)
+        raise RubricError(capped(problems, hidden))
     builder = _Builder(documents, shown, input_hash(root, files))
     with _gc_paused():  # ~100,000 acyclic score objects: collections would only walk them again and again
         study = builder.build()
     if builder.problems:
-        raise RubricError(builder.problems)
+        raise RubricError(capped(builder.problems))
     return study
 
 

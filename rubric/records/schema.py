@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 from functools import cache
@@ -144,8 +145,15 @@ def _message(error) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def schema_problems(kind: str, document: Document) -> list[Problem]:
-    from ..errors import json_pointer
+def _path_order(path) -> list:
+    """Pointer order, with list indices in numeric order (item 2 before item 10)."""
+    return [(0, part, "") if isinstance(part, int) else (1, 0, str(part)) for part in path]
+
+
+def schema_problems(kind: str, document: Document) -> tuple[list[Problem], int]:
+    """The document's first problems (at most MAX_PROBLEMS, in pointer order) and how many more
+    there are: a million bad items are counted, never all kept (3.8 GB, and a million lines)."""
+    from ..errors import MAX_PROBLEMS, json_pointer
 
     problems = []
     instance = document.data
@@ -154,10 +162,25 @@ def schema_problems(kind: str, document: Document) -> list[Problem]:
         # the scores are valid and hold no float: the NaN walk and jsonschema check the rest of the
         # session, whose problems (paths, messages, order) do not depend on the scores' content
         instance = {**instance, "scores": []}
+    hidden = 0
     for path in _non_finite(instance):
+        if len(problems) == MAX_PROBLEMS:
+            hidden += 1
+            continue
         pointer = json_pointer(path)
         problems.append(document.problem(pointer, "number must be finite (not NaN or infinity)"))
-    errors = sorted(validator(kind).iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+    found = 0
+
+    def counted(errors):
+        nonlocal found
+        for error in errors:
+            found += 1
+            yield error
+
+    keep = MAX_PROBLEMS - len(problems)
+    errors = heapq.nsmallest(keep, counted(validator(kind).iter_errors(instance)),
+                             key=lambda e: _path_order(e.absolute_path))
+    hidden += found - len(errors)
     for error in errors:
         # oneOf/if-then report the branch errors as context; the best match names the real cause
         leaf = error
@@ -165,4 +188,4 @@ def schema_problems(kind: str, document: Document) -> list[Problem]:
             leaf = min(error.context, key=lambda e: len(e.absolute_path))
         pointer = json_pointer(leaf.absolute_path)
         problems.append(document.problem(pointer, _message(leaf)))
-    return problems
+    return problems, hidden
