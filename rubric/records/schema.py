@@ -180,6 +180,8 @@ def schema_problems(kind: str, document: Document) -> tuple[list[Problem], int]:
     keep = MAX_PROBLEMS - len(problems)
     errors = heapq.nsmallest(keep, counted(validator(kind).iter_errors(instance)),
                              key=lambda e: _path_order(e.absolute_path))
+    if keep <= 0:  # nsmallest(0, ...) reads nothing: count the errors it did not read
+        found = sum(1 for _ in validator(kind).iter_errors(instance))
     hidden += found - len(errors)
     for error in errors:
         # oneOf/if-then report the branch errors as context; the best match names the real cause
