@@ -21,6 +21,20 @@ class Problem:
         return f"{place}: {self.message}"
 
 
+MAX_PROBLEMS = 100  # problems printed per run; a broken file can hold a million
+
+
+def capped(problems: list[Problem], hidden: int = 0) -> list[Problem]:
+    """At most MAX_PROBLEMS problems, then one line counting the rest (`hidden` are ones already
+    dropped before the list was built)."""
+    more = hidden + max(0, len(problems) - MAX_PROBLEMS)
+    if not more:
+        return problems
+    shown = problems[:MAX_PROBLEMS]
+    place = shown[-1].file if shown else "rubric"
+    return [*shown, Problem(place, f"... and {more:,} more problems (only the first {MAX_PROBLEMS:,} are shown)")]
+
+
 class RubricError(Exception):
     """A user error: bad input, a failed check. Carries every problem found, not just the first."""
 

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import attrs
+
+# The id rule, in the one form both Python and JSON Schema (ECMA-262) read the same way: Python's
+# `$` also matches before a final newline, so `(?!\n)` refuses "fam-b\n"; the schemas' `$defs/id`
+# patterns are this string (tests/test_hardening_records.py checks that they agree).
+ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*(?!\n)$"
+ID_MAX_LENGTH = 48
+_ID = re.compile(ID_PATTERN)
+
+
+def is_valid_id(text) -> bool:
+    """Lowercase letters and digits in dash-separated words, at most ID_MAX_LENGTH characters."""
+    return type(text) is str and len(text) <= ID_MAX_LENGTH and _ID.fullmatch(text) is not None
 
 DIRECTIONS = ("benefit", "cost")
 BASELINES = ("business-as-usual", "do-minimum", "none")

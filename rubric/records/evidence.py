@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import Problem, RubricError
 from ..model import Study
+from .load import unreadable_as_problem
 from .yamlio import load_yaml, read_text
 
 # Only typography is forgiven: curly quotes, dashes, non-breaking spaces and runs of whitespace.
@@ -26,18 +27,19 @@ def normalise_text(text: str) -> str:
 def missing_quotes(study: Study, corpus: str | os.PathLike) -> tuple[list[Problem], int]:
     """Problems for quotes not found verbatim, and the number of quotes checked."""
     corpus = Path(corpus)
-    if not corpus.is_dir():
-        raise RubricError(Problem(os.fspath(corpus), "corpus is not a folder"))
     texts: dict[str, str | Problem] = {}
-    for source in study.sources:
-        if source.file is None:
-            texts[source.id] = Problem("sources.yaml", f"source {source.id!r} names no `file` to check against")
-            continue
-        path = corpus / source.file
-        if not path.is_file():
-            texts[source.id] = Problem(os.fspath(path), f"text of source {source.id!r} not found in the corpus")
-            continue
-        texts[source.id] = normalise_text(read_text(path, os.fspath(path), MAX_CORPUS_FILE))
+    with unreadable_as_problem(os.fspath(corpus)):
+        if not corpus.is_dir():
+            raise RubricError(Problem(os.fspath(corpus), "corpus is not a folder"))
+        for source in study.sources:
+            if source.file is None:
+                texts[source.id] = Problem("sources.yaml", f"source {source.id!r} names no `file` to check against")
+                continue
+            path = corpus / source.file
+            if not path.is_file():
+                texts[source.id] = Problem(os.fspath(path), f"text of source {source.id!r} not found in the corpus")
+                continue
+            texts[source.id] = normalise_text(read_text(path, os.fspath(path), MAX_CORPUS_FILE))
     problems: list[Problem] = []
     checked = 0
     for option in study.options:

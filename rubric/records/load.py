@@ -7,13 +7,14 @@ wrong, so one mistake is not reported again as a cascade of dangling references.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import Problem, RubricError
+from ..errors import Problem, RubricError, capped
 from ..model import (Criterion, Defaults, Dissent, Evidence, Family, Group, Judgement, Level, Option,
                      Participant, Precedent, Profile, Rubric, Score, Session, Source, Study,
                      ValueFunction, WeightBlock, WeightItem)
@@ -25,6 +26,17 @@ if TYPE_CHECKING:
 
 SINGLE_FILES = {"study": "study.yaml", "sources": "sources.yaml", "rubric": "rubric.yaml"}
 FOLDERS = {"option": "options", "profile": "profiles", "session": "sessions"}
+
+
+@contextlib.contextmanager
+def unreadable_as_problem(shown: str):
+    """A folder that cannot be searched or listed (permissions) is a located problem, not a
+    traceback from Path.is_file or iterdir."""
+    try:
+        yield
+    except OSError as exc:
+        where = os.fspath(exc.filename) if exc.filename is not None else shown
+        raise RubricError(Problem(where, f"cannot read: {exc.strerror or exc}")) from None
 
 
 def study_files(root: Path) -> list[tuple[str, Path]]:
@@ -55,33 +67,38 @@ def input_hash(root: Path, files) -> str:
 def load_study(path: str | os.PathLike = "policies") -> Study:
     root = Path(path)
     shown = os.fspath(path)
-    if not root.is_dir():
-        raise RubricError(Problem(shown, "not a folder"))
-    if not (root / "study.yaml").is_file():
-        raise RubricError(Problem(shown, "not a study folder: it has no study.yaml (see `rubric init`)"))
-    files = study_files(root)
+    with unreadable_as_problem(shown):
+        if not root.is_dir():
+            raise RubricError(Problem(shown, "not a folder"))
+        if not (root / "study.yaml").is_file():
+            raise RubricError(Problem(shown, "not a study folder: it has no study.yaml (see `rubric init`)"))
+        files = study_files(root)
     problems: list[Problem] = misnamed_records(files)
     documents: list[tuple[str, Document]] = []
     for kind, file in files:
         display = os.path.join(shown, file.relative_to(root).as_posix())
-        if not file.is_file():
-            problems.append(Problem(display, "missing: every study needs this file"))
-            continue
         try:
+            with unreadable_as_problem(display):
+                if not file.is_file():
+                    problems.append(Problem(display, "missing: every study needs this file"))
+                    continue
             documents.append((kind, load_yaml(file, display)))
         except RubricError as error:
             problems.extend(error.problems)
     if problems:
-        raise RubricError(problems)
+        raise RubricError(capped(problems))
+    hidden = 0
     for kind, document in documents:
-        problems.extend(schema_problems(kind, document))
+        found, more = schema_problems(kind, document)
+        problems.extend(found)
+        hidden += more
     if problems:
-        raise RubricError(problems)
+        raise RubricError(capped(problems, hidden))
     builder = _StudyBuilder(documents, shown, input_hash(root, files))
     with _gc_paused():  # ~100,000 acyclic score objects: collections would only walk them again and again
         study = builder.build()
     if builder.problems:
-        raise RubricError(builder.problems)
+        raise RubricError(capped(builder.problems))
     study.derived_weights.update(builder.weights)  # derived once, here, for every later use
     return study
 

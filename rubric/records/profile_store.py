@@ -27,7 +27,8 @@ class PlannedProfile:
 
 
 def _number(x: float):
-    return int(x) if float(x).is_integer() else x
+    """Whole points are written as integers, but only as long as integers may be (yamlio's limit)."""
+    return int(x) if float(x).is_integer() and abs(x) < 1e15 else x
 
 
 def _new_profile_text(study: Study, profile_id: str, column: ReviewedWeights, based_on: str | None,
@@ -65,14 +66,15 @@ def _new_profile_text(study: Study, profile_id: str, column: ReviewedWeights, ba
 
 def _updated_direct_text(study: Study, profile_id: str, column: ReviewedWeights) -> str:
     path = Path(study.root) / "profiles" / f"{profile_id}.yaml"
-    data, style = roundtrip.load(path.read_text(encoding="utf-8"))
+    text, newline = roundtrip.read_file(path)
+    data, style = roundtrip.load(text)
     for item in data["blocks"][0]["items"]:
         item["points"] = _number(column.points[item["id"]])
         if item["id"] in column.criterion_comments:  # added to the rationale, never replacing it
             item["rationale"] = f"{item['rationale']} Reviewer comment: {column.criterion_comments[item['id']]}"
     if column.comment:
         data["description"] = ((data.get("description") or "") + f" Reviewer comment: {column.comment}").strip()
-    return roundtrip.dump(data, style)
+    return roundtrip.dump(data, style, newline)
 
 
 def plan_profiles(study: Study, changed: list[ReviewedWeights], as_id: str | None, workbook: str) -> list[PlannedProfile]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
-import re
 from functools import cache
 
 from ..errors import Problem
+from ..model import ID_PATTERN, is_valid_id
 from ..resources import schema_dir
 from .yamlio import Document
 
@@ -47,9 +48,8 @@ def _non_finite(data, path=()):
 # the whole session goes through jsonschema as before, so every message and pointer is jsonschema's.
 # It is used only while session.schema.json still says what it was written for (see _fast_scores).
 
-_ID_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
 _EXPECTED_DEFS = {
-    "id": {"type": "string", "pattern": _ID_PATTERN, "maxLength": 48},
+    "id": {"type": "string", "pattern": ID_PATTERN, "maxLength": 48},
     "text": {"type": "string", "minLength": 1, "maxLength": 4000},
     "score": {
         "type": "object", "additionalProperties": False,
@@ -88,14 +88,13 @@ def _fast_scores(kind: str) -> bool:
 def _scores_certainly_valid(scores: list) -> bool:
     """True only if every item passes $defs/score; False means "ask jsonschema", not "invalid"."""
     good_ids: set[str] = set()
-    id_pattern = re.compile(_ID_PATTERN)
 
     def is_id(value) -> bool:
         if type(value) is not str:
             return False
         if value in good_ids:
             return True
-        if len(value) <= 48 and id_pattern.search(value):
+        if is_valid_id(value):
             good_ids.add(value)
             return True
         return False
@@ -146,8 +145,15 @@ def _message(error) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def schema_problems(kind: str, document: Document) -> list[Problem]:
-    from ..errors import json_pointer
+def _path_order(path) -> list:
+    """Pointer order, with list indices in numeric order (item 2 before item 10)."""
+    return [(0, part, "") if isinstance(part, int) else (1, 0, str(part)) for part in path]
+
+
+def schema_problems(kind: str, document: Document) -> tuple[list[Problem], int]:
+    """The document's first problems (at most MAX_PROBLEMS, in pointer order) and how many more
+    there are: a million bad items are counted, never all kept (3.8 GB, and a million lines)."""
+    from ..errors import MAX_PROBLEMS, json_pointer
 
     problems = []
     instance = document.data
@@ -156,10 +162,27 @@ def schema_problems(kind: str, document: Document) -> list[Problem]:
         # the scores are valid and hold no float: the NaN walk and jsonschema check the rest of the
         # session, whose problems (paths, messages, order) do not depend on the scores' content
         instance = {**instance, "scores": []}
+    hidden = 0
     for path in _non_finite(instance):
+        if len(problems) == MAX_PROBLEMS:
+            hidden += 1
+            continue
         pointer = json_pointer(path)
         problems.append(document.problem(pointer, "number must be finite (not NaN or infinity)"))
-    errors = sorted(validator(kind).iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+    found = 0
+
+    def counted(errors):
+        nonlocal found
+        for error in errors:
+            found += 1
+            yield error
+
+    keep = MAX_PROBLEMS - len(problems)
+    errors = heapq.nsmallest(keep, counted(validator(kind).iter_errors(instance)),
+                             key=lambda e: _path_order(e.absolute_path))
+    if keep <= 0:  # nsmallest(0, ...) reads nothing: count the errors it did not read
+        found = sum(1 for _ in validator(kind).iter_errors(instance))
+    hidden += found - len(errors)
     for error in errors:
         # oneOf/if-then report the branch errors as context; the best match names the real cause
         leaf = error
@@ -167,4 +190,4 @@ def schema_problems(kind: str, document: Document) -> list[Problem]:
             leaf = min(error.context, key=lambda e: len(e.absolute_path))
         pointer = json_pointer(leaf.absolute_path)
         problems.append(document.problem(pointer, _message(leaf)))
-    return problems
+    return problems, hidden

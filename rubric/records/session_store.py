@@ -111,7 +111,8 @@ def changes(session: Session, incoming: list[Score]) -> list[CellChange]:
 def merged_session_text(study: Study, session: Session, incoming: dict[str, list[Score]]) -> str:
     """The session file's new text: each analyst's scores replaced by the incoming ones."""
     path = Path(study.root) / "sessions" / f"{session.id}.yaml"
-    data, style = roundtrip.load(path.read_text(encoding="utf-8"))
+    text, newline = roundtrip.read_file(path)
+    data, style = roundtrip.load(text)
     from ruamel.yaml.comments import CommentedMap
 
     participants = data["participants"]
@@ -137,7 +138,7 @@ def merged_session_text(study: Study, session: Session, incoming: dict[str, list
     rebuilt.extend(_score_map(score) for score in new.values())
     del scores[:]
     scores.extend(rebuilt)
-    return roundtrip.dump(data, style)
+    return roundtrip.dump(data, style, newline)
 
 
 def validate_staged(study: Study, files: dict[str, str]) -> Study:

@@ -14,14 +14,13 @@ import attrs
 import numpy as np
 
 from ..errors import Problem, RubricError
-from ..model import Study
+from ..model import Study, is_valid_id
 from ..writers.cells import decode_text
 from .xlsx_input import open_workbook
 
 SHEET = "Weights"
 HEADER_ROW = 5
 FIRST_INPUT_COLUMN = 4
-_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 @attrs.frozen
@@ -137,4 +136,4 @@ def changed_columns(study: Study, reviewed: list[ReviewedWeights]) -> list[Revie
 
 
 def valid_profile_id(text: str) -> bool:
-    return bool(_ID.fullmatch(text)) and len(text) <= 48
+    return is_valid_id(text)

@@ -18,12 +18,55 @@ import yaml
 from ..errors import Problem, RubricError
 
 try:  # the C parser is several times faster; the pure-Python one gives identical nodes
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader
+    from yaml import SafeLoader as _SafeLoader
 
 MAX_YAML_BYTES = 20 * 1024 * 1024
+MAX_DEPTH = 64          # nesting of mappings and sequences; records need fewer than 10
+MAX_INT_DIGITS = 30     # an integer longer than this is refused where it is read
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+# One dialect, read and written: plain scalars resolve by the YAML 1.2 core schema (the rule set
+# ruamel.yaml writes by), not PyYAML's YAML 1.1 one, so `on`, `no`, `10:30` and `0o17`-less octals
+# stay strings and `5e-05` is a float. The writer (roundtrip.py) quotes any string this resolves
+# to something else. Records hold no dates: `2021-03-04` is a string, as the schemas expect.
+_CORE_RESOLVERS = (
+    ("tag:yaml.org,2002:null", r"(?:~|null|Null|NULL|)\Z", "~nN"),
+    ("tag:yaml.org,2002:bool", r"(?:true|True|TRUE|false|False|FALSE)\Z", "tTfF"),
+    ("tag:yaml.org,2002:int", r"(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)\Z", "-+0123456789"),
+    ("tag:yaml.org,2002:float",
+     r"(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z",
+     "-+.0123456789"),
+)
+
+
+class _CoreResolver(yaml.resolver.BaseResolver):
+    """Plain-scalar resolution by the YAML 1.2 core schema (shared by the reader and the writer)."""
+
+    yaml_implicit_resolvers: dict = {}
+
+
+for _tag, _pattern, _first in _CORE_RESOLVERS:
+    _CoreResolver.add_implicit_resolver(_tag, re.compile(_pattern), list(_first) + ([""] if "~" in _first else []))
+
+
+# `<<` is no merge key in YAML 1.2, but a user who writes one means a merge: it stays refused
+_CoreResolver.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"<<\Z"), ["<"])
+
+
+class _Loader(_SafeLoader):
+    """The fast safe loader, resolving plain scalars as _CoreResolver does."""
+
+    yaml_implicit_resolvers = _CoreResolver.yaml_implicit_resolvers
+
+
+_RESOLVER = _CoreResolver()
+
+
+def resolves_to_string(text: str) -> bool:
+    """Whether `text`, written as a plain scalar, reads back as that string (the writer's test)."""
+    return _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR
 
 
 @attrs.frozen
@@ -91,6 +134,7 @@ def _from_nodes(text: str, display: str, lines: dict):
     """Compose the whole node graph (the C composer), then build values from it with _Builder."""
     loader = _Loader(text)
     try:
+        _check_depth(text, display)
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -108,6 +152,30 @@ def _from_nodes(text: str, display: str, lines: dict):
     return _Builder(display, lines, track_nodes="&" in text).build(root, "")
 
 
+_TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep"
+def _check_depth(text: str, display: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH from the parser's events, before the composer (which
+    recurses once per level) sees it; syntax errors are left for the composer to report."""
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while True:
+            event = loader.get_event()
+            cls = event.__class__
+            if cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+                depth += 1
+                if depth > MAX_DEPTH + 1:  # the root collection is depth 0 for the builder
+                    raise RubricError(Problem(display, _TOO_DEEP, event.start_mark.line + 1))
+            elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+                depth -= 1
+            elif cls is yaml.StreamEndEvent:
+                return
+    except yaml.YAMLError:
+        return
+    finally:
+        loader.dispose()
+
+
 _COMPOSE = object()  # _from_events' answer when a document needs the composer path
 
 
@@ -115,24 +183,62 @@ _UNUSUAL = object()
 
 
 def _plain_scalar(tag: str, text: str):
-    """The value of a scalar with one of the plain tags, built directly; _UNUSUAL for anything the
-    constructor must build (special numbers, unusual spellings, other tags). Dates stay the text
-    written; schemas check their form."""
+    """The value of a scalar with one of the plain tags, built directly; _UNUSUAL for anything
+    _core_scalar must judge (other spellings, special numbers, long integers, other tags). Dates
+    stay the text written; schemas check their form."""
     if tag == _STR or tag == _TIMESTAMP:
         return text
     if tag == _INT:
-        if _DECIMAL_INT.match(text):
+        if len(text) <= MAX_INT_DIGITS and _DECIMAL_INT.match(text):
             return int(text)
     elif tag == _FLOAT:
-        if _DECIMAL_FLOAT.match(text):
+        if len(text) <= 40 and _DECIMAL_FLOAT.match(text):
             return float(text)
     elif tag == _BOOL:
-        known = _BOOLS.get(text.lower())
+        known = _BOOLS.get(text)
         if known is not None:
             return known
     elif tag == _NULL:
-        return None
+        if text in _NULLS:
+            return None
     return _UNUSUAL
+
+
+def _core_scalar(tag: str, text: str):
+    """A scalar's value under the YAML 1.2 core schema, for any tag a record may carry (implicit or
+    written as `!!int`, `!!float`...). Raises ValueError with a message for the user."""
+    value = _plain_scalar(tag, text)
+    if value is not _UNUSUAL:
+        return value
+    if tag == _INT:
+        digits = text.lstrip("+-")
+        if _CORE_INT.match(text) and len(digits) > MAX_INT_DIGITS:
+            raise ValueError(f"integer of {len(digits):,} digits; records allow at most {MAX_INT_DIGITS}")
+        if _DECIMAL_INT_ANY.match(text):
+            return int(text)
+        if text.startswith("0o") and _CORE_INT.match(text):
+            return int(text[2:], 8)
+        if text.startswith("0x") and _CORE_INT.match(text):
+            return int(text[2:], 16)
+        raise ValueError(f"{_short(text)} is not an integer")
+    if tag == _FLOAT:
+        special = _SPECIAL_FLOATS.get(text.lstrip("+-").lower())
+        if special is not None and _CORE_FLOAT.match(text):
+            return -special if text.startswith("-") else special
+        if _CORE_FLOAT.match(text):
+            if len(text) > 400:
+                raise ValueError(f"number of {len(text):,} characters is too long")
+            return float(text)
+        raise ValueError(f"{_short(text)} is not a number")
+    if tag == _BOOL:
+        raise ValueError(f"{_short(text)} is not a boolean (true or false)")
+    if tag == _NULL:
+        raise ValueError(f"{_short(text)} is not null")
+    raise ValueError(f"YAML tag {_short(tag)} is not allowed in records")
+
+
+def _short(text: str) -> str:
+    return repr(text) if len(text) <= 40 else repr(text[:37] + "...")
 
 
 class _Unusual(Exception):
@@ -166,7 +272,7 @@ def _from_events(text: str, lines: dict):
             raise _Unusual
         return value
 
-    def value(event, pointer: str):
+    def value(event, pointer: str, depth: int = 0):
         cls = event.__class__
         if cls is yaml.ScalarEvent:
             if event.anchor is not None or event.tag is not None:
@@ -185,7 +291,7 @@ def _from_events(text: str, lines: dict):
                 return strings.setdefault(text_value, text_value)
             return text_value
         if cls is yaml.MappingStartEvent:
-            if event.anchor is not None:
+            if event.anchor is not None or depth >= MAX_DEPTH:
                 raise _Unusual
             lines[pointer] = event.start_mark.line + 1
             result = {}
@@ -204,10 +310,10 @@ def _from_events(text: str, lines: dict):
                 if key in result:
                     raise _Unusual  # a duplicate
                 child = pointer + "/" + _escape(key)
-                result[key] = value(get(), child)
+                result[key] = value(get(), child, depth + 1)
                 lines[child] = key_event.start_mark.line + 1  # a reader looks for "/a/b" on the key's line
         if cls is yaml.SequenceStartEvent:
-            if event.anchor is not None:
+            if event.anchor is not None or depth >= MAX_DEPTH:
                 raise _Unusual
             lines[pointer] = event.start_mark.line + 1
             result = []
@@ -217,7 +323,7 @@ def _from_events(text: str, lines: dict):
                 item = get()
                 if item.__class__ is yaml.SequenceEndEvent:
                     return result
-                append(value(item, f"{pointer}/{index}"))
+                append(value(item, f"{pointer}/{index}", depth + 1))
                 index += 1
         raise _Unusual  # an alias
 
@@ -273,8 +379,13 @@ _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
 _MERGE = "tag:yaml.org,2002:merge"
 _DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
+_DECIMAL_INT_ANY = re.compile(r"[-+]?[0-9]+\Z")  # the core schema reads 010 as ten
+_CORE_INT = re.compile(_CORE_RESOLVERS[2][1])
+_CORE_FLOAT = re.compile(_CORE_RESOLVERS[3][1])
+_SPECIAL_FLOATS = {".inf": float("inf"), ".nan": float("nan")}
+_NULLS = frozenset(("~", "null", "Null", "NULL", ""))
 _DECIMAL_FLOAT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
-_BOOLS = yaml.constructor.SafeConstructor.bool_values
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 
 
 class _Builder:
@@ -284,19 +395,14 @@ class _Builder:
         self.track = track_nodes
         self.seen: set[int] = set()
         self.strings: dict[str, str] = {}  # one object per distinct short string (ids repeat a lot)
-        self._constructor = None
-
-    @property
-    def constructor(self):
-        if self._constructor is None:
-            self._constructor = yaml.SafeLoader("")
-        return self._constructor
 
     def fail(self, node, message: str, pointer: str) -> RubricError:
         return RubricError(Problem(self.display, message, node.start_mark.line + 1, pointer))
 
-    def build(self, node, pointer: str):
+    def build(self, node, pointer: str, depth: int = 0):
         """The value of `node`, at JSON pointer `pointer`; records the line of every value in it."""
+        if depth > MAX_DEPTH:
+            raise self.fail(node, _TOO_DEEP, pointer)
         if self.track:
             if id(node) in self.seen:  # the composer shares nodes only through aliases
                 raise self.fail(node, "YAML anchors and aliases are not allowed in records", pointer)
@@ -329,13 +435,13 @@ class _Builder:
                     lines[child] = value_node.start_mark.line + 1  # inlined build() of a scalar
                     result[key] = self.scalar(value_node, child)
                 else:
-                    result[key] = self.build(value_node, child)
+                    result[key] = self.build(value_node, child, depth + 1)
                 # point at the key's line: that is where a reader looks for "/a/b"
                 lines[child] = key_node.start_mark.line + 1
             return result
         if cls is yaml.SequenceNode or isinstance(node, yaml.SequenceNode):
             build = self.build
-            return [build(child, f"{pointer}/{index}") for index, child in enumerate(node.value)]
+            return [build(child, f"{pointer}/{index}", depth + 1) for index, child in enumerate(node.value)]
         return self.scalar(node, pointer)
 
     def scalar(self, node, pointer: str):
@@ -345,10 +451,7 @@ class _Builder:
             if len(value) <= 64:
                 return self.strings.setdefault(value, value)
             return value
-        built = _plain_scalar(tag, value)
-        if built is not _UNUSUAL:
-            return built
         try:
-            return self.constructor.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            raise self.fail(node, f"cannot read value: {' '.join(str(exc).split())}", pointer) from None
+            return _core_scalar(tag, value)
+        except ValueError as exc:
+            raise self.fail(node, f"cannot read value: {exc}", pointer) from None
