@@ -141,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return COMMANDS[args.command](args, parser)
         except RubricError as error:
+            _quiet_abandoned_writers()
             for problem in error.problems:
                 print(problem, file=sys.stderr)
             return EXIT_USAGE if isinstance(error, UsageError) else EXIT_PROBLEMS
@@ -153,8 +154,25 @@ def interrupted() -> int:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _quiet_abandoned_writers()
     print("rubric: interrupted", file=sys.stderr)
     return EXIT_INTERRUPTED
+
+
+def _quiet_abandoned_writers() -> None:
+    """A write that failed (full disk) or was interrupted leaves a zip writer (openpyxl, XlsxWriter)
+    whose file is already closed and removed; when it is collected, its __del__ tries to finish the
+    archive and Python would print `Exception ignored in ZipFile.__del__` after our one clean line.
+    Once the command has failed, such cleanup errors are dropped; anything else is shown as usual."""
+    import struct
+
+    default = sys.unraisablehook
+
+    def hook(unraisable) -> None:
+        if not issubclass(unraisable.exc_type, (OSError, ValueError, struct.error)):
+            default(unraisable)
+
+    sys.unraisablehook = hook
 
 
 def _show_warnings_as_lines() -> None:

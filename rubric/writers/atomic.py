@@ -44,21 +44,6 @@ def _new_temp(target: Path) -> tuple[int, str]:
     return tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
 
 
-def _abandon(handle) -> None:
-    """Point a failed write's handle at /dev/null instead of closing it: a zip writer still holding
-    it (openpyxl, XlsxWriter) finishes into nothing when it is collected, rather than printing
-    `Exception ignored ... seek of closed file` after the clean error."""
-    try:
-        null = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(null, handle.fileno())
-        finally:
-            os.close(null)
-    except (OSError, ValueError):
-        with contextlib.suppress(OSError, ValueError):
-            handle.close()
-
-
 @contextlib.contextmanager
 def atomic_write(target: str | os.PathLike):
     """Yield a binary file handle; on a clean exit its content replaces `target` in one rename.
@@ -79,7 +64,8 @@ def atomic_write(target: str | os.PathLike):
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
-        _abandon(handle)
+        with contextlib.suppress(OSError, ValueError):
+            handle.close()
         raise
     _sync_folder(target.parent)
 
@@ -226,8 +212,9 @@ def _try_lock(root: Path):
 
 
 def _recover(root: Path, journal: Path) -> str | None:
+    journaled = journal.exists()
     forward = 0
-    if journal.exists():
+    if journaled:
         try:
             entries = json.loads(journal.read_text(encoding="utf-8"))["files"]
             staged = [(e["temp"], Path(e["target"])) for e in entries]
@@ -241,12 +228,11 @@ def _recover(root: Path, journal: Path) -> str | None:
     for temp in leftovers:
         with contextlib.suppress(OSError):
             temp.unlink()
-    if forward:
-        return f"rubric: finished an interrupted write in {root}: {forward} file(s) renamed into place (journal rolled forward)"
-    if leftovers:
-        return (f"rubric: discarded an unfinished write in {root}: {len(leftovers)} temp file(s) removed, "
-                "the files keep their old content (rolled back)")
-    return f"rubric: removed a finished write's journal in {root}"
+    if journaled:
+        return (f"rubric: finished an interrupted write in {root}: {forward} more file(s) renamed into place "
+                "(journal rolled forward)")
+    return (f"rubric: discarded an unfinished write in {root}: {len(leftovers)} temp file(s) removed, "
+            "the files keep their old content (rolled back)")
 
 
 # -- output paths ----------------------------------------------------------------------------------
