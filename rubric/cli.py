@@ -150,13 +150,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def interrupted() -> int:
-    """After Ctrl-C: ignore further ones while saying so, and give the shell's code for SIGINT."""
+    """After Ctrl-C (the command's cleanup has run: temp files removed, lock released): say so and
+    exit with the shell's code for SIGINT. os._exit, because CPython turns the exit status into a
+    death by SIGINT (-2) when the interrupt landed inside an extension module's import, even though
+    it was handled here."""
+    import os
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _quiet_abandoned_writers()
     print("rubric: interrupted", file=sys.stderr)
-    return EXIT_INTERRUPTED
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(EXIT_INTERRUPTED)
 
 
 def _quiet_abandoned_writers() -> None:
