@@ -446,3 +446,25 @@ def test_plan_then_commit(mini, tmp_path):
     assert "analyst: eve" in (mini / "sessions" / "round-1.yaml").read_text()
     again = plan_score_import(mini, args[2:])
     assert "already have scores" in str(again.problems[0])
+
+
+# -------------------------------------------------------------------------------------------------
+# very large studies: a chart over 255 series is split, and no library warning reaches the user
+
+def test_rank_chart_of_303_options_is_split_not_cut(tmp_path):
+    import re
+    import zipfile
+
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.generate import generate
+
+    study = generate(tmp_path / "big", seed=1, options=303, criteria=3, groups=1, analysts=1, profiles=1)
+    out = tmp_path / "big.xlsx"
+    code, stdout, err = run_cli("report", study, "-o", out, "--samples", "200")
+    assert code == 0, err
+    assert err.strip() == ""  # no raw UserWarning from XlsxWriter
+    with zipfile.ZipFile(out) as archive:
+        charts = [archive.read(n).decode() for n in sorted(archive.namelist()) if n.startswith("xl/charts/chart")]
+    split = [(c.count("<c:ser>"), re.findall(r"series (\d+-\d+) of 303", c)) for c in charts
+             if "of 303" in c]
+    assert sorted(split) == [(48, ["256-303"]), (255, ["1-255"])]
