@@ -377,6 +377,7 @@ def cmd_import_scores(args, parser) -> int:
     from .errors import RubricError
     from .records.imports import commit, plan_score_import
 
+    _report_recovery(_recover(args.study))  # plan against whole files, not a write cut short
     plan = plan_score_import(args.study, args.files, replace=args.replace)
     if plan.problems:
         raise RubricError(list(plan.problems))
@@ -406,6 +407,7 @@ def cmd_import_weights(args, parser) -> int:
     from .errors import RubricError
     from .records.imports import commit, plan_weight_import
 
+    _report_recovery(_recover(args.study))
     plan = plan_weight_import(args.study, args.workbook, args.as_id)
     if plan.problems:
         raise RubricError(list(plan.problems))
