@@ -199,7 +199,10 @@ def recover_journal(root: str | os.PathLike, locked: bool = False) -> str | None
     with lock as held:
         if not held:
             return None
-        return _recover(root, journal)
+        try:
+            return _recover(root, journal)
+        except OSError as exc:  # a read-only study, say: the loader still sees whole files, old or new
+            return f"rubric: {root}: cannot finish an interrupted write: {exc.strerror or exc}"
 
 
 @contextlib.contextmanager
