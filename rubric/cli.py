@@ -168,7 +168,7 @@ def interrupted() -> int:
 
 
 def _quiet_abandoned_writers() -> None:
-    """A write that failed (full disk) or was interrupted leaves a zip writer (openpyxl, XlsxWriter)
+    """A write that failed (a full disk, say) leaves a zip writer (openpyxl, XlsxWriter)
     whose file is already closed and removed; when it is collected, its __del__ tries to finish the
     archive and Python would print `Exception ignored in ZipFile.__del__` after our one clean line.
     Once the command has failed, such cleanup errors are dropped; anything else is shown as usual."""

@@ -201,7 +201,7 @@ def recover_journal(root: str | os.PathLike, locked: bool = False) -> str | None
             return None
         try:
             return _recover(root, journal)
-        except OSError as exc:  # a read-only study, say: the loader still sees whole files, old or new
+        except OSError as exc:  # a read-only study, say: reported, and finished by the next run that can write
             return f"rubric: {root}: cannot finish an interrupted write: {exc.strerror or exc}"
 
 
