@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 FORMATS = ("table", "json", "csv")
 
 
@@ -25,6 +25,11 @@ def _method_names() -> tuple[str, ...]:
     from .compute.methods import AGGREGATION_METHODS
 
     return tuple(AGGREGATION_METHODS)
+
+
+def _force_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite an existing output file that is not an .xlsx workbook")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     _study_arg(p)
     p.add_argument("-o", "--output", metavar="PATH",
                    help="workbook to write (default: reports/<study-id>-comparison.xlsx)")
+    _force_arg(p)
     p.add_argument("--samples", type=int, default=10000, metavar="N", help="SMAA samples (default 10000)")
     p.add_argument("--seed", type=_count, default=None, metavar="S", help="SMAA seed (default 20261121)")
 
@@ -91,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--analyst", required=True, metavar="ID")
     p.add_argument("-o", "--output", metavar="PATH",
                    help="workbook to write (default: reports/<session>-<analyst>-scores.xlsx)")
+    _force_arg(p)
     p.add_argument("--prefill", action="store_true", help="fill in the analyst's existing scores")
 
     p = commands.add_parser("import-scores", help="merge filled-in scoring workbooks into their session")
@@ -130,21 +137,78 @@ def _version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    from .errors import RubricError
-
+    """The console entry point. Ctrl-C at any moment ends with `rubric: interrupted` and exit 130."""
     try:
-        return COMMANDS[args.command](args, parser)
-    except RubricError as error:
-        from .errors import UsageError
+        _show_warnings_as_lines()
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        from .errors import RubricError, UsageError
 
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        return EXIT_USAGE if isinstance(error, UsageError) else EXIT_PROBLEMS
+        try:
+            return COMMANDS[args.command](args, parser)
+        except RubricError as error:
+            _quiet_abandoned_writers()
+            for problem in error.problems:
+                print(problem, file=sys.stderr)
+            return EXIT_USAGE if isinstance(error, UsageError) else EXIT_PROBLEMS
     except KeyboardInterrupt:
-        print("rubric: interrupted", file=sys.stderr)
-        return 130
+        return interrupted()
+
+
+def interrupted() -> int:
+    """After Ctrl-C (the command's cleanup has run: temp files removed, lock released): say so and
+    exit with the shell's code for SIGINT. os._exit, because CPython turns the exit status into a
+    death by SIGINT (-2) when the interrupt landed inside an extension module's import, even though
+    it was handled here."""
+    import os
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    print("rubric: interrupted", file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(EXIT_INTERRUPTED)
+
+
+def _quiet_abandoned_writers() -> None:
+    """A write that failed (a full disk, say) leaves a zip writer (openpyxl, XlsxWriter)
+    whose file is already closed and removed; when it is collected, its __del__ tries to finish the
+    archive and Python would print `Exception ignored in ZipFile.__del__` after our one clean line.
+    Once the command has failed, such cleanup errors are dropped; anything else is shown as usual."""
+    import struct
+
+    default = sys.unraisablehook
+
+    def hook(unraisable) -> None:
+        if not issubclass(unraisable.exc_type, (OSError, ValueError, struct.error)):
+            default(unraisable)
+
+    sys.unraisablehook = hook
+
+
+def _show_warnings_as_lines() -> None:
+    """A library's warning (XlsxWriter, numpy) reaches the user as one `warning:` line, not raw."""
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = " ".join(str(message).split())
+        print(f"warning: {text}", file=sys.stderr)
+
+    warnings.showwarning = show
+
+
+def _recover(path) -> str | None:
+    from .writers.atomic import recover_journal
+
+    return recover_journal(path)
+
+
+def _report_recovery(account: str | None) -> None:
+    if account:
+        print(account, file=sys.stderr)
 
 
 def _load(path):
@@ -152,6 +216,7 @@ def _load(path):
     from .compute.weights import profile_weights
     from .records.load import load_study
 
+    _report_recovery(_recover(path))
     study = load_study(path)
     for profile in study.profiles:
         for warning in profile_weights(study, profile.id).warnings:
@@ -277,6 +342,14 @@ def cmd_smaa(args, parser) -> int:
     return EXIT_OK
 
 
+def _output_path(given: str | None, default_name: str, study, force: bool) -> str:
+    """Where a writer may write: `-o`, checked (see writers.atomic.check_output_path), or the default."""
+    from .writers.atomic import check_output_path
+
+    return check_output_path(given if given is not None else f"reports/{default_name}", default_name,
+                             study.root, force)
+
+
 def cmd_report(args, parser) -> int:
     from .compute.report import build_report
     from .writers.xlsx import write_workbook
@@ -284,8 +357,8 @@ def cmd_report(args, parser) -> int:
     if args.samples < 1:
         parser.error("--samples must be at least 1")
     study = _load(args.study)
+    path = _output_path(args.output, f"{study.id}-comparison.xlsx", study, args.force)
     report = build_report(study, samples=args.samples, seed=args.seed)
-    path = args.output or f"reports/{study.id}-comparison.xlsx"
     print(write_workbook(report, path))
     return EXIT_OK
 
@@ -301,102 +374,85 @@ def cmd_template(args, parser) -> int:
     if not valid_profile_id(args.analyst):
         raise UsageError(Problem(study.root, f"--analyst {args.analyst!r} is not a valid id (lowercase letters, "
                                  "digits and dashes); a new id joins the session when its workbook is imported"))
-    path = args.output or f"reports/{session.id}-{args.analyst}-scores.xlsx"
+    path = _output_path(args.output, f"{session.id}-{args.analyst}-scores.xlsx", study, args.force)
     print(write_template(study, session, args.analyst, path, args.prefill))
     return EXIT_OK
 
 
 def cmd_import_scores(args, parser) -> int:
-    from .errors import Problem, RubricError
-    from .records.load import load_study
-    from .records.session_store import (changes, check_replacement, merged_session_text, study_lock,
-                                        validate_staged)
-    from .records.workbook_scores import read_scores_workbook
-    from .writers.atomic import write_files_atomically
+    from .errors import RubricError
+    from .records.imports import commit, plan_score_import
 
-    load_study(args.study)  # a study that does not validate is not written into
-    with study_lock(args.study):
-        study = load_study(args.study)  # again, under the lock: another import may have just landed
-        problems, imports = [], []
-        for file in args.files:
-            try:
-                imports.append(read_scores_workbook(file, study))
-            except RubricError as error:
-                problems.extend(error.problems)
-        if problems:
-            raise RubricError(problems)
-        by_session: dict[str, dict[str, list]] = {}
-        for item in imports:
-            incoming = by_session.setdefault(item.session_id, {})
-            if item.analyst in incoming:
-                raise RubricError(Problem(item.path, f"a second workbook for analyst {item.analyst} in session "
-                                          f"{item.session_id}"))
-            incoming[item.analyst] = list(item.scores)
-        staged = []
-        for session_id, incoming in by_session.items():
-            session = study.session(session_id)
-            relative = f"sessions/{session_id}.yaml"
-            check_replacement(session, incoming, args.replace, f"{args.study}/{relative}")
-            found = changes(session, [s for scores in incoming.values() for s in scores])
-            for change in found:
-                print(change.describe())
-            print(f"session {session_id}: {len(found)} cell(s) changed for {', '.join(incoming)}")
-            text = merged_session_text(study, session, incoming)
-            validate_staged(study, {relative: text})
-            staged.append((f"{study.root}/{relative}", text))
-        if args.dry_run:
-            print("dry run: nothing written")
-            return EXIT_OK
-        write_files_atomically({path: text.encode("utf-8") for path, text in staged})
-        for path, _ in staged:
-            print(f"wrote {path}")
+    _report_recovery(_recover(args.study))  # plan against whole files, not a write cut short
+    plan = plan_score_import(args.study, args.files, replace=args.replace)
+    if plan.problems:
+        raise RubricError(list(plan.problems))
+    _print_score_plan(plan)
+    if args.dry_run:
+        print("dry run: nothing written")
+        return EXIT_OK
+    written = commit(plan)
+    _report_recovery(written.recovered)
+    if written.sessions != plan.sessions:
+        print("note: the study changed while planning; the import was checked again and is now:")
+        _print_score_plan(written)
+    for path in written.files:
+        print(f"wrote {path}")
     return EXIT_OK
+
+
+def _print_score_plan(plan) -> None:
+    for session in plan.sessions:
+        for change in session.changes:
+            print(change.describe())
+        print(f"session {session.session_id}: {len(session.changes)} cell(s) changed for "
+              f"{', '.join(session.analysts)}")
 
 
 def cmd_import_weights(args, parser) -> int:
+    from .errors import RubricError
+    from .records.imports import commit, plan_weight_import
+
+    _report_recovery(_recover(args.study))
+    plan = plan_weight_import(args.study, args.workbook, args.as_id)
+    if plan.problems:
+        raise RubricError(list(plan.problems))
+    _print_weight_plan(plan)
+    if not plan.profiles:
+        print("no weights changed: nothing to write")
+        return EXIT_OK
+    if args.dry_run:
+        print("dry run: nothing written")
+        return EXIT_OK
+    written = commit(plan)
+    _report_recovery(written.recovered)
+    if [p.text for p in written.profiles] != [p.text for p in plan.profiles]:
+        print("note: the study changed while planning; the import was checked again and is now:")
+        _print_weight_plan(written)
+    for path in written.files:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _print_weight_plan(plan) -> None:
     import numpy as np
 
     from .compute.evaluate import evaluate
-    from .records.load import load_study
-    from .records.profile_store import plan_profiles
-    from .records.session_store import study_lock, validate_staged
-    from .records.workbook_weights import changed_columns, read_weights_workbook
-    from .writers.atomic import write_files_atomically
 
-    load_study(args.study)
-    with study_lock(args.study):
-        study = load_study(args.study)
-        reviewed = read_weights_workbook(args.workbook, study)
-        changed = changed_columns(study, reviewed)
-        for column in reviewed:
-            if column not in changed and (column.comment or column.criterion_comments):
-                print(f"note: comments in column {column.column} ('{column.header}') are not imported: its weights "
-                      "did not change")
-        if not changed:
-            print("no weights changed: nothing to write")
-            return EXIT_OK
-        planned = plan_profiles(study, changed, args.as_id, args.workbook)
-        staged = validate_staged(study, {f"profiles/{p.profile_id}.yaml": p.text for p in planned})
-        for plan in planned:
-            new = evaluate(staged, plan.profile_id)
-            action = f"update {plan.profile_id}" if plan.replaces else f"new profile {plan.profile_id}"
-            print(f"{action} (column {plan.source_column.column} '{plan.source_column.header}', direct points)")
-            old = evaluate(study, plan.based_on) if plan.based_on else None
-            for i, criterion in enumerate(new.criteria):
-                before = f"{old.weights.leaf[i]:.3f}" if old else "  -  "
-                print(f"  weight {criterion:<28} {before} -> {new.weights.leaf[i]:.3f}")
-            for i in np.argsort(new.ranks, kind="stable"):
-                before = f"{old.ranks[i]:>3}" if old else "  -"
-                moved = "" if old is None or old.ranks[i] == new.ranks[i] else f"  ({old.ranks[i] - new.ranks[i]:+d})"
-                print(f"  rank {before} -> {new.ranks[i]:>3}  {new.options[i]}{moved}")
-        if args.dry_run:
-            print("dry run: nothing written")
-            return EXIT_OK
-        paths = {f"{study.root}/profiles/{plan.profile_id}.yaml": plan.text.encode("utf-8") for plan in planned}
-        write_files_atomically(paths)
-        for path in paths:
-            print(f"wrote {path}")
-    return EXIT_OK
+    for note in plan.notes:
+        print(note)
+    for profile in plan.profiles:
+        new = evaluate(plan.staged, profile.profile_id)
+        action = f"update {profile.profile_id}" if profile.replaces else f"new profile {profile.profile_id}"
+        print(f"{action} (column {profile.source_column.column} '{profile.source_column.header}', direct points)")
+        old = evaluate(plan.study, profile.based_on) if profile.based_on else None
+        for i, criterion in enumerate(new.criteria):
+            before = f"{old.weights.leaf[i]:.3f}" if old else "  -  "
+            print(f"  weight {criterion:<28} {before} -> {new.weights.leaf[i]:.3f}")
+        for i in np.argsort(new.ranks, kind="stable"):
+            before = f"{old.ranks[i]:>3}" if old else "  -"
+            moved = "" if old is None or old.ranks[i] == new.ranks[i] else f"  ({old.ranks[i] - new.ranks[i]:+d})"
+            print(f"  rank {before} -> {new.ranks[i]:>3}  {new.options[i]}{moved}")
 
 
 def cmd_diff(args, parser) -> int:

@@ -42,7 +42,7 @@ def test_negative_seed_is_a_usage_error(mini):
 
 def test_template_output_errors_and_bad_analyst_ids(mini, tmp_path):
     code, out, err = run_cli("template", mini, "--session", "round-1", "--analyst", "ann", "-o", tmp_path)
-    assert code == 1 and err.startswith(f"{tmp_path}: cannot write the workbook") and "Traceback" not in err
+    assert code == 1 and err.startswith(f"{tmp_path}: output is a folder") and "Traceback" not in err
     for bad in ("../../x", "Bad Id"):
         code, out, err = run_cli("template", mini, "--session", "round-1", "--analyst", bad, "-o", tmp_path / "t.xlsx")
         assert code == 2 and "is not a valid id" in err

@@ -8,8 +8,6 @@ on the study folder serialises concurrent imports.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import shutil
 import tempfile
@@ -21,18 +19,7 @@ from ..errors import Problem, RubricError
 from ..model import Score, Session, Study
 from . import roundtrip
 from .load import load_study
-
-
-@contextlib.contextmanager
-def study_lock(root: str | os.PathLike):
-    """Exclusive advisory lock on the study folder itself (creates no file in the study)."""
-    fd = os.open(root, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+from ..writers.atomic import study_lock  # noqa: F401  (re-exported: imports lock the study)
 
 
 def _score_map(score: Score):

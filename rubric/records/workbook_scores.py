@@ -16,6 +16,7 @@ from ..model import Score, Study
 from .template_meta import (CONFIDENCES, COLUMNS, INPUT_COLUMNS, KIND, META_SHEET, SCORES_SHEET, checksum,
                             expected_keys, meta_fields)
 from ..writers.cells import decode_text
+from .workbook_weights import text_limit, valid_profile_id
 from .xlsx_input import open_workbook
 
 _NUMBER_TEXT = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
@@ -31,10 +32,12 @@ class ImportedScores:
 
 
 class _Reader:
-    def __init__(self, path: str, study: Study):
+    def __init__(self, path: str, study: Study, data: bytes | None = None):
         self.path = path
+        self.data = data
         self.study = study
         self.problems: list[Problem] = []
+        self.text_limit = text_limit("session")
 
     def problem(self, where: str | None, message: str) -> None:
         self.problems.append(Problem(self.path, message, None, where))
@@ -71,6 +74,9 @@ class _Reader:
         if stated["session"] not in {s.id for s in self.study.sessions}:
             self.problem(f"{META_SHEET}!B3", f"made for session {stated['session']!r}, which this study does not have")
             return None
+        if not valid_profile_id(stated["analyst"]):
+            self.problem(f"{META_SHEET}!B4", f"analyst {stated['analyst']!r} is not a valid id; make a new template")
+            return None
         expected = meta_fields(self.study, stated["session"], stated["analyst"])
         for name, row in (("rubric_id", 5), ("rubric_version", 6), ("rubric_hash", 7)):
             if stated[name] != expected[name]:
@@ -86,8 +92,20 @@ class _Reader:
 
     def header(self, ws) -> tuple[int, dict[str, int]] | None:
         for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 60)):
-            names = {str(c.value).strip(): c.column for c in row if isinstance(c.value, str)}
+            names: dict[str, int] = {}
+            duplicates = []
+            for c in row:
+                if isinstance(c.value, str):
+                    name = c.value.strip()
+                    if name in names and name in COLUMNS:
+                        duplicates.append(c)
+                    names.setdefault(name, c.column)
             if "Key" in names and "Level" in names:
+                for c in duplicates:
+                    self.problem(f"{SCORES_SHEET}!{c.coordinate}", f"a second column headed {c.value.strip()!r} "
+                                 f"(the first is column {get_letter(names[c.value.strip()])}); remove or rename it")
+                if duplicates:
+                    return None
                 missing = [n for n in COLUMNS if n in INPUT_COLUMNS and n not in names]
                 if missing:
                     self.problem(f"{SCORES_SHEET}!{row[0].row}", f"column(s) {missing} missing from the header")
@@ -97,7 +115,7 @@ class _Reader:
         return None
 
     def read(self) -> ImportedScores:
-        book = open_workbook(self.path)
+        book = open_workbook(self.path, self.data)
         meta = self.meta(book)
         if meta is None:
             raise RubricError(self.problems)
@@ -138,6 +156,8 @@ class _Reader:
                 self.problem(where, f"key {key!r} appears twice (first at {seen[key]})")
                 continue
             seen[key] = where
+            if not self.shows_key(key, cells, where):
+                continue
             score = self.row(key, cells, criteria, sources)
             if score is not None:
                 scores[key] = score
@@ -149,6 +169,19 @@ class _Reader:
         ordered = tuple(scores[k] for k in meta["keys"])
         return ImportedScores(self.path, meta["session"], meta["analyst"], ordered)
 
+    def shows_key(self, key: str, cells: dict, where: str) -> bool:
+        """The key must name the option and criterion the row shows: an edited or swapped key would
+        otherwise file the row's level and rationale under another criterion."""
+        option, criterion = key.split("/", 1)
+        for name, expected in (("Option", option), ("Criterion", criterion)):
+            cell = cells.get(name)
+            shown = "" if cell is None or cell.value is None else str(cell.value).strip()
+            if shown != expected:
+                self.problem(where, f"key {key!r} does not match the row's {name.lower()} {shown!r}: "
+                             "the Key column was edited; make a new template or restore the key")
+                return False
+        return True
+
     def text(self, cell, label: str) -> str | None:
         """An input cell's text, or None when blank; a problem when it holds a formula."""
         if cell is None or cell.value is None:
@@ -158,9 +191,12 @@ class _Reader:
                          "type the value itself")
             return None
         value = cell.value
-        if isinstance(value, float) and value.is_integer():
+        if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
             value = int(value)
         text = decode_text(str(value))
+        if len(text) > self.text_limit:
+            self.problem(f"{SCORES_SHEET}!{cell.coordinate}", f"{label} of {len(text):,} characters; the limit "
+                         f"is {self.text_limit:,}")
         return text if text.strip() else None
 
     def row(self, key: str, cells: dict, criteria: dict, sources: set[str]) -> Score | None:
@@ -177,10 +213,12 @@ class _Reader:
             elif isinstance(value, bool):
                 self.problem(at, f"{value!r} is not a level")
             elif isinstance(value, (int, float)):
-                if float(value).is_integer() and int(value) in criterion.level_numbers:
+                if isinstance(value, int) and value in criterion.level_numbers:
+                    level = value
+                elif isinstance(value, float) and value.is_integer() and int(value) in criterion.level_numbers:
                     level = int(value)
                 else:
-                    self.problem(at, f"{value:g} is not a level of {criterion_id} "
+                    self.problem(at, f"{_shown(value)} is not a level of {criterion_id} "
                                  f"(levels {', '.join(map(str, criterion.level_numbers))})")
             elif isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
                 self.problem(at, f"level {value.strip()!r} is a number stored as text; enter it as a number")
@@ -216,11 +254,18 @@ class _Reader:
                      abstain, evidence)
 
 
+def _shown(value) -> str:
+    text = f"{value:g}" if isinstance(value, float) else str(value) if abs(value) < 10 ** 20 else \
+        f"a number of {len(str(abs(value)))} digits"
+    return text
+
+
 def get_letter(column: int) -> str:
     from openpyxl.utils import get_column_letter
 
     return get_column_letter(column)
 
 
-def read_scores_workbook(path: str | os.PathLike, study: Study) -> ImportedScores:
-    return _Reader(os.fspath(path), study).read()
+def read_scores_workbook(path: str | os.PathLike, study: Study, data: bytes | None = None) -> ImportedScores:
+    """`data`: the file's bytes when already read (see xlsx_input.read_bounded)."""
+    return _Reader(os.fspath(path), study, data).read()

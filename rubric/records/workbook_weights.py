@@ -7,6 +7,7 @@ profile id (or any header, with --as) becomes a new profile.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 
@@ -32,7 +33,8 @@ class ReviewedWeights:
     criterion_comments: dict        # criterion id -> the reviewer comment of that row
 
 
-def read_weights_workbook(path: str | os.PathLike, study: Study) -> list[ReviewedWeights]:
+def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | None = None) -> list[ReviewedWeights]:
+    """`data`: the file's bytes when already read (see xlsx_input.read_bounded)."""
     from openpyxl.utils import get_column_letter
 
     shown = os.fspath(path)
@@ -41,7 +43,7 @@ def read_weights_workbook(path: str | os.PathLike, study: Study) -> list[Reviewe
     def problem(where, message):
         problems.append(Problem(shown, message, None, where))
 
-    book = open_workbook(path)
+    book = open_workbook(path, data)
     if "_meta" not in book.sheetnames or SHEET not in book.sheetnames:
         raise RubricError(Problem(shown, "not a comparison workbook written by `rubric report` "
                                   f"(no '{SHEET}' or '_meta' sheet)"))
@@ -69,17 +71,32 @@ def read_weights_workbook(path: str | os.PathLike, study: Study) -> list[Reviewe
                         if ws.cell(row=r, column=2).value == "reviewer comment"), None)
     comment_column = next((c for c in range(FIRST_INPUT_COLUMN, ws.max_column + 1)
                            if ws.cell(row=HEADER_ROW, column=c).value == "reviewer comment"), None)
+    limit = text_limit("profile")
+
+    def comment_text(cell) -> str | None:
+        if cell.value in (None, ""):
+            return None
+        text = decode_text(str(cell.value)).strip()
+        if len(text) > limit:
+            problem(f"{SHEET}!{cell.coordinate}", f"reviewer comment of {len(text):,} characters; the limit is "
+                    f"{limit:,}")
+        return text or None
+
     reviewed: list[ReviewedWeights] = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for column in range(FIRST_INPUT_COLUMN, ws.max_column + 1):
         header = ws.cell(row=HEADER_ROW, column=column).value
         letter = get_column_letter(column)
         # input columns: every headed column but the comment column and the normalised block, which
         # repeats the ids; a column the reviewer appended anywhere (even at the right edge) counts
-        if header is None or str(header).strip() in ("", "reviewer comment") or str(header).strip() in seen:
+        if header is None or str(header).strip() in ("", "reviewer comment") or _computed(ws, column, rows):
             continue
         header = str(header).strip()
-        seen.add(header)
+        if header in seen:
+            problem(f"{SHEET}!{letter}{HEADER_ROW}", f"a second input column headed {header!r} (first in column "
+                    f"{seen[header]}); give each column its own profile id")
+            continue
+        seen[header] = letter
         points: dict[str, float] = {}
         for criterion, r in rows.items():
             cell = ws.cell(row=r, column=column)
@@ -93,22 +110,24 @@ def read_weights_workbook(path: str | os.PathLike, study: Study) -> list[Reviewe
                 kind = "a number stored as text" if isinstance(value, str) and re.fullmatch(
                     r"\s*[-+]?\d+(\.\d*)?\s*", value) else "not a number"
                 problem(where, f"weight {value!r} is {kind}")
-            elif not np.isfinite(value) or value < 0:
-                problem(where, f"weight {value!r} must be a finite number of zero or more")
+            elif not _finite(value) or value < 0:
+                problem(where, f"weight {_shown(value)} must be a finite number of zero or more")
             else:
                 points[criterion] = float(value)
         if len(points) == len(rows) and rows and not any(points.values()):
             problem(f"{SHEET}!{letter}{HEADER_ROW}", f"all weights in column {header!r} are zero")
+        elif len(points) == len(rows) and not math.isfinite(sum(points.values())):
+            problem(f"{SHEET}!{letter}{HEADER_ROW}", f"the weights in column {header!r} add up to more than the "
+                    "largest number; scale them down")
         comment = None
         if comment_row is not None:
-            raw = ws.cell(row=comment_row, column=column).value
-            comment = decode_text(str(raw)).strip() if raw not in (None, "") else None
+            comment = comment_text(ws.cell(row=comment_row, column=column))
         notes = {}
         if comment_column is not None:
             for criterion, r in rows.items():
-                raw = ws.cell(row=r, column=comment_column).value
-                if raw not in (None, ""):
-                    notes[criterion] = decode_text(str(raw)).strip()
+                note = comment_text(ws.cell(row=r, column=comment_column))
+                if note is not None:
+                    notes[criterion] = note
         reviewed.append(ReviewedWeights(letter, header, points, comment, notes))
     if not reviewed:
         problem(f"{SHEET}!D{HEADER_ROW}", "no weight input columns found")
@@ -133,6 +152,31 @@ def changed_columns(study: Study, reviewed: list[ReviewedWeights]) -> list[Revie
         if np.abs(given / given.sum() - derived).max() > 1e-9:
             result.append(column)
     return result
+
+
+def _computed(ws, column: int, rows: dict) -> bool:
+    """The normalised block repeats the profile ids over formula cells (=D6/SUM(...)): not inputs."""
+    cells = [ws.cell(row=r, column=column) for r in rows.values()]
+    return bool(cells) and all(c.data_type == "f" and "/SUM(" in str(c.value).upper() for c in cells)
+
+
+def _finite(value) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an integer of hundreds of digits
+        return False
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else f"{text[:12]}...({len(text)} digits)"
+
+
+def text_limit(kind: str) -> int:
+    """The longest free text a record of `kind` holds, as its schema says (one place)."""
+    from .schema import validator
+
+    return validator(kind).schema["$defs"]["text"]["maxLength"]
 
 
 def valid_profile_id(text: str) -> bool:

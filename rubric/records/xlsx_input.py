@@ -6,7 +6,9 @@ which blocks entity-expansion ("billion laughs") and external-entity attacks.
 
 from __future__ import annotations
 
+import io
 import os
+import stat
 import zipfile
 import zlib
 
@@ -19,7 +21,35 @@ MAX_ROWS = 200_000
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def open_workbook(path: str | os.PathLike):
+def read_bounded(path: str | os.PathLike, limit: int) -> bytes:
+    """A file's bytes, read by streaming with a cap (a size from stat proves nothing: /dev/zero
+    says 0). Folders, devices, FIFOs and sockets are refused before opening, and the file is opened
+    non-blocking and checked again, so a FIFO swapped in meanwhile cannot hang the caller."""
+    shown = os.fspath(path)
+
+    def fail(message: str):
+        return RubricError(Problem(shown, message))
+
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise fail("not a regular file (a folder, device, FIFO or socket); refused")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise fail(f"cannot read file: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise fail("not a regular file (a folder, device, FIFO or socket); refused")
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise fail(f"cannot read file: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise fail(f"file is larger than {limit:,} bytes, the limit")
+    return data
+
+
+def open_workbook(path: str | os.PathLike, data: bytes | None = None):
+    """An openpyxl workbook from `path` (or from its bytes `data`, already read with read_bounded)."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -28,20 +58,16 @@ def open_workbook(path: str | os.PathLike):
     def fail(message: str):
         return RubricError(Problem(shown, message))
 
-    try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as handle:
-            head = handle.read(8)
-    except OSError as exc:
-        raise fail(f"cannot read file: {exc.strerror or exc}") from None
-    if size > MAX_FILE_BYTES:
-        raise fail(f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+    if data is None:
+        data = read_bounded(path, MAX_FILE_BYTES)
+    head = data[:8]
     if head == _OLE_SIGNATURE:
         raise fail("password-protected (encrypted) or old .xls workbook; save it unprotected as .xlsx")
-    if not zipfile.is_zipfile(path):
+    source = io.BytesIO(data)
+    if not zipfile.is_zipfile(source):
         raise fail("not an .xlsx workbook (not a zip archive: perhaps a CSV or a damaged file)")
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             entries = archive.infolist()
             total = sum(e.file_size for e in entries)
             packed = sum(e.compress_size for e in entries) or 1
@@ -55,7 +81,7 @@ def open_workbook(path: str | os.PathLike):
     if bad is not None:
         raise fail(f"damaged .xlsx workbook: {bad} fails its checksum")
     try:
-        book = openpyxl.load_workbook(path, data_only=False)
+        book = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError) as exc:
         raise fail(f"cannot read workbook: {' '.join(str(exc).split()) or type(exc).__name__}") from None
     except Exception as exc:  # defusedxml and XML parser errors have several types

@@ -408,6 +408,8 @@ class _Sheet:
         if not self.measuring:
             self.ws.data_validation(first_row - 1, first_col - 1, last_row - 1, last_col - 1, options)
 
+    MAX_CHART_SERIES = 255  # XlsxWriter's and Excel's limit of series in one chart
+
     def bar_chart(self, row: int, title: str, value_title: str, grouping: str, height_cm: float, width_cm: float,
                   names_row: int, first_col: int, last_col: int, first_row: int, last_row: int,
                   colours: list[str] | None = None, value_axis: dict | None = None) -> None:
@@ -417,24 +419,31 @@ class _Sheet:
         self.page_breaks.append(row - 1)  # so that a chart is never cut across pages
         if self.measuring:
             return
-        chart = self.book.workbook.add_chart({"type": "bar", **({} if grouping == "clustered" else
-                                                                 {"subtype": grouping})})
-        for k, col in enumerate(range(first_col, last_col + 1)):
-            series = {"name": [self.title, names_row - 1, col - 1],
-                      "categories": [self.title, first_row - 1, 0, last_row - 1, 0],
-                      "values": [self.title, first_row - 1, col - 1, last_row - 1, col - 1]}
-            if k == 0:
-                series.update({"overlap": 100, "gap": 60} if grouping != "clustered" else {"gap": 80})
-            if colours:
-                series["fill"] = {"color": "#" + colours[k]}
-                series["border"] = {"color": "#" + WHITE}
-            chart.add_series(series)
-        chart.set_title({"name": title})
-        chart.set_x_axis({"name": value_title, **(value_axis or {})})  # a bar chart's x axis holds the values
-        chart.set_y_axis({"reverse": True, "crossing": "max"})  # first option at the top, values below
-        chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": round(width_cm * CM), "height": round(height_cm * CM)})
-        self.ws.insert_chart(row - 1, 0, chart)
+        # a spreadsheet chart holds at most 255 series: more columns are split over charts side by side
+        columns = list(range(first_col, last_col + 1))
+        parts = [columns[i:i + self.MAX_CHART_SERIES] for i in range(0, len(columns), self.MAX_CHART_SERIES)]
+        for p, part in enumerate(parts):
+            chart = self.book.workbook.add_chart({"type": "bar", **({} if grouping == "clustered" else
+                                                                     {"subtype": grouping})})
+            for col in part:
+                k = col - first_col
+                series = {"name": [self.title, names_row - 1, col - 1],
+                          "categories": [self.title, first_row - 1, 0, last_row - 1, 0],
+                          "values": [self.title, first_row - 1, col - 1, last_row - 1, col - 1]}
+                if col == part[0]:
+                    series.update({"overlap": 100, "gap": 60} if grouping != "clustered" else {"gap": 80})
+                if colours:
+                    series["fill"] = {"color": "#" + colours[k % len(colours)]}
+                    series["border"] = {"color": "#" + WHITE}
+                chart.add_series(series)
+            shown = title if len(parts) == 1 else (f"{title}, series {part[0] - first_col + 1}-"
+                                                   f"{part[-1] - first_col + 1} of {len(columns)}")
+            chart.set_title({"name": shown})
+            chart.set_x_axis({"name": value_title, **(value_axis or {})})  # a bar chart's x axis holds the values
+            chart.set_y_axis({"reverse": True, "crossing": "max"})  # first option at the top, values below
+            chart.set_legend({"position": "bottom"})
+            chart.set_size({"width": round(width_cm * CM), "height": round(height_cm * CM)})
+            self.ws.insert_chart(row - 1, 0, chart, {"x_offset": p * round(width_cm * CM)})
 
     def widths(self) -> dict[int, float]:
         """Column widths: measured over all the data while measuring, then as measured."""
