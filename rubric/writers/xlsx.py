@@ -1139,11 +1139,13 @@ def _sensitivity(book: _Book, report) -> None:
     s = _Sheet(book, "Sensitivity", report, f"One-way weight sensitivity, profile {result.profile_id} (weighted sum)",
                "The weight of one criterion (or the total weight of one group) varies from 0 to 1 while the others "
                "keep their proportions. 'top from/to': the weights over which the current top option stays on "
-               "top; 'distance': from the current weight to the nearest change of top (never = it never changes). "
+               "top; 'distance': from the current weight to the nearest change of top (never = it never changes); "
+               "'takes over': the option on top after that change. A swap is a pair of options whose order "
+               "changes strictly inside (0, 1); lines that only touch at 0 or 1 are not swaps. "
                f"Below: every swap that involves one of the current top {SWAP_TOP} options; "
                "`rubric sensitivity --format csv` lists them all.")
     s.header(4, 1, ["kind", "name", "members", "current weight", "top option", "top from", "top to", "distance",
-                    "swaps"])
+                    "swaps", "takes over"])
     s.caps[3] = 40
     r = 5
     for a in result.analyses:
@@ -1158,17 +1160,18 @@ def _sensitivity(book: _Book, report) -> None:
             s.text(r, 8, "never").alignment = _align("right")
         else:
             s.number(r, 8, a.distance, WEIGHT)
-        s.number(r, 9, len(a.swaps), INTEGER)
+        s.number(r, 9, a.swap_count, INTEGER)
+        s.text(r, 10, a.takes_over or "never")
         r += 1
     r += 1
     default = next(e for e in report.evaluations if e.profile_id == result.profile_id)
-    leaders = {o for o, rank in zip(default.options, default.ranks) if rank <= SWAP_TOP}
+    leaders = [result.options.index(o) for o, rank in zip(default.options, default.ranks) if rank <= SWAP_TOP]
     s.section(r, f"Swaps involving a current top-{SWAP_TOP} option: the weight at which two options' totals are "
                  "equal (rising: ahead above that weight)")
     r += 1
     s.header(r, 1, ["kind", "name", "", "weight", "rising", "falling"])
     for a in result.analyses:
-        for swap in (sw for sw in a.swaps if sw.rising in leaders or sw.falling in leaders):
+        for swap in a.swaps_involving(leaders):
             r += 1
             s.text(r, 1, a.kind)
             s.text(r, 2, a.name)
