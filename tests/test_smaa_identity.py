@@ -68,3 +68,57 @@ def test_ties_are_broken_with_the_same_draws_as_before(centre, first_two, digest
                   centre=None if centre is None else np.array(centre))
     assert result.acceptability[:2].tolist() == first_two
     assert _digest(result) == digest
+
+
+@pytest.mark.parametrize("arguments", [("--samples", "1000000001"), ("--samples", "100000000000000000000"),
+                                       ("--samples", "0"), ("--concentration", "inf", "--format", "json"),
+                                       ("--concentration", "nan"), ("--concentration", "0"),
+                                       ("--concentration", "-2")])
+def test_out_of_range_samples_and_concentration_are_usage_errors(arguments):
+    code, out, err = run_cli("smaa", MINI, *arguments)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("rubric: error: --")
+
+
+MEMORY_CHILD = """
+import resource, sys
+import numpy as np
+from rubric.compute.smaa import MAX_SAMPLES, smaa
+
+class FirstChunkDone(Exception):
+    pass
+
+def stop(done, total):
+    raise FirstChunkDone(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+rng = np.random.default_rng(1)
+values = rng.uniform(0, 100, size=(40, 10))
+analysts = rng.uniform(0, 100, size=(3, 40, 10))
+samples = MAX_SAMPLES if sys.argv[1] == "max" else 4096
+smaa(values, None, (), (), 4096, seed=1)   # warm up: numpy's own allocations happen before the baseline
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    smaa(values, analysts if sys.argv[2] == "analysts" else None, (), (), samples, seed=1, progress=stop)
+except FirstChunkDone as done:
+    print((done.args[0] - before) / 1024)   # ru_maxrss is in KiB on Linux: growth in MiB
+"""
+
+
+@pytest.mark.parametrize("scores", ["consensus", "analysts"])
+def test_memory_before_the_first_chunk_does_not_grow_with_samples(scores):
+    # Running the maximum to the end would take hours; what grew with --samples before issue 17 was
+    # what is built before the first chunk (the chunk list and every child stream), so measure the
+    # peak RSS growth up to the end of the first chunk at the maximum and at one chunk's worth.
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    def growth(samples):
+        proc = subprocess.run([sys.executable, "-c", MEMORY_CHILD, samples, scores], capture_output=True,
+                              text=True, timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+        assert proc.returncode == 0, proc.stderr
+        return float(proc.stdout)
+
+    small, largest = growth("small"), growth("max")
+    assert largest < small + 8, (small, largest)   # MiB; the up-front list was 1.3 GB at 1e10 samples
