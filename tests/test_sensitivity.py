@@ -278,3 +278,23 @@ def test_progress_bar_only_on_a_terminal(monkeypatch, mini):
     frames = screen.getvalue().split("\r")
     assert frames[-1] == "smaa [" + "#" * 30 + "] 10000/10000\n"
     assert "4096/10000" in screen.getvalue()  # one frame per chunk
+
+
+def test_promethee_memory_is_linear_in_criteria_and_flows_unchanged():
+    from rubric.compute.methods.promethee import preference, promethee_ii
+
+    rng = np.random.default_rng(4)
+    values = rng.uniform(0, 100, size=(500, 40))
+    weights = rng.dirichlet(np.ones(40))
+    tracemalloc.start()
+    result = promethee_ii(values, weights, "linear", 5.0, 30.0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 30 * 2**20, peak     # the options x options x criteria version needed ~240 MB here
+    # the same flows as the whole-array formula on a slice small enough to build it
+    small, w = values[:60], weights
+    pi = (preference(small[:, None, :] - small[None, :, :], "linear", 5.0, 30.0) * w).sum(axis=2)
+    np.fill_diagonal(pi, 0.0)
+    expected = (pi.sum(axis=1) - pi.sum(axis=0)) / 59
+    assert np.allclose(promethee_ii(small, w, "linear", 5.0, 30.0).scores, expected, rtol=0, atol=1e-12)
+    assert result.scores.shape == (500,)

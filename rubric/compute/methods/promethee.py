@@ -45,8 +45,11 @@ def promethee_ii(values, weights, function: str = "usual", q: float = 0.0, p: fl
         values = np.where(np.asarray(benefit, dtype=bool), values, -values)
     weights = np.asarray(weights, dtype=float)
     n = values.shape[0]
-    differences = values[:, None, :] - values[None, :, :]          # [a, b, j]
-    pi = (preference(differences, function, q, p) * weights).sum(axis=2)
+    # one criterion at a time: memory options x options, not options x options x criteria
+    pi = np.zeros((n, n))
+    for j, weight in enumerate(weights):
+        if weight:
+            pi += weight * preference(values[:, None, j] - values[None, :, j], function, q, p)
     np.fill_diagonal(pi, 0.0)
     denominator = max(n - 1, 1)
     plus, minus = pi.sum(axis=1) / denominator, pi.sum(axis=0) / denominator
