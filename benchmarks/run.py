@@ -47,7 +47,7 @@ ENV.pop("PYTHONDONTWRITEBYTECODE", None)
 NO_BYTECODE_ENV = {**ENV, "PYTHONDONTWRITEBYTECODE": "1"}
 WARM_UP = ("import rubric.cli, rubric.records.load, rubric.records.schema, rubric.compute.evaluate, "
            "rubric.compute.report, rubric.writers.xlsx, rubric.writers.terminal, benchmarks.children, "
-           "jsonschema, yaml, numpy, scipy.stats, openpyxl; rubric.records.schema.validator('session')")
+           "jsonschema, yaml, numpy, openpyxl; rubric.records.schema.validator('session')")
 KAPPA = 100.0  # rubric's default Dirichlet concentration around a profile
 
 
