@@ -1255,9 +1255,23 @@ def _sensitivity(book: _Book, report) -> None:
     s.finish(freeze="C5", title_rows="1:4")
 
 
+SMAA_ALL_RANKS_UP_TO = 30   # options; a larger study's acceptability block is cut (options x ranks grows as n^2)
+SMAA_RANKS_SHOWN = 10       # the ranks a cut block shows, then one "11 or lower" column
+
+
 def _smaa(book: _Book, report) -> None:
     result = report.smaa
     n_o = len(result.options)
+    # columns of the acceptability block: every rank, or ranks 1..k and the rest summed
+    cut = n_o > SMAA_ALL_RANKS_UP_TO
+    shown = SMAA_RANKS_SHOWN + 1 if cut else n_o
+    acceptability = result.acceptability
+    if cut:
+        acceptability = np.column_stack([acceptability[:, :SMAA_RANKS_SHOWN],
+                                         acceptability[:, SMAA_RANKS_SHOWN:].sum(axis=1)])
+    rank_labels = [f"rank {k + 1}" for k in range(shown)]
+    if cut:
+        rank_labels[-1] = f"rank {SMAA_RANKS_SHOWN + 1} or lower"
     s = _Sheet(book, "SMAA", report, "SMAA-2: rank acceptability under uncertain weights",
                "Weights drawn at random (Dirichlet around the default profile's weights) and the options ranked "
                "by weighted sum for each draw. Rank acceptability: the share of draws giving the option that rank. "
@@ -1278,20 +1292,22 @@ def _smaa(book: _Book, report) -> None:
             s.cell(r, 2).alignment = _align("left", None)
         r += 1
     r += 1
-    s.section(r, "Rank acceptability (share of draws) and confidence factor")
+    s.section(r, "Rank acceptability (share of draws) and confidence factor" + (
+        f": ranks 1-{SMAA_RANKS_SHOWN} and the rest together ({n_o} options; "
+        "`rubric smaa --format csv` gives every rank)" if cut else ""))
     r += 1
-    s.header(r, 1, ["option", *[f"rank {k + 1}" for k in range(n_o)], "confidence"])
+    s.header(r, 1, ["option", *rank_labels, "confidence"])
     head = r
     for i, option in enumerate(result.options):
         r += 1
         s.text(r, 1, option, bold=True)
-        for k in range(n_o):
-            s.number(r, 2 + k, result.acceptability[i, k], PROBABILITY)
-        s.number(r, 2 + n_o, result.confidence[i], PROBABILITY, missing="-")
-    ref = f"B{head + 1}:{get_column_letter(1 + n_o)}{r}"
+        for k in range(shown):
+            s.number(r, 2 + k, acceptability[i, k], PROBABILITY)
+        s.number(r, 2 + shown, result.confidence[i], PROBABILITY, missing="-")
+    ref = f"B{head + 1}:{get_column_letter(1 + shown)}{r}"
     s.conditional(ref, {"type": "2_color_scale", "min_type": "num", "min_value": 0, "min_color": "#FFFFFF",
                         "max_type": "num", "max_value": 1, "max_color": "#5B9BD5"})
-    s.name("Smaa_acceptability", head + 1, 2, r, 1 + n_o)
+    s.name("Smaa_acceptability", head + 1, 2, r, 1 + shown)
     r += 2
     s.section(r, "Central weights: the mean weights of the draws where the option ranked first ('-': never first)")
     r += 1
@@ -1304,8 +1320,8 @@ def _smaa(book: _Book, report) -> None:
     r += 2
     height = max(8.0, 0.6 * n_o + 5)
     s.bar_chart(r, "Rank acceptability (share of draws at each rank)", "share of draws", "stacked", height,
-                _chart_width(s), names_row=head, first_col=2, last_col=1 + n_o, first_row=head + 1,
-                last_row=head + n_o, colours=[_diverging(k / max(1, n_o - 1)) for k in range(n_o)],
+                _chart_width(s), names_row=head, first_col=2, last_col=1 + shown, first_row=head + 1,
+                last_row=head + n_o, colours=[_diverging(k / max(1, shown - 1)) for k in range(shown)],
                 value_axis={"min": 0, "max": 1, "num_format": "0%"})  # rank 1 green through yellow to red
     s.finish(freeze="B4", title_rows="1:2")
 
