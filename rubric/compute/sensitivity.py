@@ -50,35 +50,30 @@ class OneWay:
     intercept: np.ndarray = attrs.field(eq=False)  # b_i: total at t = 0
     slope: np.ndarray = attrs.field(eq=False)      # a_i - b_i
     options: tuple[str, ...]
-    # every real swap in (0, 1) as parallel arrays, by weight then names: swaps can number in the
-    # hundreds of thousands on a large study, so objects are built only for what is listed
-    swap_weight: np.ndarray = attrs.field(eq=False)
-    swap_rising: np.ndarray = attrs.field(eq=False)   # option index ahead just above the weight
-    swap_falling: np.ndarray = attrs.field(eq=False)
+    swap_count: int                 # real swaps in (0, 1); the swaps themselves are listed on demand
     top: str                        # the current top option
     top_interval: tuple[float, float]  # the weights over which `top` stays on top
     distance: float | None          # from current weight to the nearest change of top; None: never
     top_changes: tuple[TopChange, ...]  # every change of the top option over (0, 1), by weight
     takes_over: str | None          # the option that takes the top at the nearest change; None: never
 
-    @property
-    def swap_count(self) -> int:
-        return len(self.swap_weight)
+    # Swaps can number in the millions on a large study (n^2 / 2 pairs per analysis), so only their
+    # count is kept; they are computed, and made objects, only for what a caller lists.
+    def swap_arrays(self, option_indices=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(weight, rising index, falling index) of every real swap, or of those involving the given options."""
+        return crossings(self.intercept, self.slope, self.options, option_indices)
 
     @property
     def swaps(self) -> tuple[Swap, ...]:
-        return self._swap_objects(np.ones(len(self.swap_weight), dtype=bool))
+        return self._swap_objects(*self.swap_arrays())
 
     def swaps_involving(self, option_indices) -> tuple[Swap, ...]:
-        """The swaps in which one of the given options takes part."""
-        chosen = np.zeros(len(self.options), dtype=bool)
-        chosen[list(option_indices)] = True
-        return self._swap_objects(chosen[self.swap_rising] | chosen[self.swap_falling])
+        """The swaps in which one of the given options takes part, by weight then names."""
+        return self._swap_objects(*self.swap_arrays(option_indices))
 
-    def _swap_objects(self, mask) -> tuple[Swap, ...]:
+    def _swap_objects(self, weight, rising, falling) -> tuple[Swap, ...]:
         o = self.options
-        return tuple(Swap(float(t), o[i], o[k]) for t, i, k in
-                     zip(self.swap_weight[mask], self.swap_rising[mask], self.swap_falling[mask]))
+        return tuple(Swap(float(t), o[i], o[k]) for t, i, k in zip(weight, rising, falling))
 
     def totals(self, t) -> np.ndarray:
         return self.intercept + np.asarray(t, dtype=float)[..., None] * self.slope
@@ -109,28 +104,54 @@ def _tie_tolerance(intercept, slope) -> float:
     return TIE_TOLERANCE * max(1.0, largest)
 
 
-def crossings(intercept, slope, options) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every real swap as arrays (weight, rising index, falling index), sorted by weight then names.
+def _real_pairs(intercept, at_one, tol, rows, columns):
+    """[row, column] mask of the pairs that really swap: their gaps at t = 0 and t = 1 both exceed
+    the tie tolerance, with opposite signs."""
+    d0 = intercept[rows, None] - intercept[None, columns]
+    d1 = at_one[rows, None] - at_one[None, columns]
+    return ((d0 > tol) & (d1 < -tol)) | ((d0 < -tol) & (d1 > tol))
 
-    Pairwise algebra over the upper triangle at once: the gap between options i and k is
-    d0 = b_i - b_k at t = 0 and d1 = a_i - a_k at t = 1; they swap iff both gaps exceed the tie
-    tolerance with opposite signs, at t = d0 / (d0 - d1).
+
+def _row_blocks(n: int):
+    rows = max(1, 4_000_000 // max(n, 1))   # pairwise arrays of about 4 million cells whatever the size
+    for lo in range(0, n, rows):
+        yield np.arange(lo, min(n, lo + rows))
+
+
+def count_swaps(intercept, slope) -> int:
+    """How many pairs really swap in (0, 1): pairwise algebra over row blocks, nothing listed."""
+    intercept = np.asarray(intercept, dtype=float)
+    at_one = intercept + np.asarray(slope, dtype=float)
+    tol, n = _tie_tolerance(intercept, slope), len(intercept)
+    every = np.arange(n)
+    return int(sum(int(_real_pairs(intercept, at_one, tol, rows, every).sum()) for rows in _row_blocks(n))) // 2
+
+
+def crossings(intercept, slope, options, option_indices=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Real swaps as arrays (weight, rising index, falling index), sorted by weight then names: every
+    one, or those involving `option_indices`.
+
+    The gap between options i and k is d0 = b_i - b_k at t = 0 and d1 = a_i - a_k at t = 1; they
+    swap iff both gaps exceed the tie tolerance with opposite signs, at t = d0 / (d0 - d1).
     """
     intercept = np.asarray(intercept, dtype=float)
     at_one = intercept + np.asarray(slope, dtype=float)
-    tol = _tie_tolerance(intercept, slope)
-    n = len(intercept)
-    rows = max(1, 4_000_000 // max(n, 1))
-    # row blocks bound the pairwise arrays to about 4 million cells whatever the study's size
+    tol, n = _tie_tolerance(intercept, slope), len(intercept)
+    every = np.arange(n)
     first, second = [], []
-    for lo in range(0, n, rows):
-        hi = min(n, lo + rows)
-        d0 = intercept[lo:hi, None] - intercept[None, :]
-        d1 = at_one[lo:hi, None] - at_one[None, :]
-        real = ((d0 > tol) & (d1 < -tol)) | ((d0 < -tol) & (d1 > tol))
-        real &= np.arange(lo, hi)[:, None] < np.arange(n)[None, :]   # each pair once
+    if option_indices is None:
+        for rows in _row_blocks(n):
+            real = _real_pairs(intercept, at_one, tol, rows, every) & (rows[:, None] < every[None, :])  # once
+            i, k = np.nonzero(real)
+            first.append(rows[i])
+            second.append(k)
+    else:
+        chosen = np.unique(np.asarray(list(option_indices), dtype=np.intp))
+        real = _real_pairs(intercept, at_one, tol, chosen, every)
+        # a pair of two chosen options once: from the lower index
+        real &= ~np.isin(every, chosen)[None, :] | (chosen[:, None] < every[None, :])
         i, k = np.nonzero(real)
-        first.append(i + lo)
+        first.append(chosen[i])
         second.append(k)
     i = np.concatenate(first) if first else np.zeros(0, np.intp)
     k = np.concatenate(second) if second else np.zeros(0, np.intp)
@@ -210,9 +231,9 @@ def one_way(values, weights, members, options, name: str, kind: str, member_ids=
             takes_over = min(changes, key=lambda c: abs(c.weight - low)).before
         else:
             takes_over = min(changes, key=lambda c: abs(c.weight - high)).top
-    weight, rising, falling = crossings(intercept, slope, options)
     return OneWay(name, kind, tuple(member_ids or (str(m) for m in members)), current, intercept, slope,
-                  tuple(options), weight, rising, falling, options[top], (low, high), distance, changes, takes_over)
+                  tuple(options), count_swaps(intercept, slope), options[top], (low, high), distance, changes,
+                  takes_over)
 
 
 @attrs.frozen

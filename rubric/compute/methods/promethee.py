@@ -45,11 +45,27 @@ def promethee_ii(values, weights, function: str = "usual", q: float = 0.0, p: fl
         values = np.where(np.asarray(benefit, dtype=bool), values, -values)
     weights = np.asarray(weights, dtype=float)
     n = values.shape[0]
-    # one criterion at a time: memory options x options, not options x options x criteria
+    if function not in ("usual", "linear"):
+        raise ValueError(f"unknown preference function {function!r}")
+    if function == "linear" and not 0 <= q < p:
+        raise ValueError("linear preference needs 0 <= q < p")
+    # one criterion at a time, in one reused buffer: memory options x options, not options x
+    # options x criteria; the same arithmetic as preference() then times the weight
     pi = np.zeros((n, n))
+    buffer = np.empty((n, n))
     for j, weight in enumerate(weights):
-        if weight:
-            pi += weight * preference(values[:, None, j] - values[None, :, j], function, q, p)
+        if not weight:
+            continue
+        column = values[:, j]
+        np.subtract.outer(column, column, out=buffer)        # d = g_j(a) - g_j(b)
+        if function == "usual":
+            pi += np.greater(buffer, 0, out=np.empty((n, n), dtype=bool)) * weight
+        else:
+            buffer -= q
+            buffer /= p - q
+            np.clip(buffer, 0.0, 1.0, out=buffer)
+            buffer *= weight
+            pi += buffer
     np.fill_diagonal(pi, 0.0)
     denominator = max(n - 1, 1)
     plus, minus = pi.sum(axis=1) / denominator, pi.sum(axis=0) / denominator
