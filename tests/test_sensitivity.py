@@ -307,3 +307,12 @@ def test_promethee_memory_is_linear_in_criteria_and_flows_unchanged():
     expected = (pi.sum(axis=1) - pi.sum(axis=0)) / 59
     assert np.allclose(promethee_ii(small, w, "linear", 5.0, 30.0).scores, expected, rtol=0, atol=1e-12)
     assert result.scores.shape == (500,)
+
+
+def test_terminal_counts_only_real_swaps(mini):
+    code, out, err = run_cli("sensitivity", mini, "--profile", "flat-direct")
+    assert code == 0, err
+    rows = {line.split()[1]: line.split() for line in out.splitlines() if line.startswith(("criterion", "group"))}
+    # risk: gamma over beta is a swap; gamma and alpha only touch at weight 1 (counted as 2 before)
+    assert rows["risk"][-1] == "1" and rows["risk"][-2] == "-"
+    assert rows["impact"][-2:] == ["beta", "1"]

@@ -1217,7 +1217,7 @@ def _sensitivity(book: _Book, report) -> None:
                "'takes over': the option on top after that change. A swap is a pair of options whose order "
                "changes strictly inside (0, 1); lines that only touch at 0 or 1 are not swaps. "
                f"Below: every swap that involves one of the current top {SWAP_TOP} options; "
-               "`rubric sensitivity --format csv` lists them all.")
+               "`rubric sensitivity --format json` lists them all.")
     s.header(4, 1, ["kind", "name", "members", "current weight", "top option", "top from", "top to", "distance",
                     "swaps", "takes over"])
     s.caps[3] = 40
