@@ -336,14 +336,18 @@ def section_help(res: Results, runs: int) -> None:
     times = interleaved(runs, {
         "help": lambda: child([py, "-m", "rubric", "--help"])[0],
         "pass": lambda: child([py, "-c", "pass"])[0],
+        "validate_policies": lambda: child([py, "-m", "rubric", "validate", str(ROOT / "policies")])[0],
         "help_nocache": lambda: child([py, "-m", "rubric", "--help"], NO_BYTECODE_ENV)[0],
         "pass_nocache": lambda: child([py, "-c", "pass"], NO_BYTECODE_ENV)[0]})
     t_help = res.time_row("help", "`rubric --help` (python -m rubric --help)", times["help"])
     t_pass = res.time_row("help", "`python -c pass`", times["pass"])
     res.time_row("help", "  `rubric --help` with no bytecode cache (PYTHONDONTWRITEBYTECODE=1)", times["help_nocache"])
     res.time_row("help", "  `python -c pass` with no bytecode cache", times["pass_nocache"])
+    t_policies = res.time_row("help", "`rubric validate policies` (the shipped 17-option study)",
+                              times["validate_policies"])
     res.ratio("`rubric --help` / `python -c pass`", t_help / t_pass, "x the time")
     res.target("`rubric --help` vs bare Python start", t_help / t_pass, "<=", 2.5)
+    res.target("`rubric validate policies` vs bare Python start", t_policies / t_pass, "<=", 8)
 
 
 def report_available() -> bool:
