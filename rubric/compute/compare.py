@@ -30,7 +30,7 @@ def kendall_tau(a, b) -> float:
     tied_b = _tied_pairs(np.sort(b))
     same_both = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
     tied_both = _run_pairs(same_both)             # runs of equal (a, b): sorted by a, then b
-    discordant = _strict_inversions(np.unique(b, return_inverse=True)[1])
+    discordant = strict_inversions(np.unique(b, return_inverse=True)[1])
     denominator = (pairs - tied_a) * (pairs - tied_b)
     if denominator <= 0:
         return float("nan")
@@ -47,7 +47,7 @@ def _run_pairs(run_starts) -> int:
     return int((lengths * (lengths - 1) // 2).sum())
 
 
-def _strict_inversions(codes) -> int:
+def strict_inversions(codes) -> int:
     """Pairs i < j with codes[i] > codes[j], for integer codes >= 0."""
     size = 1 << max(0, int(len(codes) - 1).bit_length())
     pad = int(codes.max(initial=0)) + 1            # padding sorts last and inverts nothing

@@ -104,12 +104,19 @@ def _tie_tolerance(intercept, slope) -> float:
     return TIE_TOLERANCE * max(1.0, largest)
 
 
-def _real_pairs(intercept, at_one, tol, rows, columns):
-    """[row, column] mask of the pairs that really swap: their gaps at t = 0 and t = 1 both exceed
-    the tie tolerance, with opposite signs."""
-    d0 = intercept[rows, None] - intercept[None, columns]
-    d1 = at_one[rows, None] - at_one[None, columns]
-    return ((d0 > tol) & (d1 < -tol)) | ((d0 < -tol) & (d1 > tol))
+def _grid(totals, tol) -> np.ndarray:
+    """Totals on a grid of the tie tolerance: two options are level where their grid points are
+    equal. Rounding is monotone, so a strict order on the grid is a strict order of the totals, and
+    the same classification serves the pairwise listing and the sort-based count."""
+    return np.round(np.asarray(totals, dtype=float) / tol)
+
+
+def _real_pairs(start, end, rows, columns):
+    """[row, column] mask of the pairs that really swap: strictly ordered at t = 0 and at t = 1
+    (on the tolerance grid), in opposite orders."""
+    d0 = start[rows, None] - start[None, columns]
+    d1 = end[rows, None] - end[None, columns]
+    return ((d0 > 0) & (d1 < 0)) | ((d0 < 0) & (d1 > 0))
 
 
 def _row_blocks(n: int):
@@ -119,12 +126,16 @@ def _row_blocks(n: int):
 
 
 def count_swaps(intercept, slope) -> int:
-    """How many pairs really swap in (0, 1): pairwise algebra over row blocks, nothing listed."""
+    """How many pairs really swap in (0, 1), in O(n log^2 n): sorted by the grid totals at t = 0
+    (then at t = 1), the swapping pairs are exactly the strict inversions of the order at t = 1."""
+    from .compare import strict_inversions
+
     intercept = np.asarray(intercept, dtype=float)
     at_one = intercept + np.asarray(slope, dtype=float)
-    tol, n = _tie_tolerance(intercept, slope), len(intercept)
-    every = np.arange(n)
-    return int(sum(int(_real_pairs(intercept, at_one, tol, rows, every).sum()) for rows in _row_blocks(n))) // 2
+    tol = _tie_tolerance(intercept, slope)
+    start, end = _grid(intercept, tol), _grid(at_one, tol)
+    order = np.lexsort((end, start))
+    return strict_inversions(np.unique(end[order], return_inverse=True)[1])
 
 
 def crossings(intercept, slope, options, option_indices=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -132,22 +143,24 @@ def crossings(intercept, slope, options, option_indices=None) -> tuple[np.ndarra
     one, or those involving `option_indices`.
 
     The gap between options i and k is d0 = b_i - b_k at t = 0 and d1 = a_i - a_k at t = 1; they
-    swap iff both gaps exceed the tie tolerance with opposite signs, at t = d0 / (d0 - d1).
+    swap iff they are strictly ordered at both ends (on the tie-tolerance grid) in opposite orders,
+    at t = d0 / (d0 - d1).
     """
     intercept = np.asarray(intercept, dtype=float)
     at_one = intercept + np.asarray(slope, dtype=float)
     tol, n = _tie_tolerance(intercept, slope), len(intercept)
+    start, end = _grid(intercept, tol), _grid(at_one, tol)
     every = np.arange(n)
     first, second = [], []
     if option_indices is None:
         for rows in _row_blocks(n):
-            real = _real_pairs(intercept, at_one, tol, rows, every) & (rows[:, None] < every[None, :])  # once
+            real = _real_pairs(start, end, rows, every) & (rows[:, None] < every[None, :])  # each pair once
             i, k = np.nonzero(real)
             first.append(rows[i])
             second.append(k)
     else:
         chosen = np.unique(np.asarray(list(option_indices), dtype=np.intp))
-        real = _real_pairs(intercept, at_one, tol, chosen, every)
+        real = _real_pairs(start, end, chosen, every)
         # a pair of two chosen options once: from the lower index
         real &= ~np.isin(every, chosen)[None, :] | (chosen[:, None] < every[None, :])
         i, k = np.nonzero(real)
