@@ -328,8 +328,14 @@ def cmd_smaa(args, parser) -> int:
     from .compute.evaluate import run_smaa
     from .writers import documents, terminal
 
-    if args.samples < 1:
-        parser.error("--samples must be at least 1")
+    import math
+
+    from .compute.smaa import MAX_SAMPLES
+
+    if not 1 <= args.samples <= MAX_SAMPLES:
+        parser.error(f"--samples must be between 1 and {MAX_SAMPLES:,}")
+    if args.concentration is not None and not (math.isfinite(args.concentration) and args.concentration > 0):
+        parser.error("--concentration must be a positive finite number")
     if args.uniform and args.concentration is not None:
         parser.error("--concentration applies to weights around a profile, not --uniform")
     study = _load(args.study)
@@ -354,8 +360,10 @@ def cmd_report(args, parser) -> int:
     from .compute.report import build_report
     from .writers.xlsx import write_workbook
 
-    if args.samples < 1:
-        parser.error("--samples must be at least 1")
+    from .compute.smaa import MAX_SAMPLES
+
+    if not 1 <= args.samples <= MAX_SAMPLES:
+        parser.error(f"--samples must be between 1 and {MAX_SAMPLES:,}")
     study = _load(args.study)
     path = _output_path(args.output, f"{study.id}-comparison.xlsx", study, args.force)
     report = build_report(study, samples=args.samples, seed=args.seed)

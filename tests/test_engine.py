@@ -309,3 +309,47 @@ def test_table_fits_100_columns(mini, where):
         code, out, err = run_cli(command, mini if where == "mini" else SHIPPED)
         assert code == 0, err
         assert max(len(line) for line in out.splitlines()) <= 100, command
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 40).flatmap(lambda n: st.tuples(
+    st.lists(st.sampled_from([0.0, 1.0, 2.0, 2.5, 7.0]), min_size=n, max_size=n),
+    st.lists(st.one_of(st.sampled_from([0.0, 1.0, 3.0]), st.floats(-1e6, 1e6)), min_size=n, max_size=n))))
+def test_numpy_kendall_tau_b_matches_scipy_with_ties(pair):
+    import warnings
+
+    from scipy.stats import kendalltau
+
+    from rubric.compute.compare import kendall_tau
+
+    a, b = pair
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = float(kendalltau(a, b).statistic)
+    got = kendall_tau(a, b)
+    assert (np.isnan(got) and np.isnan(expected)) or got == pytest.approx(expected, abs=1e-12)
+
+
+def test_numpy_kendall_tau_b_on_a_large_ranking():
+    from scipy.stats import kendalltau
+
+    from rubric.compute.compare import kendall_tau
+
+    rng = np.random.default_rng(8)
+    a = rng.integers(0, 300, 2001).astype(float)          # many ties, a length that is not a power of two
+    b = a + rng.normal(0, 40, 2001)
+    assert kendall_tau(a, b) == pytest.approx(kendalltau(a, b).statistic, abs=1e-12)
+    assert kendall_tau(a, -a) == pytest.approx(-1.0) and kendall_tau(a, a) == pytest.approx(1.0)
+
+
+def test_compare_does_not_import_scipy(mini):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    probe = ("import sys, rubric.cli; code = rubric.cli.main(['compare', sys.argv[1], '--format', 'json']); "
+             "print(code, 'scipy' in sys.modules, file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", probe, str(mini)], capture_output=True, text=True, timeout=120,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert proc.stderr.strip().splitlines()[-1] == "0 False", proc.stderr

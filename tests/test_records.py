@@ -367,3 +367,16 @@ blocks:
       - {id: cost, rank: 3, points: 60, rationale: "x"}
 """)
     assert problems(mini) == [f"{path}:10: /blocks/0/items/2/points: 'cost' is ranked below 'risk' but has more points"]
+
+
+@pytest.mark.parametrize("kind", __import__("rubric.records.schema", fromlist=["KINDS"]).KINDS)
+def test_every_shipped_schema_is_valid_against_its_metaschema(kind):
+    # rubric no longer checks its schemas on every run (issue 19: 75 ms of start-up); this does
+    import json
+
+    import jsonschema
+
+    from rubric.resources import schema_dir
+
+    schema = json.loads((schema_dir() / f"{kind}.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validators.validator_for(schema).check_schema(schema)

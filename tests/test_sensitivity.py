@@ -79,8 +79,96 @@ def test_sensitivity_on_mini_by_hand(mini):
     assert impact.swaps[0].weight == pytest.approx(2 / 52)
     assert impact.top_interval == pytest.approx((2 / 52, 1.0))
     assert impact.distance == pytest.approx(0.5 - 2 / 52)
+    # risk: gamma (risk 100) overtakes beta at 15/22; gamma and alpha are equal at risk weight 1 and
+    # alpha is ahead everywhere below, a touch at t = 1 that the code listed as a swap before issue 16
+    risk = next(a for a in result.analyses if a.name == "risk")
+    assert [(s.rising, s.falling) for s in risk.swaps] == [("gamma", "beta")] and risk.swap_count == 1
+    assert risk.swaps[0].weight == pytest.approx(15 / 22)
+    assert risk.top_changes == () and risk.takes_over is None
+    assert [(c.top, c.before) for c in impact.top_changes] == [("alpha", "beta")]
+    assert impact.top_changes[0].weight == pytest.approx(2 / 52) and impact.takes_over == "beta"
     groups = {a.name: a for a in result.analyses if a.kind == "group"}
     assert groups["effect"].members == ("impact", "risk") and groups["effect"].current == pytest.approx(0.8)
+
+
+def _random_study(seed):
+    """Values from a few levels, and copies of options, so ties, touches at 0 or 1 and equal lines are common."""
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(3, 9)), int(rng.integers(2, 6))
+    values = rng.choice([0.0, 25.0, 50.0, 100.0], size=(n, m))
+    copies = rng.integers(0, n, size=2)
+    values[copies[1]] = values[copies[0]]                    # two options equal everywhere
+    members = sorted(rng.choice(m, size=int(rng.integers(1, m)), replace=False).tolist())
+    outside = [j for j in range(m) if j not in members]
+    values[(copies[0] + 1) % n, outside] = values[(copies[0] + 2) % n, outside]  # equal at t = 0
+    values[(copies[0] + 1) % n, members] = values[(copies[0] + 3) % n, members]  # equal at t = 1
+    weights = rng.choice([1.0, 2.0, 3.0], size=m)
+    return values, weights / weights.sum(), members
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_only_real_swaps_and_none_missing_on_random_studies(seed):
+    values, weights, members = _random_study(seed)
+    n = len(values)
+    options = tuple(f"o{i}" for i in range(n))
+    result = one_way(values, weights, members, options, "x", "criterion")
+    index = {o: i for i, o in enumerate(options)}
+    reported = set()
+    for swap in result.swaps:
+        i, k = index[swap.rising], index[swap.falling]
+        assert 0 < swap.weight < 1, swap
+        delta = min(1e-7, swap.weight / 2, (1 - swap.weight) / 2)
+        below = values @ weights_at(weights, members, swap.weight - delta)
+        above = values @ weights_at(weights, members, swap.weight + delta)
+        assert below[i] < below[k] and above[i] > above[k], swap      # the order changes around the weight
+        reported.add(frozenset((i, k)))
+    assert result.swap_count == len(reported) == len(result.swaps)
+    # brute force: a pair whose order differs between two weights strictly inside (0, 1) is a swap
+    grid = np.linspace(0, 1, 401)[1:-1]
+    totals = np.stack([values @ weights_at(weights, members, t) for t in grid])
+    for i in range(n):
+        for k in range(i + 1, n):
+            gap = totals[:, i] - totals[:, k]
+            if (gap > 1e-9).any() and (gap < -1e-9).any():
+                assert frozenset((i, k)) in reported, (i, k)
+    # the top option on the grid is the one the top changes name
+    changes = result.top_changes
+    for t, row in zip(grid, totals):
+        leaders = np.nonzero(row >= row.max() - 1e-9)[0]
+        if len(leaders) > 1 or any(abs(t - c.weight) < 1e-6 for c in changes):
+            continue
+        passed = [c for c in changes if c.weight < t]
+        expected = passed[-1].top if passed else None
+        if expected is not None:
+            assert options[leaders[0]] == expected, (t, changes)
+        elif changes:
+            assert options[leaders[0]] == changes[0].before, (t, changes)
+    assert all(a.weight < b.weight for a, b in zip(changes, changes[1:]))
+
+
+def test_sensitivity_at_scale_keeps_memory_and_objects_small():
+    rng = np.random.default_rng(3)
+    values = rng.uniform(0, 100, size=(1500, 12))
+    weights = rng.dirichlet(np.ones(12))
+    options = tuple(f"o{i}" for i in range(1500))
+    tracemalloc.start()
+    result = one_way(values, weights, [0, 1, 2], options, "x", "group")
+    peak_counting = tracemalloc.get_traced_memory()[1]
+    result.swaps_involving([0])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert result.swap_count > 10_000            # the random lines cross a lot
+    assert peak_counting < 120 * 2**20, peak_counting   # row blocks, not several options x options float arrays
+    assert peak < 120 * 2**20, peak
+    shown = result.swaps_involving([0])
+    assert shown and all("o0" in (s.rising, s.falling) for s in shown)
+    weight, rising, falling = result.swap_arrays()
+    assert len(weight) == result.swap_count
+    assert len(shown) == int(((rising == 0) | (falling == 0)).sum())
+    several = result.swaps_involving([0, 7, 3])     # pairs between two chosen options listed once
+    expected = {(s.weight, s.rising, s.falling) for s in result.swaps
+                if {s.rising, s.falling} & {"o0", "o7", "o3"}}
+    assert len(several) == len(expected) and {(s.weight, s.rising, s.falling) for s in several} == expected
 
 
 def test_sensitivity_cli_json(mini):
@@ -90,6 +178,9 @@ def test_sensitivity_cli_json(mini):
     impact = next(a for a in doc["analyses"] if a["name"] == "impact")
     assert impact["swaps"][0]["weight"] == pytest.approx(2 / 52)
     assert impact["top"] == "alpha"
+    assert impact["takes_over"] == "beta" and impact["top_changes"][0]["before"] == "beta"
+    risk = next(a for a in doc["analyses"] if a["name"] == "risk")
+    assert [(s["rising"], s["falling"]) for s in risk["swaps"]] == [("gamma", "beta")]  # no touch at t = 1
 
 
 def reference_smaa(values, samples, seed, centre=None, concentration=100.0):
@@ -196,3 +287,48 @@ def test_progress_bar_only_on_a_terminal(monkeypatch, mini):
     frames = screen.getvalue().split("\r")
     assert frames[-1] == "smaa [" + "#" * 30 + "] 10000/10000\n"
     assert "4096/10000" in screen.getvalue()  # one frame per chunk
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("function, q, p", [("usual", 0.0, 0.0), ("linear", 0.0, 25.0), ("linear", 5.0, 25.0)])
+def test_promethee_flows_from_sorted_values_equal_the_pairwise_definition(seed, function, q, p):
+    from rubric.compute.methods.promethee import preference, promethee_ii
+
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(1, 40)), int(rng.integers(1, 6))
+    # levels on a coarse grid so that ties and differences of exactly q or p are common
+    values = rng.choice([0.0, 5.0, 25.0, 30.0, 50.0, 55.0, 100.0], size=(n, m))
+    if seed % 2:
+        values += rng.uniform(0, 100, size=(n, m)) * (rng.random((n, m)) < 0.5)
+    weights = rng.dirichlet(np.ones(m))
+    benefit = rng.random(m) < 0.7
+    result = promethee_ii(values, weights, function, q, p, benefit)
+    oriented = np.where(benefit, values, -values)
+    pi = (preference(oriented[:, None, :] - oriented[None, :, :], function, q, p) * weights).sum(axis=2)
+    np.fill_diagonal(pi, 0.0)
+    denominator = max(n - 1, 1)
+    assert np.allclose(result.positive_flow, pi.sum(axis=1) / denominator, rtol=0, atol=1e-12)
+    assert np.allclose(result.negative_flow, pi.sum(axis=0) / denominator, rtol=0, atol=1e-12)
+    assert np.allclose(result.preference_index, pi, rtol=0, atol=1e-12)
+
+
+def test_promethee_memory_is_linear_in_options():
+    from rubric.compute.methods.promethee import promethee_ii
+
+    rng = np.random.default_rng(4)
+    values = rng.uniform(0, 100, size=(3000, 40))
+    tracemalloc.start()
+    result = promethee_ii(values, rng.dirichlet(np.ones(40)), "linear", 5.0, 30.0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 8 * 2**20, peak     # options x options x criteria float arrays needed 2.9 GB here
+    assert result.scores.shape == (3000,) and abs(result.scores.sum()) < 1e-9   # net flows sum to zero
+
+
+def test_terminal_counts_only_real_swaps(mini):
+    code, out, err = run_cli("sensitivity", mini, "--profile", "flat-direct")
+    assert code == 0, err
+    rows = {line.split()[1]: line.split() for line in out.splitlines() if line.startswith(("criterion", "group"))}
+    # risk: gamma over beta is a swap; gamma and alpha only touch at weight 1 (counted as 2 before)
+    assert rows["risk"][-1] == "1" and rows["risk"][-2] == "-"
+    assert rows["impact"][-2:] == ["beta", "1"]

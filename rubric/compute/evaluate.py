@@ -142,17 +142,19 @@ def run_sensitivity(study: Study, profile: str | None = None, session: str | Non
 def run_smaa(study: Study, profile: str | None = None, uniform: bool = False, samples: int = 10000,
              seed: int | None = None, scores: str = "consensus", session: str | None = None,
              concentration: float | None = None, progress=None, analysis: SessionAnalysis | None = None):
-    from .smaa import smaa
+    import math
 
+    from .smaa import MAX_SAMPLES, smaa
+
+    if not 1 <= samples <= MAX_SAMPLES:
+        raise UsageError(Problem(study.root, f"--samples must be between 1 and {MAX_SAMPLES:,}"))
+    if concentration is not None and not (math.isfinite(concentration) and concentration > 0):
+        raise UsageError(Problem(study.root, "--concentration must be a positive finite number"))
     analysis = analysis or analyse_session(study, session)
     centre = profile_id = None
     if not uniform:
         profile_id = pick_profile(study, profile)
         centre = profile_weights(study, profile_id).leaf
-    if samples < 1:
-        raise UsageError(Problem(study.root, "--samples must be at least 1"))
-    if concentration is not None and not concentration > 0:
-        raise UsageError(Problem(study.root, "--concentration must be positive"))
     result = smaa(analysis.consensus.value, analysis.tensor.values if scores == "analysts" else None,
                   analysis.tensor.options, analysis.tensor.criteria, samples, seed, centre, concentration,
                   profile_id, progress)

@@ -22,6 +22,7 @@ from .ranking import TIE_TOLERANCE
 CHUNK = 4096                  # samples per chunk: fixed, so a seed gives the same draws everywhere
 DEFAULT_CONCENTRATION = 100.0
 CHUNK_BYTES = 64 * 1024 * 1024
+MAX_SAMPLES = 10**9           # above this a run takes hours; the CLI refuses it as a usage error
 
 
 @attrs.frozen
@@ -90,8 +91,8 @@ def smaa(values, analyst_values=None, options=(), criteria=(), samples: int = 10
     values: [option, criterion] consensus values. analyst_values: [analyst, option, criterion] or
     None for fixed consensus values. centre: profile weights, or None for uniform weights.
     """
-    if samples < 1:
-        raise ValueError("samples must be at least 1")
+    if not 1 <= samples <= MAX_SAMPLES:
+        raise ValueError(f"samples must be between 1 and {MAX_SAMPLES:,}")
     values = np.asarray(values, dtype=float)
     n_options, n_criteria = values.shape
     seed = secrets.randbits(63) if seed is None else int(seed)
@@ -104,18 +105,20 @@ def smaa(values, analyst_values=None, options=(), criteria=(), samples: int = 10
     streams = np.random.SeedSequence(seed)
     counts = np.zeros((n_options, n_options), dtype=np.int64)
     first_weight_sums = np.zeros((n_options, n_criteria))
-    chunk_list = list(_chunks(samples, chunk))
-    for (start, size), child in zip(chunk_list, streams.spawn(len(chunk_list))):
-        rng = np.random.default_rng(child)
+    ranks_descending = n_options - 1 - np.arange(n_options)    # rank of each ascending position
+    for start, size in _chunks(samples, chunk):
+        # one child stream per chunk, spawned as it is needed: the same streams as spawning them all
+        # up front (children are numbered in order), without a list as long as the run
+        rng = np.random.default_rng(streams.spawn(1)[0])
         weights = draw_weights(rng, n_criteria, size, centre, concentration or DEFAULT_CONCENTRATION)
         if sampler is None:
             scores = weights @ values.T
         else:
             scores = np.einsum("soc,sc->so", sampler.draw(rng, size), weights)
-        order = rank_order(scores, rng)                          # order[s, r] = option at rank r
-        counts += np.bincount((order * n_options + np.arange(n_options)).ravel(),
+        ascending = _ascending_order(scores, rng)   # ascending[s, n - 1 - r] = option at rank r
+        counts += np.bincount((ascending * n_options + ranks_descending).ravel(),
                               minlength=n_options * n_options).reshape(n_options, n_options)
-        first = np.ascontiguousarray(order[:, 0])
+        first = np.ascontiguousarray(ascending[:, -1])
         for j in range(n_criteria):  # column by column: the same additions in the same order, ~6x faster
             np.add.at(first_weight_sums[:, j], first, weights[:, j])
         if progress:
@@ -132,26 +135,35 @@ def smaa(values, analyst_values=None, options=(), criteria=(), samples: int = 10
 
 def rank_order(scores, rng) -> np.ndarray:
     """Options by descending score per sample; exact ties are broken at random, never by file order."""
-    ascending = np.sort(scores, axis=1)
-    if scores.shape[1] > 1 and np.isfinite(ascending[:, [0, -1]]).all():  # NaN sorts last, -inf first
-        # Any sort will do: a sample whose scores all differ has a single descending order, and a
-        # sample with equal (or nearly equal) scores is flagged below and ordered again as a whole.
-        # So the order is numpy's default argsort (introsort) read backwards, ~4x faster than a
-        # stable argsort of floats, and the gaps between neighbours are the same numbers whether
-        # taken from the ranked or from the sorted scores.
-        order = np.argsort(scores, axis=1)[:, ::-1]
-        top = ascending[:, -1]
-        tied = np.diff(ascending, axis=1).min(axis=1) <= TIE_TOLERANCE * np.maximum(1.0, np.abs(top))
-    else:  # NaN or infinity: the stable order and its ranked gaps, as they always were
-        order = np.argsort(-scores, axis=1, kind="stable")
-        ranked = np.take_along_axis(scores, order, axis=1)
+    return _ascending_order(scores, rng)[:, ::-1]
+
+
+def _ascending_order(scores, rng) -> np.ndarray:
+    """rank_order read backwards (lowest score first), contiguous: counting ranks from it needs no
+    copy of a reversed view."""
+    if scores.shape[1] > 1:
+        order = np.argsort(scores, axis=1)    # numpy's default introsort: ~4x faster than a stable sort
+        # the sorted scores by gathering through flat indices (~4x faster than take_along_axis and
+        # than sorting a second time)
+        flat = order + np.arange(0, scores.size, scores.shape[1])[:, None]
+        ascending = np.ascontiguousarray(scores).ravel()[flat]
+    if scores.shape[1] > 1 and np.isfinite(ascending[:, 0]).all() and np.isfinite(ascending[:, -1]).all():
+        # NaN sorts last, -inf first. Any sort will do: a sample whose scores all differ has a single
+        # order, and a sample with equal (or nearly equal) scores is flagged below and ordered again
+        # as a whole. The smallest gap between neighbours is the tie check.
+        gaps = np.subtract(ascending[:, 1:], ascending[:, :-1])
+        tied = gaps.min(axis=1) <= TIE_TOLERANCE * np.maximum(1.0, np.abs(ascending[:, -1]))
+    else:  # NaN or infinity (or one option): the stable order and its ranked gaps, as they always were
+        descending = np.argsort(-scores, axis=1, kind="stable")
+        ranked = np.take_along_axis(scores, descending, axis=1)
         tied = (ranked[:, :-1] - ranked[:, 1:] <= TIE_TOLERANCE * np.maximum(1.0, np.abs(ranked[:, :1]))).any(axis=1)
+        order = np.ascontiguousarray(descending[:, ::-1])
     if tied.any():
         rows = np.nonzero(tied)[0]
         noise = rng.random((len(rows), scores.shape[1]))
         rounded = np.round(scores[rows] / (TIE_TOLERANCE * np.maximum(1.0, np.abs(scores[rows]).max(axis=1,
                                                                                                    keepdims=True))))
-        order[rows] = np.lexsort((noise, -rounded), axis=1)
+        order[rows] = np.lexsort((noise, -rounded), axis=1)[:, ::-1]
     return order
 
 

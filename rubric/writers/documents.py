@@ -110,15 +110,18 @@ def sensitivity_document(evaluation, result) -> dict:
         "analyses": [{
             "name": a.name, "kind": a.kind, "members": list(a.members), "current_weight": a.current,
             "top": a.top, "top_interval": list(a.top_interval), "distance_to_top_change": a.distance,
+            "takes_over": a.takes_over,
+            "top_changes": [{"weight": c.weight, "top": c.top, "before": c.before} for c in a.top_changes],
             "swaps": [{"weight": s.weight, "rising": s.rising, "falling": s.falling} for s in a.swaps],
         } for a in result.analyses],
     }
 
 
 def sensitivity_rows(result):
-    header = ["kind", "name", "current_weight", "top", "top_from", "top_to", "distance", "swaps"]
+    header = ["kind", "name", "current_weight", "top", "top_from", "top_to", "distance", "takes_over", "swaps"]
     rows = [[a.kind, a.name, repr(a.current), a.top, repr(a.top_interval[0]), repr(a.top_interval[1]),
-             "" if a.distance is None else repr(a.distance), len(a.swaps)] for a in result.analyses]
+             "" if a.distance is None else repr(a.distance), a.takes_over or "", a.swap_count]
+            for a in result.analyses]
     return header, rows
 
 

@@ -121,9 +121,11 @@ def sensitivity_table(evaluation, result, study) -> str:
     for a in result.analyses:
         distance = "never" if a.distance is None else f"{a.distance:.3f}"
         rows.append([a.kind, a.name[:20], f"{a.current:.3f}", a.top[:28],
-                     f"{a.top_interval[0]:.3f}-{a.top_interval[1]:.3f}", distance, len(a.swaps)])
-    lines.append(_table(["kind", "name", "weight", "top option", "top holds", "to change", "swaps"], rows,
-                        ["<", "<", ">", "<", ">", ">", ">"]))
+                     f"{a.top_interval[0]:.3f}-{a.top_interval[1]:.3f}", distance, (a.takes_over or "-")[:28],
+                     a.swap_count])
+    lines.append(_table(["kind", "name", "weight", "top option", "top holds", "to change", "takes over", "swaps"],
+                        rows, ["<", "<", ">", "<", ">", ">", "<", ">"]))
+    lines.append("swaps: pairs whose order changes strictly inside (0, 1); a touch at 0 or 1 is not one")
     return _finish(lines)
 
 

@@ -730,6 +730,83 @@ def _scores(book: _Book, report):
     return {"first": first, "last": last, "first_col": 3, "last_col": last_col}
 
 
+def _plain_rows(s: _Sheet, first_row: int, number_styles: dict[int, tuple[str, _Alignment]], rows) -> int:
+    """Write rows of plain cells straight out; returns the row after the last.
+
+    The fast path for a sheet of uniform rows (Analysts: one row per score, about three quarters of
+    the write of a large study through the per-cell path). Each value in a row fills columns 1, 2, ...:
+    a string is a literal text cell, a number a cell in its column's (format, alignment) from
+    `number_styles`, None or "" an empty cell. The cells, formats, column widths, wrapping and row
+    heights are those s.text() and s.number() give, without a _Cell per value.
+    """
+    s._end_row()
+    r = first_row
+    if s.measuring:
+        lengths = s.lengths
+        for values in rows:
+            for col, value in enumerate(values, 1):
+                if value is None or value == "":
+                    continue
+                if isinstance(value, str):
+                    longest = len(value) if "\n" not in value else max(len(line) for line in value.split("\n"))
+                else:
+                    number_format, alignment = number_styles[col]
+                    longest = len(_shown(value, number_format))
+                    if r == first_row and first_row - 1 in s._header_rows and alignment.horizontal != "left":
+                        s.layout.right_headers.add((r - 1, col))
+                if longest > lengths.get(col, 0):
+                    lengths[col] = longest
+            r += 1
+        s._row_number = r - 1
+        return r
+    ws, widths, book = s.ws, s.layout.widths, s.book
+    formats: dict = {}
+    probe = _Cell()
+    # a text cell's alignment by (wraps, indented): the variants the per-cell path makes
+    text_alignment = {(False, False): TOP, (True, False): _align(None, "top", True, 0),
+                      (False, True): _align("left", "top", False, 1), (True, True): _align("left", "top", True, 1)}
+
+    def style(alignment, number_format):
+        key = (alignment, number_format)
+        if key not in formats:
+            probe.alignment, probe.number_format = alignment, number_format
+            formats[key] = book.format(probe)
+        return formats[key]
+
+    for values in rows:
+        if r > MAX_ROWS:
+            raise _TooBig(f"sheet {s.title} would need more than {MAX_ROWS:,} rows or {MAX_COLUMNS:,} columns")
+        lines, after_number, out = 1, False, []
+        for col, value in enumerate(values, 1):
+            if value is None or value == "":
+                after_number = False
+            elif isinstance(value, str):
+                width = widths.get(col, 8.43)
+                wrap = len(value) > width - 2 or "\n" in value
+                if wrap:
+                    lines = max(lines, _lines(value, width - after_number))
+                out.append((col - 1, value, True, style(text_alignment[wrap, after_number], None)))
+                after_number = False
+            else:
+                number_format, alignment = number_styles[col]
+                out.append((col - 1, value if isinstance(value, int) else float(value), False,
+                            style(alignment, number_format)))
+                after_number = True
+        if lines > 1:
+            ws.set_row(r - 1, min(409.0, lines * LINE_HEIGHT + 2))
+        for c, value, is_text, cell_style in out:
+            if not is_text:
+                ws.write_number(r - 1, c, value, cell_style)
+            elif value.startswith("<r>") and value.endswith("</r>"):   # see _Sheet._write_row
+                ws.write_rich_string(r - 1, c, value[:1], book.run_format(None), value[1:],
+                                     *([cell_style] if cell_style else []))
+            else:
+                ws.write_string(r - 1, c, value, cell_style)
+        r += 1
+    s._row_number = r - 1
+    return r
+
+
 def _analysts(book: _Book, report) -> None:
     session, tensor = report.session, report.analysis.tensor
     names = {p.id: p.name for p in session.participants}
@@ -741,22 +818,19 @@ def _analysts(book: _Book, report) -> None:
     s.header(4, 1, ["analyst", "option", "criterion", "level", "value (0-100)", "confidence", "rationale",
                     "evidence"])
     s.caps.update({1: 22, 2: 28, 3: 22, 4: 30, 7: 70, 8: 30})
-    r = 5
-    for score in session.scores:
-        s.text(r, 1, score.analyst)
-        s.text(r, 2, score.option)
-        s.text(r, 3, score.criterion)
-        if score.level is None:
-            s.text(r, 4, f"abstained: {score.abstain}" if score.abstain else "abstained")
-        else:
-            s.number(r, 4, score.level, INTEGER)
-            s.cell(r, 4).alignment = _align("left")
-            at = (index[0][score.analyst], index[1][score.option], index[2][score.criterion])
-            s.number(r, 5, tensor.values[at], VALUE)
-        s.text(r, 6, score.confidence)
-        s.text(r, 7, score.rationale)
-        s.text(r, 8, ", ".join(score.evidence))
-        r += 1
+
+    def rows():
+        for score in session.scores:
+            if score.level is None:
+                level, value = f"abstained: {score.abstain}" if score.abstain else "abstained", None
+            else:
+                level = score.level
+                value = tensor.values[index[0][score.analyst], index[1][score.option], index[2][score.criterion]]
+                value = value if _finite(value) else "n/a"
+            yield (score.analyst, score.option, score.criterion, level, value, score.confidence, score.rationale,
+                   ", ".join(score.evidence))
+
+    r = _plain_rows(s, 5, {4: (INTEGER, _align("left")), 5: (VALUE, TOP)}, rows())
     s.autofilter(4, 1, max(5, r - 1), 8)
     s.finish(freeze="A5")
 
@@ -1154,11 +1228,13 @@ def _sensitivity(book: _Book, report) -> None:
     s = _Sheet(book, "Sensitivity", report, f"One-way weight sensitivity, profile {result.profile_id} (weighted sum)",
                "The weight of one criterion (or the total weight of one group) varies from 0 to 1 while the others "
                "keep their proportions. 'top from/to': the weights over which the current top option stays on "
-               "top; 'distance': from the current weight to the nearest change of top (never = it never changes). "
+               "top; 'distance': from the current weight to the nearest change of top (never = it never changes); "
+               "'takes over': the option on top after that change. A swap is a pair of options whose order "
+               "changes strictly inside (0, 1); lines that only touch at 0 or 1 are not swaps. "
                f"Below: every swap that involves one of the current top {SWAP_TOP} options; "
-               "`rubric sensitivity --format csv` lists them all.")
+               "`rubric sensitivity --format json` lists them all.")
     s.header(4, 1, ["kind", "name", "members", "current weight", "top option", "top from", "top to", "distance",
-                    "swaps"])
+                    "swaps", "takes over"])
     s.caps[3] = 40
     r = 5
     for a in result.analyses:
@@ -1173,29 +1249,40 @@ def _sensitivity(book: _Book, report) -> None:
             s.text(r, 8, "never").alignment = _align("right")
         else:
             s.number(r, 8, a.distance, WEIGHT)
-        s.number(r, 9, len(a.swaps), INTEGER)
+        s.number(r, 9, a.swap_count, INTEGER)
+        s.text(r, 10, a.takes_over or "never")
         r += 1
     r += 1
     default = next(e for e in report.evaluations if e.profile_id == result.profile_id)
-    leaders = {o for o, rank in zip(default.options, default.ranks) if rank <= SWAP_TOP}
+    leaders = [result.options.index(o) for o, rank in zip(default.options, default.ranks) if rank <= SWAP_TOP]
     s.section(r, f"Swaps involving a current top-{SWAP_TOP} option: the weight at which two options' totals are "
                  "equal (rising: ahead above that weight)")
     r += 1
     s.header(r, 1, ["kind", "name", "", "weight", "rising", "falling"])
-    for a in result.analyses:
-        for swap in (sw for sw in a.swaps if sw.rising in leaders or sw.falling in leaders):
-            r += 1
-            s.text(r, 1, a.kind)
-            s.text(r, 2, a.name)
-            s.number(r, 4, swap.weight, WEIGHT)
-            s.text(r, 5, swap.rising)
-            s.text(r, 6, swap.falling)
+    # uniform rows, and many of them on a large study (thousands per criterion at 2,000 options)
+    swap_rows = ((a.kind, a.name, None, swap.weight, swap.rising, swap.falling)
+                 for a in result.analyses for swap in a.swaps_involving(leaders))
+    _plain_rows(s, r + 1, {4: (WEIGHT, TOP)}, swap_rows)
     s.finish(freeze="C5", title_rows="1:4")
+
+
+SMAA_ALL_RANKS_UP_TO = 30   # options; a larger study's acceptability block is cut (options x ranks grows as n^2)
+SMAA_RANKS_SHOWN = 10       # the ranks a cut block shows, then one "11 or lower" column
 
 
 def _smaa(book: _Book, report) -> None:
     result = report.smaa
     n_o = len(result.options)
+    # columns of the acceptability block: every rank, or ranks 1..k and the rest summed
+    cut = n_o > SMAA_ALL_RANKS_UP_TO
+    shown = SMAA_RANKS_SHOWN + 1 if cut else n_o
+    acceptability = result.acceptability
+    if cut:
+        acceptability = np.column_stack([acceptability[:, :SMAA_RANKS_SHOWN],
+                                         acceptability[:, SMAA_RANKS_SHOWN:].sum(axis=1)])
+    rank_labels = [f"rank {k + 1}" for k in range(shown)]
+    if cut:
+        rank_labels[-1] = f"rank {SMAA_RANKS_SHOWN + 1} or lower"
     s = _Sheet(book, "SMAA", report, "SMAA-2: rank acceptability under uncertain weights",
                "Weights drawn at random (Dirichlet around the default profile's weights) and the options ranked "
                "by weighted sum for each draw. Rank acceptability: the share of draws giving the option that rank. "
@@ -1216,20 +1303,22 @@ def _smaa(book: _Book, report) -> None:
             s.cell(r, 2).alignment = _align("left", None)
         r += 1
     r += 1
-    s.section(r, "Rank acceptability (share of draws) and confidence factor")
+    s.section(r, "Rank acceptability (share of draws) and confidence factor" + (
+        f": ranks 1-{SMAA_RANKS_SHOWN} and the rest together ({n_o} options; "
+        "`rubric smaa --format csv` gives every rank)" if cut else ""))
     r += 1
-    s.header(r, 1, ["option", *[f"rank {k + 1}" for k in range(n_o)], "confidence"])
+    s.header(r, 1, ["option", *rank_labels, "confidence"])
     head = r
     for i, option in enumerate(result.options):
         r += 1
         s.text(r, 1, option, bold=True)
-        for k in range(n_o):
-            s.number(r, 2 + k, result.acceptability[i, k], PROBABILITY)
-        s.number(r, 2 + n_o, result.confidence[i], PROBABILITY, missing="-")
-    ref = f"B{head + 1}:{get_column_letter(1 + n_o)}{r}"
+        for k in range(shown):
+            s.number(r, 2 + k, acceptability[i, k], PROBABILITY)
+        s.number(r, 2 + shown, result.confidence[i], PROBABILITY, missing="-")
+    ref = f"B{head + 1}:{get_column_letter(1 + shown)}{r}"
     s.conditional(ref, {"type": "2_color_scale", "min_type": "num", "min_value": 0, "min_color": "#FFFFFF",
                         "max_type": "num", "max_value": 1, "max_color": "#5B9BD5"})
-    s.name("Smaa_acceptability", head + 1, 2, r, 1 + n_o)
+    s.name("Smaa_acceptability", head + 1, 2, r, 1 + shown)
     r += 2
     s.section(r, "Central weights: the mean weights of the draws where the option ranked first ('-': never first)")
     r += 1
@@ -1242,8 +1331,8 @@ def _smaa(book: _Book, report) -> None:
     r += 2
     height = max(8.0, 0.6 * n_o + 5)
     s.bar_chart(r, "Rank acceptability (share of draws at each rank)", "share of draws", "stacked", height,
-                _chart_width(s), names_row=head, first_col=2, last_col=1 + n_o, first_row=head + 1,
-                last_row=head + n_o, colours=[_diverging(k / max(1, n_o - 1)) for k in range(n_o)],
+                _chart_width(s), names_row=head, first_col=2, last_col=1 + shown, first_row=head + 1,
+                last_row=head + n_o, colours=[_diverging(k / max(1, shown - 1)) for k in range(shown)],
                 value_axis={"min": 0, "max": 1, "num_format": "0%"})  # rank 1 green through yellow to red
     s.finish(freeze="B4", title_rows="1:2")
 

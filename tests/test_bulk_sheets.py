@@ -1,0 +1,87 @@
+"""Bulk sheets (issue 19): the uniform-rows fast path writes what the per-cell path writes, and the
+SMAA acceptability block of a large study is cut to ranks 1..k and "k+1 or lower"."""
+
+import shutil
+import zipfile
+
+import numpy as np
+import openpyxl
+import pytest
+
+from conftest import MINI, SHIPPED
+from rubric import load_study
+from rubric.compute.report import build_report
+from rubric.writers import xlsx
+
+
+def _per_cell_rows(s, first_row, number_styles, rows):
+    """The general path: one s.text() / s.number() per value, as the Analysts builder had it."""
+    r = first_row
+    for values in rows:
+        for col, value in enumerate(values, 1):
+            if isinstance(value, str) or value is None:
+                s.text(r, col, value)
+            else:
+                number_format, alignment = number_styles[col]
+                s.number(r, col, value, number_format).alignment = alignment
+        r += 1
+    return r
+
+
+def _sheet_parts(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {n: archive.read(n) for n in archive.namelist() if n != "docProps/core.xml"}
+
+
+@pytest.mark.parametrize("source", [MINI, SHIPPED], ids=["mini", "shipped"])
+def test_uniform_rows_fast_path_writes_the_same_workbook_as_the_per_cell_path(source, tmp_path, monkeypatch):
+    study_dir = tmp_path / "study"
+    shutil.copytree(source, study_dir)
+    if source == MINI:   # text that wraps, a line break, XlsxWriter's rich-text look-alike, a formula look-alike
+        session = next((study_dir / "sessions").glob("*.yaml"))
+        text = session.read_text(encoding="utf-8")
+        first = text.index("rationale:")
+        end = text.index("\n", first)
+        session.write_text(text[:first] + 'rationale: "<r>bold?</r>"' + text[end:], encoding="utf-8")
+    study = load_study(study_dir)
+    report = build_report(study, samples=500, seed=1)
+    fast = xlsx.write_workbook(report, tmp_path / "fast.xlsx")
+    monkeypatch.setattr(xlsx, "_plain_rows", _per_cell_rows)
+    slow = xlsx.write_workbook(report, tmp_path / "slow.xlsx")
+    fast_parts, slow_parts = _sheet_parts(fast), _sheet_parts(slow)
+    assert fast_parts.keys() == slow_parts.keys()
+    assert [n for n in fast_parts if fast_parts[n] != slow_parts[n]] == []
+    book = openpyxl.load_workbook(fast)
+    assert book["Analysts"].max_row == 4 + len(report.session.scores)
+    if source == MINI:
+        assert "<r>bold?</r>" in [c.value for c in book["Analysts"]["G"]]
+
+
+def test_smaa_block_of_a_large_study_shows_ranks_one_to_k_and_the_rest(tmp_path):
+    from benchmarks.generate import generate
+
+    n = xlsx.SMAA_ALL_RANKS_UP_TO + 5
+    study = load_study(generate(tmp_path / "large", options=n, criteria=6, groups=2, analysts=2, profiles=2))
+    report = build_report(study, samples=800, seed=2)
+    book = openpyxl.load_workbook(xlsx.write_workbook(report, tmp_path / "large.xlsx"))
+    [(title, ref)] = list(book.defined_names["Smaa_acceptability"].destinations)
+    cells = book[title][ref.replace("$", "")]
+    shown = np.array([[c.value for c in row] for row in cells], dtype=float)
+    k = xlsx.SMAA_RANKS_SHOWN
+    assert shown.shape == (n, k + 1)
+    assert np.array_equal(shown[:, :k], report.smaa.acceptability[:, :k])
+    assert np.allclose(shown[:, k], report.smaa.acceptability[:, k:].sum(axis=1), atol=1e-12)
+    assert np.allclose(shown.sum(axis=1), 1.0)
+    header_row = cells[0][0].row - 1
+    labels = [c.value for c in book[title][header_row]][1:k + 3]
+    assert labels[0] == "rank 1" and labels[k - 1] == f"rank {k}"
+    assert labels[k] == f"rank {k + 1} or lower" and labels[k + 1] == "confidence"
+
+
+def test_smaa_block_of_a_small_study_shows_every_rank(tmp_path):
+    report = build_report(load_study(SHIPPED), samples=500, seed=2)
+    assert len(report.smaa.options) <= xlsx.SMAA_ALL_RANKS_UP_TO
+    book = openpyxl.load_workbook(xlsx.write_workbook(report, tmp_path / "shipped.xlsx"))
+    [(title, ref)] = list(book.defined_names["Smaa_acceptability"].destinations)
+    cells = book[title][ref.replace("$", "")]
+    assert np.array_equal(np.array([[c.value for c in row] for row in cells], dtype=float), report.smaa.acceptability)
