@@ -389,7 +389,7 @@ def cmd_template(args, parser) -> int:
 
 def cmd_import_scores(args, parser) -> int:
     from .errors import RubricError
-    from .records.imports import commit, plan_score_import
+    from .records.imports import plan_score_import
 
     _report_recovery(_recover(args.study))  # plan against whole files, not a write cut short
     plan = plan_score_import(args.study, args.files, replace=args.replace)
@@ -399,11 +399,18 @@ def cmd_import_scores(args, parser) -> int:
     if args.dry_run:
         print("dry run: nothing written")
         return EXIT_OK
+    return _commit(plan, lambda p: p.sessions, _print_score_plan)
+
+
+def _commit(plan, content, print_plan) -> int:
+    """Write a plan under the lock; if the study moved meanwhile, say so and print what was written."""
+    from .records.imports import commit
+
     written = commit(plan)
     _report_recovery(written.recovered)
-    if written.sessions != plan.sessions:
+    if content(written) != content(plan):
         print("note: the study changed while planning; the import was checked again and is now:")
-        _print_score_plan(written)
+        print_plan(written)
     for path in written.files:
         print(f"wrote {path}")
     return EXIT_OK
@@ -419,7 +426,7 @@ def _print_score_plan(plan) -> None:
 
 def cmd_import_weights(args, parser) -> int:
     from .errors import RubricError
-    from .records.imports import commit, plan_weight_import
+    from .records.imports import plan_weight_import
 
     _report_recovery(_recover(args.study))
     plan = plan_weight_import(args.study, args.workbook, args.as_id)
@@ -432,14 +439,7 @@ def cmd_import_weights(args, parser) -> int:
     if args.dry_run:
         print("dry run: nothing written")
         return EXIT_OK
-    written = commit(plan)
-    _report_recovery(written.recovered)
-    if [p.text for p in written.profiles] != [p.text for p in plan.profiles]:
-        print("note: the study changed while planning; the import was checked again and is now:")
-        _print_weight_plan(written)
-    for path in written.files:
-        print(f"wrote {path}")
-    return EXIT_OK
+    return _commit(plan, lambda p: [profile.text for profile in p.profiles], _print_weight_plan)
 
 
 def _print_weight_plan(plan) -> None:

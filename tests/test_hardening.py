@@ -128,17 +128,8 @@ def assert_clean_failure(code, out, err, expected, status=1):
 
 @pytest.mark.parametrize("case", RECORD_CASES, ids=[c[0] for c in RECORD_CASES])
 def test_broken_record(mini, tmp_path, case):
-    name, file, old, new, expected = case
-    path = mini / file
-    if callable(new):
-        new(path)
-    else:
-        edit(path, old, new)
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    before = tree_hash(mini, out_dir)
-    code, out, err = run_cli("validate", mini)
-    assert_clean_failure(code, out, err, expected)
+    path, out_dir, before, err = break_record(mini, tmp_path, case)
+    expected = case[4]
     assert err.strip().splitlines()[0].startswith(str(mini))
     code, out, err = run_cli("template", mini, "--session", "round-1", "--analyst", "ann", "-o",
                              out_dir / "t.xlsx")
@@ -286,6 +277,28 @@ WORKBOOK_CASES = [
 @pytest.mark.parametrize("case", WORKBOOK_CASES, ids=[c[0] for c in WORKBOOK_CASES])
 def test_hostile_workbook(mini, tmp_path, case):
     name, damage, expected = case
+    assert_import_refused(mini, tmp_path, damage, expected)
+
+
+def break_record(mini, tmp_path, case):
+    """Apply a record case to the study; `validate` fails cleanly. Returns the record's path, an empty
+    output folder, the hash of both, and validate's stderr."""
+    name, file, old, new, expected = case
+    path = mini / file
+    if callable(new):
+        new(path)
+    else:
+        edit(path, old, new)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    before = tree_hash(mini, out_dir)
+    code, out, err = run_cli("validate", mini)
+    assert_clean_failure(code, out, err, expected)
+    return path, out_dir, before, err
+
+
+def assert_import_refused(mini, tmp_path, damage, expected):
+    """Damage a filled scoring workbook; its import fails cleanly, naming the workbook, writing nothing."""
     path = _template(mini, tmp_path)
     damage(path)
     before = tree_hash(mini)

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, edit, run_cli
-from test_hardening import _write, assert_clean_failure, tree_hash
+from test_hardening import assert_clean_failure, break_record, tree_hash
 
 from rubric.errors import MAX_PROBLEMS, RubricError
 from rubric.model import ID_PATTERN, Score, is_valid_id
@@ -80,17 +80,8 @@ RECORD_CASES = [
 
 @pytest.mark.parametrize("case", RECORD_CASES, ids=[c[0] for c in RECORD_CASES])
 def test_broken_record(mini, tmp_path, case):
-    name, file, old, new, expected = case
-    path = mini / file
-    if callable(new):
-        new(path)
-    else:
-        edit(path, old, new)
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    before = tree_hash(mini, out_dir)
-    code, out, err = run_cli("validate", mini)
-    assert_clean_failure(code, out, err, expected)
+    path, out_dir, before, err = break_record(mini, tmp_path, case)
+    expected = case[4]
     assert err.strip().splitlines()[0].startswith(str(path))
     assert re.match(r"^\S+:\d+: ", err.strip().splitlines()[0])  # the line is named
     code, out, err = run_cli("rank", mini)
