@@ -2,6 +2,7 @@
 located line per problem, its exit code, no traceback, and leaves the study tree and the output
 folder exactly as they were; multi-file imports are all or nothing, even under SIGKILL."""
 
+import json
 import os
 import resource
 import shutil
@@ -10,6 +11,7 @@ import stat
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import openpyxl
@@ -399,18 +401,25 @@ def _wait_until_sigint_is_caught(pid: int, timeout: float = 30.0) -> None:
 
 @pytest.mark.parametrize("delay", [0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.1])
 def test_ctrl_c_at_any_moment_exits_130_quietly(mini, tmp_path, delay):
-    """From the first line of rubric on (Ctrl-C while Python itself starts, before `site` is
-    imported, is the interpreter's own business)."""
+    """From the first line of rubric on. Ctrl-C while the interpreter itself still starts (its
+    `site` imports, before rubric's first line) is Python's own business, as the README says; on a
+    loaded machine a fixed delay can land there, so such an attempt (a traceback through
+    `<frozen site>`, or death by SIGINT with nothing printed) is tried again, at most 4 times."""
     out = tmp_path / "out"
     out.mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "rubric", "report", str(mini), "-o", str(out / "r.xlsx"),
-                             "--samples", "1000000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=ENV)
-    started = time.monotonic()
-    _wait_until_sigint_is_caught(proc.pid)  # before that, the interpreter itself is still starting
-    time.sleep(max(0.0, delay - (time.monotonic() - started)))
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=120)
+    for attempt in range(5):
+        proc = subprocess.Popen([sys.executable, "-m", "rubric", "report", str(mini), "-o", str(out / "r.xlsx"),
+                                 "--samples", "1000000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=ENV)
+        started = time.monotonic()
+        _wait_until_sigint_is_caught(proc.pid)
+        time.sleep(max(0.0, delay - (time.monotonic() - started)))
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+        interpreter_starting = ((proc.returncode == -signal.SIGINT and not stderr.strip())
+                                or "<frozen site>" in stderr)
+        if not interpreter_starting:
+            break
     if proc.returncode == 0:
         pytest.skip("finished before the signal")
     assert proc.returncode == 130, (proc.returncode, stderr)
@@ -461,22 +470,38 @@ def test_plan_then_commit(mini, tmp_path):
 # -------------------------------------------------------------------------------------------------
 # very large studies: a chart over 255 series is split, and no library warning reaches the user
 
-def test_rank_chart_of_303_options_is_split_not_cut(tmp_path):
+def _chart_series(path):
     import re
     import zipfile
 
+    with zipfile.ZipFile(path) as archive:
+        charts = [archive.read(n).decode() for n in sorted(archive.namelist()) if n.startswith("xl/charts/chart")]
+    return [(c.count("<c:ser>"), re.findall(r"series (\d+-\d+) of 303", c)) for c in charts]
+
+
+def test_rank_chart_of_303_options_is_split_not_cut(tmp_path, monkeypatch):
+    """A 303-option study: by default the SMAA block is cut to ranks 1-10 and "11 or lower" (no chart
+    near the limit, no warning); with the full 303-rank block forced, its chart is split at 255."""
     sys.path.insert(0, str(ROOT))
     from benchmarks.generate import generate
+    from rubric.compute.report import build_report
+    from rubric.records.load import load_study
+    from rubric.writers import xlsx
 
     study = generate(tmp_path / "big", seed=1, options=303, criteria=3, groups=1, analysts=1, profiles=1)
     out = tmp_path / "big.xlsx"
     code, stdout, err = run_cli("report", study, "-o", out, "--samples", "200")
     assert code == 0, err
     assert err.strip() == ""  # no raw UserWarning from XlsxWriter
-    with zipfile.ZipFile(out) as archive:
-        charts = [archive.read(n).decode() for n in sorted(archive.namelist()) if n.startswith("xl/charts/chart")]
-    split = [(c.count("<c:ser>"), re.findall(r"series (\d+-\d+) of 303", c)) for c in charts
-             if "of 303" in c]
+    assert max(n for n, _ in _chart_series(out)) <= 255
+    assert not [n for n, labels in _chart_series(out) if labels]
+
+    monkeypatch.setattr(xlsx, "SMAA_ALL_RANKS_UP_TO", 1000)
+    full = tmp_path / "full.xlsx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a raw XlsxWriter warning would fail here
+        xlsx.write_workbook(build_report(load_study(study), samples=200, seed=1), full)
+    split = [item for item in _chart_series(full) if item[1]]
     assert sorted(split) == [(48, ["256-303"]), (255, ["1-255"])]
 
 
@@ -495,3 +520,24 @@ def test_import_into_a_symlinked_session_writes_through_the_link(mini, tmp_path)
     assert not [p for p in shared.parent.iterdir() if p.name != "round-2.yaml"]  # no temp file left
     code, out, err = run_cli("validate", mini)
     assert code == 0, err
+
+
+@pytest.mark.parametrize("analyst", ["on", "no"])
+def test_analyst_named_like_a_yaml_11_boolean_round_trips_through_the_cli(mini, tmp_path, analyst):
+    """Issue 17 #7 end to end: `template --analyst on`, fill in, import, and every later command reads
+    the analyst back as the text "on" (it used to become True and break every later import)."""
+    (mini / "sessions" / "round-2.yaml").write_text(
+        'id: round-2\ndate: "2026-02-01"\nrubric: {id: mini-rubric, version: "2.1"}\nparticipants: []\nscores: []\n')
+    path = tmp_path / "in" / f"{analyst}.xlsx"
+    code, out, err = run_cli("template", mini, "--session", "round-2", "--analyst", analyst, "-o", path)
+    assert code == 0, err
+    _fill(path, level=3)
+    code, out, err = run_cli("import-scores", mini, path)
+    assert code == 0, err
+    code, out, err = run_cli("rank", mini, "--session", "round-2", "--analyst", analyst, "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["analyst"] == analyst
+    code, out, err = run_cli("template", mini, "--session", "round-2", "--analyst", analyst, "-o",
+                             tmp_path / "again.xlsx", "--prefill")
+    assert code == 0, err
+    assert openpyxl.load_workbook(tmp_path / "again.xlsx")["Scores"].cell(row=6, column=7).value == 3
