@@ -409,16 +409,19 @@ def test_ctrl_c_at_any_moment_exits_130_quietly(mini, tmp_path, delay):
     out.mkdir()
     for attempt in range(5):
         proc = subprocess.Popen([sys.executable, "-m", "rubric", "report", str(mini), "-o", str(out / "r.xlsx"),
-                                 "--samples", "1000000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 "--samples", "20000000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, env=ENV)
         started = time.monotonic()
         _wait_until_sigint_is_caught(proc.pid)
         time.sleep(max(0.0, delay - (time.monotonic() - started)))
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=120)
-        interpreter_starting = ((proc.returncode == -signal.SIGINT and not stderr.strip())
-                                or "<frozen site>" in stderr)
-        if not interpreter_starting:
+        silent_death = proc.returncode == -signal.SIGINT and not stderr.strip()
+        if silent_death and (out / "r.xlsx").is_file():
+            # the work was done and the interpreter was shutting down (it restores the default
+            # SIGINT action then): the written workbook is whole, which is what matters
+            pytest.skip("finished before the signal (interrupted during interpreter shutdown)")
+        if not (silent_death or "<frozen site>" in stderr):
             break
     if proc.returncode == 0:
         pytest.skip("finished before the signal")
