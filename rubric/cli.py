@@ -233,14 +233,14 @@ def cmd_validate(args, parser) -> int:
 
 
 def cmd_check_sources(args, parser) -> int:
-    from .records.evidence import missing_quotes
+    from .records.evidence import QUOTE_NOT_FOUND, missing_quotes
 
     study = _load(args.study)
     problems, checked = missing_quotes(study, args.corpus)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
-        missing = sum(1 for p in problems if p.pointer and p.pointer.endswith("/quote"))
+        missing = sum(1 for p in problems if p.code == QUOTE_NOT_FOUND)
         unreadable = len(problems) - missing
         print(f"{missing} of {checked} quotes not found" + (f"; {unreadable} source text(s) unavailable"
                                                               if unreadable else ""), file=sys.stderr)

@@ -394,3 +394,15 @@ def test_level_meaning_formula_recalculates_in_libreoffice(mini, tmp_path):
             assert shown == f"{level.label}: {level.descriptor}"
         checked += 1
     assert checked == 9
+
+
+def test_workbook_problems_carry_sheet_and_cell_as_fields(mini, filled):
+    from rubric.errors import RubricError
+    from rubric.records.workbook_scores import read_scores_workbook
+
+    edit_book(filled, lambda b, ws, c, r: set_text(cell(ws, c, r, "alpha/impact", "Confidence"), "sure"))
+    with pytest.raises(RubricError) as caught:
+        read_scores_workbook(filled, load_study(mini))
+    [problem] = caught.value.problems
+    assert (problem.sheet, problem.cell, problem.line, problem.pointer) == ("Scores", "J6", None, None)
+    assert str(problem) == f"{filled}: Scores!J6: 'sure' is not a confidence (low, medium or high)"

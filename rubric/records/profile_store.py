@@ -14,7 +14,7 @@ import attrs
 from ..errors import Problem, RubricError
 from ..model import Study
 from . import roundtrip
-from .workbook_weights import ReviewedWeights, valid_profile_id
+from .workbook_weights import HEADER_ROW, SHEET, ReviewedWeights, valid_profile_id
 
 
 @attrs.frozen
@@ -92,8 +92,9 @@ def plan_profiles(study: Study, changed: list[ReviewedWeights], as_id: str | Non
             target = as_id
         elif base is None:
             if not valid_profile_id(column.header):
-                raise RubricError(Problem(workbook, f"new column header {column.header!r} is not a valid profile id; "
-                                          "rename it or use --as ID", None, f"Weights!{column.column}5"))
+                raise RubricError(Problem.at_cell(workbook, SHEET, f"{column.column}{HEADER_ROW}",
+                                                  f"new column header {column.header!r} is not a valid profile "
+                                                  "id; rename it or use --as ID"))
             target = column.header
         else:
             profile = known[base]

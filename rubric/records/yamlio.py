@@ -86,8 +86,8 @@ class Document:
                 return None
             pointer = pointer.rsplit("/", 1)[0]
 
-    def problem(self, pointer: str, message: str) -> Problem:
-        return Problem(self.path, message, self.line_of(pointer), pointer)
+    def problem(self, pointer: str, message: str, code: str | None = None) -> Problem:
+        return Problem(self.path, message, self.line_of(pointer), pointer, code=code)
 
 
 def read_text(path: str | os.PathLike, display: str | None = None, limit: int = MAX_YAML_BYTES) -> str:
