@@ -374,12 +374,12 @@ def cmd_report(args, parser) -> int:
 def cmd_template(args, parser) -> int:
     from .compute.evaluate import pick_session
     from .errors import Problem, UsageError
-    from .records.workbook_weights import valid_profile_id
+    from .model import is_valid_id
     from .writers.template import write_template
 
     study = _load(args.study)
     session = pick_session(study, args.session)
-    if not valid_profile_id(args.analyst):
+    if not is_valid_id(args.analyst):
         raise UsageError(Problem(study.root, f"--analyst {args.analyst!r} is not a valid id (lowercase letters, "
                                  "digits and dashes); a new id joins the session when its workbook is imported"))
     path = _output_path(args.output, f"{session.id}-{args.analyst}-scores.xlsx", study, args.force)

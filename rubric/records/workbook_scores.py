@@ -12,11 +12,11 @@ import re
 import attrs
 
 from ..errors import Problem, RubricError
-from ..model import Score, Study
+from ..model import Score, Study, is_valid_id
 from .template_meta import (CONFIDENCES, COLUMNS, INPUT_COLUMNS, KIND, META_SHEET, SCORES_SHEET, checksum,
                             expected_keys, meta_fields)
 from ..writers.cells import decode_text
-from .workbook_weights import text_limit, valid_profile_id
+from .workbook_weights import text_limit
 from .xlsx_input import open_workbook
 
 _NUMBER_TEXT = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
@@ -77,7 +77,7 @@ class _Reader:
         if stated["session"] not in {s.id for s in self.study.sessions}:
             self.at(META_SHEET, "B3", f"made for session {stated['session']!r}, which this study does not have")
             return None
-        if not valid_profile_id(stated["analyst"]):
+        if not is_valid_id(stated["analyst"]):
             self.at(META_SHEET, "B4", f"analyst {stated['analyst']!r} is not a valid id; make a new template")
             return None
         expected = meta_fields(self.study, stated["session"], stated["analyst"])

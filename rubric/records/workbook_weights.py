@@ -15,7 +15,7 @@ import attrs
 import numpy as np
 
 from ..errors import Problem, RubricError
-from ..model import Study, is_valid_id
+from ..model import Study
 from ..writers.cells import decode_text
 from .xlsx_input import open_workbook
 
@@ -177,7 +177,3 @@ def text_limit(kind: str) -> int:
     from .schema import validator
 
     return validator(kind).schema["$defs"]["text"]["maxLength"]
-
-
-def valid_profile_id(text: str) -> bool:
-    return is_valid_id(text)

@@ -110,12 +110,6 @@ def _finite(x) -> bool:
         return False
 
 
-def _clean(text) -> str:
-    """Record text for a cell. XlsxWriter escapes what a workbook cannot hold (control characters, and
-    a literal "_xHHHH_") exactly as cells.encode_text does, so the text is written as it is."""
-    return str(text)
-
-
 def _shown(value, fmt: str) -> str:
     """Roughly what a spreadsheet displays for a number in a format (to size the column)."""
     if fmt == "General":
@@ -308,16 +302,18 @@ class _Sheet:
 
     def full_row(self, row: int, text: str, font: dict, fill: dict | None = None) -> None:
         cell = self.cell(row, 1)
-        cell.value, cell.kind, cell.font, cell.fill = _clean(text), "s", font, fill
+        cell.value, cell.kind, cell.font, cell.fill = str(text), "s", font, fill
         cell.alignment = _align(vertical="center" if fill else "top", wrap=True)
         self.full_rows[row] = (font, fill)
 
     def text(self, row: int, col: int, value, bold: bool = False, track: bool = True, cap: int | None = None):
-        """A literal string (never a formula, whatever it starts with)."""
+        """A literal string (never a formula, whatever it starts with), written as it is: XlsxWriter
+        escapes what a workbook cannot hold (control characters, a literal "_xHHHH_") exactly as
+        cells.encode_text does."""
         cell = self.cell(row, col)
         if value is None or value == "":
             return cell
-        text = _clean(value)
+        text = str(value)
         cell.value, cell.kind, cell.alignment = text, "s", TOP
         if bold:
             cell.font = HEADER_FONT
@@ -363,7 +359,7 @@ class _Sheet:
         self._header_rows.add(row)
         for k, label in enumerate(labels):
             cell = self.cell(row, col + k)
-            cell.value, cell.kind, cell.header = _clean(label), "s", str(label)
+            cell.value, cell.kind, cell.header = str(label), "s", str(label)
             cell.font, cell.fill, cell.border = HEADER_FONT, fill, HEADER_BORDER
             cell.alignment = _align(vertical="bottom", wrap=True)
             # a header wraps (at spaces and hyphens) rather than widen a column of numbers
@@ -388,7 +384,7 @@ class _Sheet:
 
     def section(self, row: int, title: str) -> None:
         cell = self.cell(row, 1)
-        cell.value, cell.kind, cell.font = _clean(title), "s", SECTION_FONT
+        cell.value, cell.kind, cell.font = str(title), "s", SECTION_FONT
 
     def name(self, name: str, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
         self.book.define_name(name, self.title, first_row, first_col, last_row, last_col)
@@ -1350,7 +1346,7 @@ def _meta(book: _Book, report) -> None:
     ws.set_column(1, 1, 70)
     for r, (key, value) in enumerate(rows):
         ws.write_string(r, 0, key)
-        ws.write_string(r, 1, _clean(value))
+        ws.write_string(r, 1, str(value))
     ws.hide()
     ws.protect("", PROTECTION)
 
@@ -1384,7 +1380,8 @@ def write_workbook(report, path: str | os.PathLike) -> str:
         with atomic_write(path) as handle:
             workbook = xlsxwriter.Workbook(handle, WORKBOOK_OPTIONS)
             _build(_Book(workbook, measured.layouts), report)
-            # no cached values are written: XlsxWriter marks the workbook to be recalculated on opening
+            # every formula carries its value as computed by the report, for readers that do not
+            # recalculate; XlsxWriter also marks the workbook to be recalculated on opening
             workbook.set_properties({"title": encode_text(f"{report.study.title}: comparison"),
                                      "author": f"rubric {report.tool_version}",
                                      "subject": encode_text(report.study.id)})
