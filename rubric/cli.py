@@ -201,7 +201,7 @@ def _show_warnings_as_lines() -> None:
 
 
 def _recover(path) -> str | None:
-    from .writers.atomic import recover_journal
+    from .atomic import recover_journal
 
     return recover_journal(path)
 
@@ -349,8 +349,8 @@ def cmd_smaa(args, parser) -> int:
 
 
 def _output_path(given: str | None, default_name: str, study, force: bool) -> str:
-    """Where a writer may write: `-o`, checked (see writers.atomic.check_output_path), or the default."""
-    from .writers.atomic import check_output_path
+    """Where a writer may write: `-o`, checked (see rubric.atomic.check_output_path), or the default."""
+    from .atomic import check_output_path
 
     return check_output_path(given if given is not None else f"reports/{default_name}", default_name,
                              study.root, force)

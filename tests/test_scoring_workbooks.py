@@ -12,7 +12,7 @@ import pytest
 
 from conftest import run_cli
 from rubric import load_study
-from rubric.writers.cells import encode_text
+from rubric.workbooks.text import encode_text
 
 LEVELS = {"impact": (1, 2, 3), "risk": (1, 2, 3), "cost": (1, 2, 3)}
 TRICKY = ["Règlement: ça dépend, 多样性 ✓", "first line\nsecond line", "=SUM(A1:A3) is not a formula",

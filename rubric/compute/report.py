@@ -19,7 +19,6 @@ from .evaluate import Evaluation, SessionAnalysis, analyse_session, pick_profile
 from .sensitivity import Sensitivity, sensitivity
 from .smaa import SmaaResult
 
-WORKBOOK_KIND = "comparison"
 DEFAULT_SAMPLES = 10000
 DEFAULT_SEED = 20261121
 DEFAULT_TOP_K = 3

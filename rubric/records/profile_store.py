@@ -14,7 +14,8 @@ import attrs
 from ..errors import Problem, RubricError
 from ..model import Study, is_valid_id
 from . import roundtrip
-from .workbook_weights import HEADER_ROW, SHEET, ReviewedWeights
+from ..workbooks.comparison import HEADER_ROW, WEIGHTS_SHEET
+from .workbook_weights import ReviewedWeights
 
 
 @attrs.frozen
@@ -92,7 +93,7 @@ def plan_profiles(study: Study, changed: list[ReviewedWeights], as_id: str | Non
             target = as_id
         elif base is None:
             if not is_valid_id(column.header):
-                raise RubricError(Problem.at_cell(workbook, SHEET, f"{column.column}{HEADER_ROW}",
+                raise RubricError(Problem.at_cell(workbook, WEIGHTS_SHEET, f"{column.column}{HEADER_ROW}",
                                                   f"new column header {column.header!r} is not a valid profile "
                                                   "id; rename it or use --as ID"))
             target = column.header

@@ -13,9 +13,9 @@ import attrs
 
 from ..errors import Problem, RubricError
 from ..model import Score, Study, is_valid_id
-from .template_meta import (CONFIDENCES, COLUMNS, INPUT_COLUMNS, KIND, META_SHEET, SCORES_SHEET, checksum,
+from ..workbooks.scoring import (CONFIDENCES, COLUMNS, INPUT_COLUMNS, KIND, META_SHEET, SCORES_SHEET, checksum,
                             expected_keys, meta_fields)
-from ..writers.cells import decode_text
+from ..workbooks.text import decode_text
 from .workbook_weights import text_limit
 from .xlsx_input import open_workbook
 

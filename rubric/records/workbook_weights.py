@@ -16,12 +16,11 @@ import numpy as np
 
 from ..errors import Problem, RubricError
 from ..model import Study
-from ..writers.cells import decode_text
+from ..workbooks.comparison import (COMMENT_LABEL, CRITERION_COLUMN, FIRST_INPUT_COLUMN, HEADER_ROW, KIND,
+                                    META_SHEET, SUM_LABEL, meta_cell)
+from ..workbooks.comparison import WEIGHTS_SHEET as SHEET
+from ..workbooks.text import decode_text
 from .xlsx_input import open_workbook
-
-SHEET = "Weights"
-HEADER_ROW = 5
-FIRST_INPUT_COLUMN = 4
 
 
 @attrs.frozen
@@ -44,33 +43,33 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
         problems.append(Problem.at_cell(shown, SHEET, cell, message))
 
     book = open_workbook(path, data)
-    if "_meta" not in book.sheetnames or SHEET not in book.sheetnames:
+    if META_SHEET not in book.sheetnames or SHEET not in book.sheetnames:
         raise RubricError(Problem(shown, "not a comparison workbook written by `rubric report` "
-                                  f"(no '{SHEET}' or '_meta' sheet)"))
-    meta = {str(r[0].value): r[1].value for r in book["_meta"].iter_rows(min_col=1, max_col=2) if r[0].value}
-    if meta.get("kind") != "comparison":
-        raise RubricError(Problem.at_cell(shown, "_meta", "B1", "not a comparison workbook written by `rubric report`"))
+                                  f"(no '{SHEET}' or '{META_SHEET}' sheet)"))
+    meta = {str(r[0].value): r[1].value for r in book[META_SHEET].iter_rows(min_col=1, max_col=2) if r[0].value}
+    if meta.get("kind") != KIND:
+        raise RubricError(Problem.at_cell(shown, META_SHEET, meta_cell("kind"), "not a comparison workbook written by `rubric report`"))
     if meta.get("study_id") != study.id:
-        raise RubricError(Problem.at_cell(shown, "_meta", "B3",
+        raise RubricError(Problem.at_cell(shown, META_SHEET, meta_cell("study_id"),
                                           f"written for study {meta.get('study_id')!r}, not {study.id!r}"))
     ws = book[SHEET]
     criteria = [c.id for c in study.rubric.criteria]
     rows: dict[str, int] = {}
     for r in range(HEADER_ROW + 1, ws.max_row + 1):
-        value = ws.cell(row=r, column=2).value
+        value = ws.cell(row=r, column=CRITERION_COLUMN).value
         if value in criteria:
             if value in rows:
-                problem(f"B{r}", f"criterion {value!r} appears twice (first at row {rows[value]})")
+                problem(f"{get_column_letter(CRITERION_COLUMN)}{r}", f"criterion {value!r} appears twice (first at row {rows[value]})")
             rows[value] = r
-        elif value == "sum":
+        elif value == SUM_LABEL:
             break
     missing = [c for c in criteria if c not in rows]
     if missing:
-        problem(f"B{HEADER_ROW + 1}", f"rows missing for criteria {missing}")
+        problem(f"{get_column_letter(CRITERION_COLUMN)}{HEADER_ROW + 1}", f"rows missing for criteria {missing}")
     comment_row = next((r for r in range(HEADER_ROW + 1, ws.max_row + 1)
-                        if ws.cell(row=r, column=2).value == "reviewer comment"), None)
+                        if ws.cell(row=r, column=CRITERION_COLUMN).value == COMMENT_LABEL), None)
     comment_column = next((c for c in range(FIRST_INPUT_COLUMN, ws.max_column + 1)
-                           if ws.cell(row=HEADER_ROW, column=c).value == "reviewer comment"), None)
+                           if ws.cell(row=HEADER_ROW, column=c).value == COMMENT_LABEL), None)
     limit = text_limit("profile")
 
     def comment_text(cell) -> str | None:
@@ -89,7 +88,7 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
         letter = get_column_letter(column)
         # input columns: every headed column but the comment column and the normalised block, which
         # repeats the ids; a column the reviewer appended anywhere (even at the right edge) counts
-        if header is None or str(header).strip() in ("", "reviewer comment") or _computed(ws, column, rows):
+        if header is None or str(header).strip() in ("", COMMENT_LABEL) or _computed(ws, column, rows):
             continue
         header = str(header).strip()
         if header in seen:
@@ -130,7 +129,7 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
                     notes[criterion] = note
         reviewed.append(ReviewedWeights(letter, header, points, comment, notes))
     if not reviewed:
-        problem(f"D{HEADER_ROW}", "no weight input columns found")
+        problem(f"{get_column_letter(FIRST_INPUT_COLUMN)}{HEADER_ROW}", "no weight input columns found")
     if problems:
         raise RubricError(problems)
     return reviewed

@@ -32,12 +32,13 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 
 from ..compute.weighting import WEIGHTING_METHODS
 from ..errors import Problem, RubricError
-from .atomic import atomic_write
-from .cells import encode_text
+from ..atomic import atomic_write
+from ..workbooks import comparison as layout
+from ..workbooks.comparison import SHEETS
+from ..workbooks.text import encode_text
 from .documents import findings_text
 
 BANNER = "ILLUSTRATIVE DATA - example scores, not a real appraisal"
-WORKBOOK_FORMAT = "1"
 
 VALUE, WEIGHT, PROBABILITY, INTEGER = "0.0", "0.000", "0.000", "0"
 TEXT_CAP, HEADER_CAP, MIN_WIDTH = 60, 12, 5
@@ -84,24 +85,6 @@ PROTECTION = {"format_columns": True, "format_rows": True, "autofilter": True, "
               "select_locked_cells": True, "select_unlocked_cells": True}
 WORKBOOK_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                     "strings_to_numbers": False, "use_zip64": True}
-
-SHEETS = (
-    ("About", "what this workbook is, where its numbers come from, and how to read it"),
-    ("Options", "the policy options appraised: id, title, family, baseline marker, summary"),
-    ("Evidence", "the quotes each option's appraisal rests on, with their sources and locators"),
-    ("Rubric", "every criterion with its question, direction and anchored levels, and each level's 0-100 value"),
-    ("Scores", "consensus 0-100 value of every option on every criterion (the values behind the totals), as a heatmap"),
-    ("Analysts", "every analyst's score: level (or abstention and why), value, confidence, rationale"),
-    ("Disagreement", "cells where analysts are two or more levels apart, Krippendorff's alpha, recorded dissent"),
-    ("Weights", "each profile's leaf weights as INPUTS (yellow, blue text) and the normalised weights by formula"),
-    ("Weight inputs", "each profile's raw weighting inputs (points, ranks, pairwise judgements) and local weights"),
-    ("Results", "live totals and ranks per profile (formulas over Scores and Weights), contributions and charts"),
-    ("Compare", "ranks across profiles, Kendall's tau, robust and contested options, ranks by method and analyst"),
-    ("Sensitivity", "one-way weight sensitivity of the default profile: where the top option changes"),
-    ("SMAA", "SMAA-2 rank acceptability, confidence factors and central weights (Monte Carlo), with a chart"),
-    ("_meta", "hidden: the workbook's identity (kind, study id, input hash, tool version), for tools"),
-)
-
 
 def _finite(x) -> bool:
     try:
@@ -909,24 +892,26 @@ def _weights(book: _Book, report) -> dict:
     criteria, profiles = report.criteria, report.profiles
     names = {c.id: c.name for c in study.rubric.criteria}
     n_c, n_p = len(criteria), len(profiles)
-    s = _Sheet(book, "Weights", report, "Weights per profile: raw inputs and normalised weights",
+    s = _Sheet(book, layout.WEIGHTS_SHEET, report, "Weights per profile: raw inputs and normalised weights",
                "Yellow cells with blue text are INPUTS: each profile's leaf weights as derived by rubric from its "
                "raw inputs (see 'Weight inputs'). Type new raw weights there (any non-negative scale); the "
                "normalised weights (green, formula = input / column sum), the Results totals and ranks recompute.",
                banner=False)
-    first_in, first_norm = 4, 4 + n_p
+    head = layout.HEADER_ROW
+    first_in = layout.FIRST_INPUT_COLUMN
+    first_norm = first_in + n_p
     comment_col = first_norm + n_p
-    s.label(4, first_in, first_in + n_p - 1, "Raw weights: INPUT (type here)",
+    s.label(head - 1, first_in, first_in + n_p - 1, "Raw weights: INPUT (type here)",
            _font(bold=True, color="0000FF"), INPUT_FILL)
-    s.label(4, first_norm, first_norm + n_p - 1, "Normalised weights (formula)", HEADER_FONT, FORMULA_FILL)
-    s.header(5, 1, ["group", "criterion", "name"])
-    s.header(5, first_in, profiles, fill=INPUT_FILL)
-    s.header(5, first_norm, profiles, fill=FORMULA_FILL)
-    s.header(5, comment_col, ["reviewer comment"])
+    s.label(head - 1, first_norm, first_norm + n_p - 1, "Normalised weights (formula)", HEADER_FONT, FORMULA_FILL)
+    s.header(head, 1, ["group", "criterion", "name"])
+    s.header(head, first_in, profiles, fill=INPUT_FILL)
+    s.header(head, first_norm, profiles, fill=FORMULA_FILL)
+    s.header(head, comment_col, [layout.COMMENT_LABEL])
     s.caps.update({1: 22, 2: 22, 3: 30, comment_col: 30})
     s.caps.update({first_in + k: 16 for k in range(n_p)})
     s.lengths[comment_col] = 30
-    first, last = 6, 5 + n_c
+    first, last = head + 1, head + n_c
     raw, normalised = _weight_columns(report)
     s.validation(first, first_in, last, first_in + n_p - 1,
                  {"validate": "decimal", "criteria": ">=", "value": 0, "ignore_blank": False,
@@ -934,7 +919,7 @@ def _weights(book: _Book, report) -> dict:
     for i, criterion in enumerate(criteria):
         r = first + i
         s.text(r, 1, " / ".join(report.criterion_groups[i]))
-        s.text(r, 2, criterion, bold=True)
+        s.text(r, layout.CRITERION_COLUMN, criterion, bold=True)
         s.text(r, 3, names[criterion])
         for k, evaluation in enumerate(report.evaluations):
             col = first_in + k
@@ -949,7 +934,7 @@ def _weights(book: _Book, report) -> dict:
         cell.protection, cell.fill = UNLOCKED, INPUT_FILL
     # below the table: sums, methods, names, a reviewer comment row
     r = last + 1
-    s.text(r, 2, "sum", bold=True)
+    s.text(r, layout.CRITERION_COLUMN, layout.SUM_LABEL, bold=True)
     for k in range(n_p):
         for base in (first_in, first_norm):
             letter = get_column_letter(base + k)
@@ -967,7 +952,7 @@ def _weights(book: _Book, report) -> dict:
     for k, profile_id in enumerate(profiles):
         s.text(r, first_in + k, study.profile(profile_id).name)
     r += 1
-    s.text(r, 2, "reviewer comment", bold=True)
+    s.text(r, layout.CRITERION_COLUMN, layout.COMMENT_LABEL, bold=True)
     for k in range(n_p):
         cell = s.cell(r, first_in + k)
         cell.protection, cell.fill = UNLOCKED, INPUT_FILL
@@ -988,13 +973,13 @@ def _weights(book: _Book, report) -> dict:
             s.formula(rr, first_in + i, f"=${norm_letter}${first + i}", WEIGHT, normalised[k][i])
         rows[profile_id] = rr
     last_row = first_row + n_p - 1
-    s.name("Weights_input", first, first_in, last, first_in + n_p - 1)
-    s.name("Weights_normalised", first, first_norm, last, first_norm + n_p - 1)
-    s.name("Weights_input_sum", sum_row, first_in, sum_row, first_in + n_p - 1)
-    s.name("Weights_normalised_sum", sum_row, first_norm, sum_row, first_norm + n_p - 1)
-    s.name("Weights_rows", first_row, first_in, last_row, first_in + n_c - 1)
-    s.name("Weights_comments", comment_row, first_in, comment_row, first_in + n_p - 1)
-    s.finish(freeze="D6", title_rows="1:5")
+    s.name(layout.WEIGHTS_INPUT, first, first_in, last, first_in + n_p - 1)
+    s.name(layout.WEIGHTS_NORMALISED, first, first_norm, last, first_norm + n_p - 1)
+    s.name(layout.WEIGHTS_INPUT_SUM, sum_row, first_in, sum_row, first_in + n_p - 1)
+    s.name(layout.WEIGHTS_NORMALISED_SUM, sum_row, first_norm, sum_row, first_norm + n_p - 1)
+    s.name(layout.WEIGHTS_ROWS, first_row, first_in, last_row, first_in + n_c - 1)
+    s.name(layout.WEIGHTS_COMMENTS, comment_row, first_in, comment_row, first_in + n_p - 1)
+    s.finish(freeze=f"{get_column_letter(first_in)}{first}", title_rows=f"1:{head}")
     return {"rows": rows, "first_col": first_in, "last_col": first_in + n_c - 1}
 
 
@@ -1075,7 +1060,7 @@ def _results(book: _Book, report, scores: dict, weights: dict) -> None:
             w = weights["rows"][profile_id]
             s.formula(r, first_total + k,
                       f"=SUMPRODUCT(Scores!${score_first_col}${score_row}:${score_last_col}${score_row},"
-                      f"Weights!${weight_first_col}${w}:${weight_last_col}${w})", VALUE, totals[k][i])
+                      f"{layout.WEIGHTS_SHEET}!${weight_first_col}${w}:${weight_last_col}${w})", VALUE, totals[k][i])
             total = get_column_letter(first_total + k)
             column = f"{total}${first}:{total}${last}"
             s.formula(r, first_rank + k, f"=1+SUMPRODUCT(--({column}>{total}{r}+1E-9*MAX(1,MAX({column}))))",
@@ -1334,8 +1319,8 @@ def _smaa(book: _Book, report) -> None:
 
 
 def _meta(book: _Book, report) -> None:
-    ws = book.workbook.add_worksheet("_meta")
-    rows = [("kind", "comparison"), ("format", WORKBOOK_FORMAT), ("study_id", report.study.id),
+    ws = book.workbook.add_worksheet(layout.META_SHEET)
+    rows = [("kind", layout.KIND), ("format", layout.FORMAT), ("study_id", report.study.id),
             ("input_hash", report.study.input_hash), ("tool_version", report.tool_version),
             ("rubric_id", report.study.rubric.id), ("rubric_version", report.study.rubric.version),
             ("session", report.session.id), ("illustrative", "true" if report.illustrative else "false"),
@@ -1344,6 +1329,7 @@ def _meta(book: _Book, report) -> None:
             ("written_at", report.written_at)]
     ws.set_column(0, 0, 18)
     ws.set_column(1, 1, 70)
+    assert tuple(key for key, _ in rows) == layout.META_FIELDS
     for r, (key, value) in enumerate(rows):
         ws.write_string(r, 0, key)
         ws.write_string(r, 1, str(value))
