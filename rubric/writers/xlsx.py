@@ -24,12 +24,14 @@ import os
 import re
 from typing import NamedTuple
 
+import attrs
 import numpy as np
 
 import xlsxwriter
 from xlsxwriter.exceptions import XlsxFileError
 from openpyxl.utils import get_column_letter, quote_sheetname
 
+from ..compute.ranking import TIE_TOLERANCE
 from ..compute.weighting import WEIGHTING_METHODS
 from ..errors import Problem, RubricError
 from ..atomic import atomic_write
@@ -37,6 +39,27 @@ from ..workbooks import comparison as layout
 from ..workbooks.comparison import SHEETS
 from ..workbooks.text import encode_text
 from .documents import findings_text
+
+# the tie tolerance as the rank formulas and their notes spell it ("1E-9")
+TIE_TEXT = f"{TIE_TOLERANCE:.0E}".replace("E-0", "E-")
+
+
+@attrs.frozen
+class _ScoreBlock:
+    """Where the Scores sheet put the consensus values: one row per option, one column per criterion."""
+
+    first_row: int
+    first_col: int
+    last_col: int
+
+
+@attrs.frozen
+class _WeightRows:
+    """Where the Weights sheet put each profile's normalised weights laid out as one row."""
+
+    row_of: dict  # profile id -> its row
+    first_col: int
+    last_col: int
 
 BANNER = "ILLUSTRATIVE DATA - example scores, not a real appraisal"
 
@@ -593,7 +616,8 @@ def _about(book: _Book, report) -> None:
                     "formulas; everything else is a value written by rubric. Sheets are protected without a "
                     "password against accidental edits (Review > Unprotect sheet to lift it).")
     pair("Model", "Totals are weighted sums (multi-attribute value theory): total = sum over criteria of "
-                  "normalised weight x consensus value (0-100). Ranks: 1 = best; options within 1e-9 of each "
+                  "normalised weight x consensus value (0-100). Ranks: 1 = best; options within "
+                  f"{TIE_TEXT.lower()} of each "
                   "other share the best rank of the tie.")
     row += 1
     s.section(row, "Provenance")
@@ -706,7 +730,7 @@ def _scores(book: _Book, report):
                         "max_type": "num", "max_value": 100, "max_color": "#63BE7B"})
     s.name("Scores_values", first, 3, last, last_col)
     s.finish(freeze="C5")
-    return {"first": first, "last": last, "first_col": 3, "last_col": last_col}
+    return _ScoreBlock(first, 3, last_col)
 
 
 def _plain_rows(s: _Sheet, first_row: int, number_styles: dict[int, tuple[str, _Alignment]], rows) -> int:
@@ -867,27 +891,7 @@ def _disagreement(book: _Book, report) -> None:
     s.finish(freeze="A5", title_rows="1:2")
 
 
-def _weight_columns(report) -> tuple[list, list]:
-    """Per profile: the raw weights written as inputs, and what the normalising formulas give on them."""
-    raw = [np.asarray(e.weights.leaf, dtype=float) for e in report.evaluations]
-    return raw, [w / w.sum() if w.sum() else np.zeros_like(w) for w in raw]
-
-
-def _live_totals(report) -> tuple[list, list]:
-    """Per profile: what the Results formulas give on the values written (a consensus value shown as
-    "n/a" counts 0 in SUMPRODUCT), for their cached values."""
-    values = np.nan_to_num(np.asarray(report.analysis.consensus.value, dtype=float), nan=0.0, posinf=0.0,
-                           neginf=0.0)
-    totals, ranks = [], []
-    for weights in _weight_columns(report)[1]:
-        total = values @ weights
-        margin = 1e-9 * max(1.0, float(total.max(initial=1.0)))
-        totals.append(total)
-        ranks.append([1 + int(np.sum(total > t + margin)) for t in total])
-    return totals, ranks
-
-
-def _weights(book: _Book, report) -> dict:
+def _weights(book: _Book, report) -> _WeightRows:
     study = report.study
     criteria, profiles = report.criteria, report.profiles
     names = {c.id: c.name for c in study.rubric.criteria}
@@ -912,7 +916,7 @@ def _weights(book: _Book, report) -> dict:
     s.caps.update({first_in + k: 16 for k in range(n_p)})
     s.lengths[comment_col] = 30
     first, last = head + 1, head + n_c
-    raw, normalised = _weight_columns(report)
+    raw, normalised = report.live.raw, report.live.normalised
     s.validation(first, first_in, last, first_in + n_p - 1,
                  {"validate": "decimal", "criteria": ">=", "value": 0, "ignore_blank": False,
                   "error_title": "Weight", "error_message": "A raw weight is a number of zero or more."})
@@ -980,7 +984,7 @@ def _weights(book: _Book, report) -> dict:
     s.name(layout.WEIGHTS_ROWS, first_row, first_in, last_row, first_in + n_c - 1)
     s.name(layout.WEIGHTS_COMMENTS, comment_row, first_in, comment_row, first_in + n_p - 1)
     s.finish(freeze=f"{get_column_letter(first_in)}{first}", title_rows=f"1:{head}")
-    return {"rows": rows, "first_col": first_in, "last_col": first_in + n_c - 1}
+    return _WeightRows(rows, first_in, first_in + n_c - 1)
 
 
 def _weight_inputs(book: _Book, report) -> None:
@@ -1028,7 +1032,7 @@ def _weight_inputs(book: _Book, report) -> None:
     s.finish(freeze="A5")
 
 
-def _results(book: _Book, report, scores: dict, weights: dict) -> None:
+def _results(book: _Book, report, scores: _ScoreBlock, weights: _WeightRows) -> None:
     study = report.study
     options, profiles = report.options, report.profiles
     titles = {o.id: o.title for o in study.options}
@@ -1036,7 +1040,8 @@ def _results(book: _Book, report, scores: dict, weights: dict) -> None:
     s = _Sheet(book, "Results", report, "Totals and ranks per profile (live formulas)",
                "Total = SUMPRODUCT of the option's row of consensus values (Scores) and the profile's row of "
                "normalised weights (Weights), on 0-100; rank = 1 + the number of options with a higher total "
-               "(ties within 1e-9 share the best rank). Change a yellow input on Weights and both recompute. "
+               f"(ties within {TIE_TEXT.lower()} share the best rank). Change a yellow input on Weights and both "
+               "recompute. "
                f"Default profile: {report.default_profile}.")
     first_total, first_rank = 3, 3 + n_p + 1
     for start, label in ((first_total, "Total value (0-100)"), (first_rank, "Rank (1 = best)")):
@@ -1046,24 +1051,24 @@ def _results(book: _Book, report, scores: dict, weights: dict) -> None:
     s.header(5, first_rank, profiles)
     s.caps[2] = 40
     first, last = 6, 5 + n_o
-    score_first_col = get_column_letter(scores["first_col"])
-    score_last_col = get_column_letter(scores["last_col"])
-    weight_first_col = get_column_letter(weights["first_col"])
-    weight_last_col = get_column_letter(weights["last_col"])
-    totals, ranks = _live_totals(report)
+    score_first_col = get_column_letter(scores.first_col)
+    score_last_col = get_column_letter(scores.last_col)
+    weight_first_col = get_column_letter(weights.first_col)
+    weight_last_col = get_column_letter(weights.last_col)
+    totals, ranks = report.live.totals, report.live.ranks
     for i, option in enumerate(options):
         r = first + i
-        score_row = scores["first"] + i
+        score_row = scores.first_row + i
         s.text(r, 1, option, bold=True)
         s.text(r, 2, titles.get(option, ""))
         for k, profile_id in enumerate(profiles):
-            w = weights["rows"][profile_id]
+            w = weights.row_of[profile_id]
             s.formula(r, first_total + k,
                       f"=SUMPRODUCT(Scores!${score_first_col}${score_row}:${score_last_col}${score_row},"
                       f"{layout.WEIGHTS_SHEET}!${weight_first_col}${w}:${weight_last_col}${w})", VALUE, totals[k][i])
             total = get_column_letter(first_total + k)
             column = f"{total}${first}:{total}${last}"
-            s.formula(r, first_rank + k, f"=1+SUMPRODUCT(--({column}>{total}{r}+1E-9*MAX(1,MAX({column}))))",
+            s.formula(r, first_rank + k, f"=1+SUMPRODUCT(--({column}>{total}{r}+{TIE_TEXT}*MAX(1,MAX({column}))))",
                       INTEGER, ranks[k][i])
     ranks_ref = f"{get_column_letter(first_rank)}{first}:{get_column_letter(first_rank + n_p - 1)}{last}"
     for k in range(n_p):
