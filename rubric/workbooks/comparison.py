@@ -45,7 +45,13 @@ FIRST_INPUT_COLUMN = 4
 SUM_LABEL = "sum"
 COMMENT_LABEL = "reviewer comment"
 
-# defined names over the Weights block (for reviewers' own formulas and for tests)
+# defined names (for reviewers' own formulas and for tests)
+SCORES_VALUES = "Scores_values"
+RESULTS_TOTALS = "Results_totals"
+RESULTS_RANKS = "Results_ranks"
+RESULTS_GROUP_CONTRIBUTIONS = "Results_group_contributions"
+COMPARE_PROFILE_RANKS = "Compare_profile_ranks"
+SMAA_ACCEPTABILITY = "Smaa_acceptability"
 WEIGHTS_INPUT = "Weights_input"
 WEIGHTS_NORMALISED = "Weights_normalised"
 WEIGHTS_INPUT_SUM = "Weights_input_sum"

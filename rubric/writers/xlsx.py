@@ -206,7 +206,7 @@ def _scores(book: Book, report):
     s.conditional(ref, {"type": "3_color_scale", "min_type": "num", "min_value": 0, "min_color": "#F8696B",
                         "mid_type": "num", "mid_value": 50, "mid_color": "#FFEB84",
                         "max_type": "num", "max_value": 100, "max_color": "#63BE7B"})
-    s.name("Scores_values", first, 3, last, last_col)
+    s.name(layout.SCORES_VALUES, first, 3, last, last_col)
     s.finish(freeze="C5")
     return _ScoreBlock(first, 3, last_col)
 
@@ -553,8 +553,8 @@ def _results(book: Book, report, scores: _ScoreBlock, weights: _WeightRows) -> N
         s.conditional(f"{letter}{first}:{letter}{last}", {"type": "2_color_scale", "min_type": "min",
                       "min_color": "#FFFFFF", "max_type": "max", "max_color": "#63BE7B"})
     s.conditional(ranks_ref, *FIRST_RANK_RULE)
-    s.name("Results_totals", first, first_total, last, first_total + n_p - 1)
-    s.name("Results_ranks", first, first_rank, last, first_rank + n_p - 1)
+    s.name(layout.RESULTS_TOTALS, first, first_total, last, first_total + n_p - 1)
+    s.name(layout.RESULTS_RANKS, first, first_rank, last, first_rank + n_p - 1)
 
     # weighted contributions by criterion group, default profile (values), and the charts
     r = last + 2
@@ -571,7 +571,7 @@ def _results(book: Book, report, scores: _ScoreBlock, weights: _WeightRows) -> N
         s.text(r, 2, titles.get(option, ""))
         for k in range(len(groups)):
             s.number(r, 3 + k, report.group_contributions[i, k], VALUE)
-    s.name("Results_group_contributions", head + 1, 3, r, 2 + len(groups))
+    s.name(layout.RESULTS_GROUP_CONTRIBUTIONS, head + 1, 3, r, 2 + len(groups))
     r += 2
     width = _chart_width(s)
     bar_height = max(7.5, 0.6 * n_o + 3.5)
@@ -646,7 +646,7 @@ def _compare(book: Book, report) -> None:
         return r + 2
 
     r, top = rank_table(4, "Ranks by profile (weighted sum)", c.profiles, c.profile_ranks)
-    s.name("Compare_profile_ranks", top, 2, top + len(c.options) - 1, 1 + len(c.profiles))
+    s.name(layout.COMPARE_PROFILE_RANKS, top, 2, top + len(c.options) - 1, 1 + len(c.profiles))
     r = tau_table(r, "Kendall's tau between profiles' rankings", c.profiles, c.profile_tau)
     s.section(r, f"Robust: in every profile's top {c.top_k}")
     r += 1
@@ -781,7 +781,7 @@ def _smaa(book: Book, report) -> None:
     ref = f"B{head + 1}:{get_column_letter(1 + shown)}{r}"
     s.conditional(ref, {"type": "2_color_scale", "min_type": "num", "min_value": 0, "min_color": "#FFFFFF",
                         "max_type": "num", "max_value": 1, "max_color": "#5B9BD5"})
-    s.name("Smaa_acceptability", head + 1, 2, r, 1 + shown)
+    s.name(layout.SMAA_ACCEPTABILITY, head + 1, 2, r, 1 + shown)
     r += 2
     s.section(r, "Central weights: the mean weights of the draws where the option ranked first ('-': never first)")
     r += 1
