@@ -201,7 +201,7 @@ def _show_warnings_as_lines() -> None:
 
 
 def _recover(path) -> str | None:
-    from .writers.atomic import recover_journal
+    from .atomic import recover_journal
 
     return recover_journal(path)
 
@@ -233,14 +233,14 @@ def cmd_validate(args, parser) -> int:
 
 
 def cmd_check_sources(args, parser) -> int:
-    from .records.evidence import missing_quotes
+    from .records.evidence import QUOTE_NOT_FOUND, missing_quotes
 
     study = _load(args.study)
     problems, checked = missing_quotes(study, args.corpus)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
-        missing = sum(1 for p in problems if p.pointer and p.pointer.endswith("/quote"))
+        missing = sum(1 for p in problems if p.code == QUOTE_NOT_FOUND)
         unreadable = len(problems) - missing
         print(f"{missing} of {checked} quotes not found" + (f"; {unreadable} source text(s) unavailable"
                                                               if unreadable else ""), file=sys.stderr)
@@ -349,8 +349,8 @@ def cmd_smaa(args, parser) -> int:
 
 
 def _output_path(given: str | None, default_name: str, study, force: bool) -> str:
-    """Where a writer may write: `-o`, checked (see writers.atomic.check_output_path), or the default."""
-    from .writers.atomic import check_output_path
+    """Where a writer may write: `-o`, checked (see rubric.atomic.check_output_path), or the default."""
+    from .atomic import check_output_path
 
     return check_output_path(given if given is not None else f"reports/{default_name}", default_name,
                              study.root, force)
@@ -374,12 +374,12 @@ def cmd_report(args, parser) -> int:
 def cmd_template(args, parser) -> int:
     from .compute.evaluate import pick_session
     from .errors import Problem, UsageError
-    from .records.workbook_weights import valid_profile_id
+    from .model import is_valid_id
     from .writers.template import write_template
 
     study = _load(args.study)
     session = pick_session(study, args.session)
-    if not valid_profile_id(args.analyst):
+    if not is_valid_id(args.analyst):
         raise UsageError(Problem(study.root, f"--analyst {args.analyst!r} is not a valid id (lowercase letters, "
                                  "digits and dashes); a new id joins the session when its workbook is imported"))
     path = _output_path(args.output, f"{session.id}-{args.analyst}-scores.xlsx", study, args.force)

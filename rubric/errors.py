@@ -7,16 +7,38 @@ import attrs
 
 @attrs.frozen
 class Problem:
-    """One thing wrong with the user's input, located as precisely as we can."""
+    """One thing wrong with the user's input, located as precisely as we can: in a YAML or JSON
+    document by `line` and JSON `pointer`, in a workbook by `sheet` and `cell` (never both)."""
 
     file: str
     message: str
     line: int | None = None
-    pointer: str | None = None  # JSON pointer, or sheet!cell for workbooks
+    pointer: str | None = None  # JSON pointer into the document; "" is the whole document
+    sheet: str | None = attrs.field(default=None, kw_only=True)
+    cell: str | None = attrs.field(default=None, kw_only=True)  # a cell, or a whole column or row
+    code: str | None = attrs.field(default=None, kw_only=True)  # what went wrong, for callers that count
+
+    def __attrs_post_init__(self):
+        if self.sheet is None and self.cell is not None:
+            raise ValueError("a workbook cell needs its sheet")
+        if self.sheet is not None and (self.pointer is not None or self.line is not None):
+            raise ValueError("a problem is in a document or in a workbook, not both")
+
+    @classmethod
+    def at_cell(cls, file: str, sheet: str, cell: str | int | None, message: str,
+                code: str | None = None) -> Problem:
+        """A problem in a workbook: `cell` names a cell ("B4"), a column ("C") or a row (7)."""
+        return cls(file, message, sheet=sheet, cell=None if cell is None else str(cell), code=code)
+
+    @property
+    def in_workbook(self) -> bool:
+        return self.sheet is not None
 
     def __str__(self) -> str:
         place = self.file if self.line is None else f"{self.file}:{self.line}"
-        if self.pointer is not None:
+        if self.sheet is not None:
+            place = f"{place}: {self.sheet}" if self.cell is None else f"{place}: {self.sheet}!{self.cell}"
+        elif self.pointer is not None:
             place = f"{place}: {self.pointer or '/'}"
         return f"{place}: {self.message}"
 

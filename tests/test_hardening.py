@@ -317,7 +317,7 @@ def test_record_text_that_looks_like_a_formula_stays_text(mini, tmp_path, text):
     out = tmp_path / "t.xlsx"
     code, stdout, err = run_cli("template", mini, "--session", "round-1", "--analyst", "ann", "-o", out, "--prefill")
     assert code == 0, err
-    from rubric.writers.cells import decode_text
+    from rubric.workbooks.text import decode_text
 
     ws = openpyxl.load_workbook(out)["Scores"]
     title, rationale = ws["C6"], ws["K6"]

@@ -148,7 +148,7 @@ def _huge_level(path: Path):
 
 def _forge_analyst(analyst: str):
     def change(path: Path):
-        from rubric.records.template_meta import checksum
+        from rubric.workbooks.scoring import checksum
         book = openpyxl.load_workbook(path)
         ws = book["_meta"]
         rows = {ws.cell(row=r, column=1).value: r for r in range(1, 13)}

@@ -342,3 +342,18 @@ def test_symlink_to_a_non_file_is_refused(tmp_path, target):
     (problem,) = caught.value.problems
     assert problem.file == str(link)
     assert ("not a regular file" if target != "missing" else "cannot be followed") in problem.message
+
+
+def test_problem_locations_are_fields_printed_as_before():
+    from rubric.errors import Problem
+
+    in_yaml = Problem("options/a.yaml", "bad", 7, "/evidence/0/quote", code="quote-not-found")
+    assert str(in_yaml) == "options/a.yaml:7: /evidence/0/quote: bad"
+    assert str(Problem("study.yaml", "bad", 1, "")) == "study.yaml:1: /: bad"
+    in_book = Problem.at_cell("w.xlsx", "Weights", "D5", "bad")
+    assert (in_book.sheet, in_book.cell, in_book.pointer, in_book.in_workbook) == ("Weights", "D5", None, True)
+    assert str(in_book) == "w.xlsx: Weights!D5: bad"
+    assert str(Problem.at_cell("w.xlsx", "Scores", 7, "bad")) == "w.xlsx: Scores!7: bad"
+    assert str(Problem.at_cell("w.xlsx", "Scores", None, "bad")) == "w.xlsx: Scores: bad"
+    with pytest.raises(ValueError):
+        Problem("w.xlsx", "bad", None, "/x", sheet="Scores")

@@ -11,6 +11,8 @@ from conftest import run_cli
 from libreoffice import convert, require_soffice
 from rubric import load_study
 from rubric.compute.evaluate import evaluate
+from rubric.workbooks.comparison import (COMMENT_LABEL, CRITERION_COLUMN, FIRST_INPUT_COLUMN, HEADER_ROW, META_SHEET,
+                                         WEIGHTS_SHEET, meta_cell)
 
 
 def tree_bytes(root: Path) -> dict:
@@ -26,21 +28,22 @@ def report(mini, tmp_path) -> Path:
 
 
 def weights_columns(ws):
-    return {ws.cell(row=5, column=c).value: c for c in range(4, 8)}
+    return {ws.cell(row=HEADER_ROW, column=c).value: c for c in range(FIRST_INPUT_COLUMN, FIRST_INPUT_COLUMN + 4)}
 
 
 def set_weight(path: Path, profile: str, criterion: str, value, out: Path):
     book = openpyxl.load_workbook(path)
-    ws = book["Weights"]
+    ws = book[WEIGHTS_SHEET]
     column = weights_columns(ws)[profile]
-    row = next(r for r in range(6, 20) if ws.cell(row=r, column=2).value == criterion)
+    row = next(r for r in range(HEADER_ROW + 1, 20) if ws.cell(row=r, column=CRITERION_COLUMN).value == criterion)
     ws.cell(row=row, column=column).value = value
     book.save(out)
     return f"{ws.cell(row=row, column=column).coordinate}"
 
 
 def reviewer_comment_column(ws) -> int:
-    return next(c for c in range(4, ws.max_column + 1) if ws.cell(row=5, column=c).value == "reviewer comment")
+    return next(c for c in range(FIRST_INPUT_COLUMN, ws.max_column + 1)
+                if ws.cell(row=HEADER_ROW, column=c).value == COMMENT_LABEL)
 
 
 def import_edited(book, study: Path, tmp_path: Path):
@@ -93,15 +96,16 @@ def test_flat_direct_profile_is_updated_in_place(mini, report, tmp_path):
 
 def test_new_column_becomes_a_new_profile_with_comments(mini, report, tmp_path):
     book = openpyxl.load_workbook(report)
-    ws = book["Weights"]
+    ws = book[WEIGHTS_SHEET]
     new = ws.max_column + 1  # a reviewer appends a column at the right edge
-    ws.cell(row=5, column=new).value = "community-panel"
-    for row, value in ((6, 1), (7, 3), (8, 1)):
+    ws.cell(row=HEADER_ROW, column=new).value = "community-panel"
+    for row, value in ((HEADER_ROW + 1, 1), (HEADER_ROW + 2, 3), (HEADER_ROW + 3, 1)):
         ws.cell(row=row, column=new).value = value
-    comment_row = next(r for r in range(6, 20) if ws.cell(row=r, column=2).value == "reviewer comment")
+    comment_row = next(r for r in range(HEADER_ROW + 1, 20)
+                       if ws.cell(row=r, column=CRITERION_COLUMN).value == COMMENT_LABEL)
     ws.cell(row=comment_row, column=new).value = "Panel of village chiefs, May session."
     comment_col = reviewer_comment_column(ws)
-    ws.cell(row=7, column=comment_col).value = "Risk matters most to the panel."
+    ws.cell(row=HEADER_ROW + 2, column=comment_col).value = "Risk matters most to the panel."
     code, out, err = import_edited(book, mini, tmp_path)
     assert code == 0, err
     assert "new profile community-panel" in out
@@ -141,22 +145,22 @@ def test_bad_weight_cells_are_rejected_with_their_cell(mini, report, tmp_path, v
     before = tree_bytes(mini)
     code, out, err = run_cli("import-weights", mini, edited)
     assert code == 1 and "Traceback" not in err
-    assert err.strip() == f"{edited}: Weights!{cell}: {message}"
+    assert err.strip() == f"{edited}: {WEIGHTS_SHEET}!{cell}: {message}"
     assert tree_bytes(mini) == before
 
 
 def test_workbook_of_another_study_is_rejected(mini, report, shipped, tmp_path):
     code, out, err = run_cli("import-weights", shipped, report)
     assert code == 1
-    assert err.strip() == f"{report}: _meta!B3: written for study 'mini', not 'detainees-and-insurgencies'"
+    assert err.strip() == f"{report}: {META_SHEET}!{meta_cell('study_id')}: written for study 'mini', not 'detainees-and-insurgencies'"
 
 
 def test_row_comments_are_added_to_rationales_never_replacing_them(mini, report, tmp_path):
     book = openpyxl.load_workbook(report)
-    ws = book["Weights"]
-    ws.cell(row=6, column=4).value = 0.8      # flat-direct, impact
+    ws = book[WEIGHTS_SHEET]
+    ws.cell(row=HEADER_ROW + 1, column=FIRST_INPUT_COLUMN).value = 0.8      # flat-direct, impact
     comment_col = reviewer_comment_column(ws)
-    ws.cell(row=6, column=comment_col).value = "Raised after the May review."
+    ws.cell(row=HEADER_ROW + 1, column=comment_col).value = "Raised after the May review."
     code, out, err = import_edited(book, mini, tmp_path)
     assert code == 0, err
     items = {i.id: i for i in load_study(mini).profile("flat-direct").blocks[0].items}

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import run_cli
 from rubric import load_study
-from rubric.writers.cells import encode_text
+from rubric.workbooks.text import encode_text
 
 LEVELS = {"impact": (1, 2, 3), "risk": (1, 2, 3), "cost": (1, 2, 3)}
 TRICKY = ["Règlement: ça dépend, 多样性 ✓", "first line\nsecond line", "=SUM(A1:A3) is not a formula",
@@ -394,3 +394,15 @@ def test_level_meaning_formula_recalculates_in_libreoffice(mini, tmp_path):
             assert shown == f"{level.label}: {level.descriptor}"
         checked += 1
     assert checked == 9
+
+
+def test_workbook_problems_carry_sheet_and_cell_as_fields(mini, filled):
+    from rubric.errors import RubricError
+    from rubric.records.workbook_scores import read_scores_workbook
+
+    edit_book(filled, lambda b, ws, c, r: set_text(cell(ws, c, r, "alpha/impact", "Confidence"), "sure"))
+    with pytest.raises(RubricError) as caught:
+        read_scores_workbook(filled, load_study(mini))
+    [problem] = caught.value.problems
+    assert (problem.sheet, problem.cell, problem.line, problem.pointer) == ("Scores", "J6", None, None)
+    assert str(problem) == f"{filled}: Scores!J6: 'sure' is not a confidence (low, medium or high)"

@@ -19,8 +19,9 @@ from rubric.compute.methods.wsm import wsm
 from rubric.compute.ranking import competition_ranks
 from rubric.compute.report import DEFAULT_SAMPLES, DEFAULT_SEED, build_report
 from rubric.compute.weights import derive_weights
-from rubric.writers import xlsx
-from rubric.writers.xlsx import BANNER, write_workbook
+from rubric.writers import sheet_engine, xlsx
+from rubric.writers.sheet_engine import BANNER
+from rubric.writers.xlsx import write_workbook
 
 SAMPLES = 2000   # SMAA draws for the workbooks written here (the CLI test checks the defaults)
 TOLERANCE = 1e-9
@@ -260,7 +261,7 @@ def test_a_failure_while_saving_removes_the_partial_temp_file(mini_report, tmp_p
 
 def test_a_sheet_too_big_for_a_spreadsheet_is_refused_and_nothing_written(mini_report, tmp_path, monkeypatch):
     target = tmp_path / "book.xlsx"
-    monkeypatch.setattr(xlsx, "MAX_ROWS", 20)  # the About sheet has more rows than that
+    monkeypatch.setattr(sheet_engine, "MAX_ROWS", 20)  # the About sheet has more rows than that
     with pytest.raises(RubricError, match=r"book.xlsx: cannot write the workbook: sheet About would need more "
                                           r"than 20 rows or 16,384 columns$"):
         write_workbook(mini_report, target)

@@ -16,10 +16,10 @@ import numpy as np
 from ..model import Group, Session, Study
 from .compare import Comparison, compare
 from .evaluate import Evaluation, SessionAnalysis, analyse_session, pick_profile, run_smaa
+from .ranking import tolerance
 from .sensitivity import Sensitivity, sensitivity
 from .smaa import SmaaResult
 
-WORKBOOK_KIND = "comparison"
 DEFAULT_SAMPLES = 10000
 DEFAULT_SEED = 20261121
 DEFAULT_TOP_K = 3
@@ -47,6 +47,28 @@ class DisagreementCell:
 
 
 @attrs.frozen
+class LiveModel:
+    """What the workbook's live formulas give on the values it writes, stored as their cached values
+    (a reader that does not recalculate shows these): rows are profiles in report order."""
+
+    raw: np.ndarray = attrs.field(eq=False)         # [profile, criterion] leaf weights written as inputs
+    normalised: np.ndarray = attrs.field(eq=False)  # [profile, criterion] raw / column sum (0 if it is 0)
+    totals: np.ndarray = attrs.field(eq=False)      # [profile, option] SUMPRODUCT of values and weights
+    ranks: np.ndarray = attrs.field(eq=False)       # [profile, option] 1 + options with a higher total
+
+
+def _live_model(analysis: SessionAnalysis, evaluations) -> LiveModel:
+    raw = np.array([np.asarray(e.weights.leaf, dtype=float) for e in evaluations])
+    sums = raw.sum(axis=1, keepdims=True)
+    normalised = np.divide(raw, sums, out=np.zeros_like(raw), where=sums != 0)
+    # a consensus value shown as "n/a" counts 0 in SUMPRODUCT
+    values = np.nan_to_num(np.asarray(analysis.consensus.value, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
+    totals = np.array([values @ weights for weights in normalised])
+    ranks = np.array([[1 + int(np.sum(row > t + tolerance(row))) for t in row] for row in totals], dtype=int)
+    return LiveModel(raw, normalised, totals, ranks)
+
+
+@attrs.frozen
 class ComparisonReport:
     study: Study
     session: Session
@@ -60,6 +82,7 @@ class ComparisonReport:
     criterion_groups: tuple[tuple[str, ...], ...]  # per leaf criterion: names of the groups above it, top first
     top_groups: tuple[Group, ...]
     group_contributions: np.ndarray = attrs.field(eq=False)  # [option, top group], default profile
+    live: LiveModel = attrs.field(eq=False)       # the cached values of the workbook's live formulas
     disagreements: tuple[DisagreementCell, ...] = ()
     tool_version: str = "0+unknown"
     written_at: str = ""                          # UTC, ISO 8601, seconds
@@ -136,5 +159,6 @@ def build_report(study: Study, session: str | None = None, samples: int = DEFAUL
         study=study, session=analysis.session, analysis=analysis, method=METHOD, default_profile=default_profile,
         evaluations=evaluations, comparison=comparison, sensitivity=one_way, smaa=smaa_result,
         criterion_groups=_group_paths(study), top_groups=top_groups, group_contributions=by_group,
+        live=_live_model(analysis, evaluations),
         disagreements=_disagreements(analysis), tool_version=tool_version(),
         written_at=written.replace(microsecond=0).isoformat().replace("+00:00", "Z"))

@@ -10,7 +10,7 @@ from ..model import Session, Study
 
 @attrs.frozen
 class ScoreTensor:
-    """Every analyst's score as arrays indexed [analyst, option, criterion]; NaN/-1 = abstained."""
+    """Every analyst's score as arrays indexed [analyst, option, criterion]; NaN where abstained."""
 
     analysts: tuple[str, ...]
     options: tuple[str, ...]

@@ -18,6 +18,7 @@ _TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201
                              "\u2015": "-", "\u2212": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " "})
 _SPACE = re.compile(r"\s+")
 MAX_CORPUS_FILE = 50 * 1024 * 1024
+QUOTE_NOT_FOUND = "quote-not-found"  # Problem.code of a quote missing from its source's text
 
 
 def normalise_text(text: str) -> str:
@@ -59,7 +60,7 @@ def missing_quotes(study: Study, corpus: str | os.PathLike) -> tuple[list[Proble
             problems.append(document.problem(
                 f"/evidence/{index}/quote",
                 f"quote not found verbatim in {evidence.source} (option {option.id}, locator "
-                f"{evidence.locator!r}): \"{_clip(evidence.quote)}\""))
+                f"{evidence.locator!r}): \"{_clip(evidence.quote)}\"", code=QUOTE_NOT_FOUND))
     return problems, checked
 
 

@@ -166,7 +166,7 @@ def _plan_weights(study_path: str, workbook: tuple, as_id: str | None) -> Weight
 def commit(plan: ScoreImportPlan | WeightImportPlan):
     """Write a plan's files, all or nothing, under the study lock, after planning again against the
     study as it is now. Returns the plan written; raises RubricError if it has problems."""
-    from ..writers.atomic import recover_journal, study_lock, write_files_atomically
+    from ..atomic import recover_journal, study_lock, write_files_atomically
 
     if plan.problems:
         raise RubricError(list(plan.problems))

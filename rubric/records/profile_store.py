@@ -12,9 +12,10 @@ from pathlib import Path
 import attrs
 
 from ..errors import Problem, RubricError
-from ..model import Study
+from ..model import Study, is_valid_id
 from . import roundtrip
-from .workbook_weights import ReviewedWeights, valid_profile_id
+from ..workbooks.comparison import HEADER_ROW, WEIGHTS_SHEET
+from .workbook_weights import ReviewedWeights
 
 
 @attrs.frozen
@@ -83,7 +84,7 @@ def plan_profiles(study: Study, changed: list[ReviewedWeights], as_id: str | Non
         if len(changed) != 1:
             raise RubricError(Problem(workbook, f"--as names one profile, but {len(changed)} columns changed "
                                       f"({', '.join(c.header for c in changed) or 'none'})"))
-        if not valid_profile_id(as_id):
+        if not is_valid_id(as_id):
             raise RubricError(Problem(workbook, f"--as {as_id!r} is not a valid id (lowercase, digits and dashes)"))
     planned = []
     for column in changed:
@@ -91,9 +92,10 @@ def plan_profiles(study: Study, changed: list[ReviewedWeights], as_id: str | Non
         if as_id is not None:
             target = as_id
         elif base is None:
-            if not valid_profile_id(column.header):
-                raise RubricError(Problem(workbook, f"new column header {column.header!r} is not a valid profile id; "
-                                          "rename it or use --as ID", None, f"Weights!{column.column}5"))
+            if not is_valid_id(column.header):
+                raise RubricError(Problem.at_cell(workbook, WEIGHTS_SHEET, f"{column.column}{HEADER_ROW}",
+                                                  f"new column header {column.header!r} is not a valid profile "
+                                                  "id; rename it or use --as ID"))
             target = column.header
         else:
             profile = known[base]

@@ -15,13 +15,12 @@ import attrs
 import numpy as np
 
 from ..errors import Problem, RubricError
-from ..model import Study, is_valid_id
-from ..writers.cells import decode_text
+from ..model import Study
+from ..workbooks.comparison import (COMMENT_LABEL, CRITERION_COLUMN, FIRST_INPUT_COLUMN, HEADER_ROW, KIND,
+                                    META_SHEET, SUM_LABEL, meta_cell)
+from ..workbooks.comparison import WEIGHTS_SHEET as SHEET
+from ..workbooks.text import decode_text
 from .xlsx_input import open_workbook
-
-SHEET = "Weights"
-HEADER_ROW = 5
-FIRST_INPUT_COLUMN = 4
 
 
 @attrs.frozen
@@ -40,37 +39,37 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
     shown = os.fspath(path)
     problems: list[Problem] = []
 
-    def problem(where, message):
-        problems.append(Problem(shown, message, None, where))
+    def problem(cell, message):
+        problems.append(Problem.at_cell(shown, SHEET, cell, message))
 
     book = open_workbook(path, data)
-    if "_meta" not in book.sheetnames or SHEET not in book.sheetnames:
+    if META_SHEET not in book.sheetnames or SHEET not in book.sheetnames:
         raise RubricError(Problem(shown, "not a comparison workbook written by `rubric report` "
-                                  f"(no '{SHEET}' or '_meta' sheet)"))
-    meta = {str(r[0].value): r[1].value for r in book["_meta"].iter_rows(min_col=1, max_col=2) if r[0].value}
-    if meta.get("kind") != "comparison":
-        raise RubricError(Problem(shown, "not a comparison workbook written by `rubric report`", None, "_meta!B1"))
+                                  f"(no '{SHEET}' or '{META_SHEET}' sheet)"))
+    meta = {str(r[0].value): r[1].value for r in book[META_SHEET].iter_rows(min_col=1, max_col=2) if r[0].value}
+    if meta.get("kind") != KIND:
+        raise RubricError(Problem.at_cell(shown, META_SHEET, meta_cell("kind"), "not a comparison workbook written by `rubric report`"))
     if meta.get("study_id") != study.id:
-        raise RubricError(Problem(shown, f"written for study {meta.get('study_id')!r}, not {study.id!r}", None,
-                                  "_meta!B3"))
+        raise RubricError(Problem.at_cell(shown, META_SHEET, meta_cell("study_id"),
+                                          f"written for study {meta.get('study_id')!r}, not {study.id!r}"))
     ws = book[SHEET]
     criteria = [c.id for c in study.rubric.criteria]
     rows: dict[str, int] = {}
     for r in range(HEADER_ROW + 1, ws.max_row + 1):
-        value = ws.cell(row=r, column=2).value
+        value = ws.cell(row=r, column=CRITERION_COLUMN).value
         if value in criteria:
             if value in rows:
-                problem(f"{SHEET}!B{r}", f"criterion {value!r} appears twice (first at row {rows[value]})")
+                problem(f"{get_column_letter(CRITERION_COLUMN)}{r}", f"criterion {value!r} appears twice (first at row {rows[value]})")
             rows[value] = r
-        elif value == "sum":
+        elif value == SUM_LABEL:
             break
     missing = [c for c in criteria if c not in rows]
     if missing:
-        problem(f"{SHEET}!B{HEADER_ROW + 1}", f"rows missing for criteria {missing}")
+        problem(f"{get_column_letter(CRITERION_COLUMN)}{HEADER_ROW + 1}", f"rows missing for criteria {missing}")
     comment_row = next((r for r in range(HEADER_ROW + 1, ws.max_row + 1)
-                        if ws.cell(row=r, column=2).value == "reviewer comment"), None)
+                        if ws.cell(row=r, column=CRITERION_COLUMN).value == COMMENT_LABEL), None)
     comment_column = next((c for c in range(FIRST_INPUT_COLUMN, ws.max_column + 1)
-                           if ws.cell(row=HEADER_ROW, column=c).value == "reviewer comment"), None)
+                           if ws.cell(row=HEADER_ROW, column=c).value == COMMENT_LABEL), None)
     limit = text_limit("profile")
 
     def comment_text(cell) -> str | None:
@@ -78,7 +77,7 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
             return None
         text = decode_text(str(cell.value)).strip()
         if len(text) > limit:
-            problem(f"{SHEET}!{cell.coordinate}", f"reviewer comment of {len(text):,} characters; the limit is "
+            problem(cell.coordinate, f"reviewer comment of {len(text):,} characters; the limit is "
                     f"{limit:,}")
         return text or None
 
@@ -89,18 +88,18 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
         letter = get_column_letter(column)
         # input columns: every headed column but the comment column and the normalised block, which
         # repeats the ids; a column the reviewer appended anywhere (even at the right edge) counts
-        if header is None or str(header).strip() in ("", "reviewer comment") or _computed(ws, column, rows):
+        if header is None or str(header).strip() in ("", COMMENT_LABEL) or _computed(ws, column, rows):
             continue
         header = str(header).strip()
         if header in seen:
-            problem(f"{SHEET}!{letter}{HEADER_ROW}", f"a second input column headed {header!r} (first in column "
+            problem(f"{letter}{HEADER_ROW}", f"a second input column headed {header!r} (first in column "
                     f"{seen[header]}); give each column its own profile id")
             continue
         seen[header] = letter
         points: dict[str, float] = {}
         for criterion, r in rows.items():
             cell = ws.cell(row=r, column=column)
-            where = f"{SHEET}!{cell.coordinate}"
+            where = cell.coordinate
             value = cell.value
             if cell.data_type == "f":
                 problem(where, "a formula in a weight input cell; type a number")
@@ -115,9 +114,9 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
             else:
                 points[criterion] = float(value)
         if len(points) == len(rows) and rows and not any(points.values()):
-            problem(f"{SHEET}!{letter}{HEADER_ROW}", f"all weights in column {header!r} are zero")
+            problem(f"{letter}{HEADER_ROW}", f"all weights in column {header!r} are zero")
         elif len(points) == len(rows) and not math.isfinite(sum(points.values())):
-            problem(f"{SHEET}!{letter}{HEADER_ROW}", f"the weights in column {header!r} add up to more than the "
+            problem(f"{letter}{HEADER_ROW}", f"the weights in column {header!r} add up to more than the "
                     "largest number; scale them down")
         comment = None
         if comment_row is not None:
@@ -130,7 +129,7 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
                     notes[criterion] = note
         reviewed.append(ReviewedWeights(letter, header, points, comment, notes))
     if not reviewed:
-        problem(f"{SHEET}!D{HEADER_ROW}", "no weight input columns found")
+        problem(f"{get_column_letter(FIRST_INPUT_COLUMN)}{HEADER_ROW}", "no weight input columns found")
     if problems:
         raise RubricError(problems)
     return reviewed
@@ -177,7 +176,3 @@ def text_limit(kind: str) -> int:
     from .schema import validator
 
     return validator(kind).schema["$defs"]["text"]["maxLength"]
-
-
-def valid_profile_id(text: str) -> bool:
-    return is_valid_id(text)

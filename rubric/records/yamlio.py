@@ -86,8 +86,8 @@ class Document:
                 return None
             pointer = pointer.rsplit("/", 1)[0]
 
-    def problem(self, pointer: str, message: str) -> Problem:
-        return Problem(self.path, message, self.line_of(pointer), pointer)
+    def problem(self, pointer: str, message: str, code: str | None = None) -> Problem:
+        return Problem(self.path, message, self.line_of(pointer), pointer, code=code)
 
 
 def read_text(path: str | os.PathLike, display: str | None = None, limit: int = MAX_YAML_BYTES) -> str:
@@ -124,14 +124,14 @@ def parse_yaml(text: str, display: str) -> Document:
     with _gc_paused():
         lines: dict[str, int] = {}
         data = _from_events(text, lines)
-        if data is _COMPOSE:  # something a record rarely holds: let the composer and _Builder judge it
+        if data is _COMPOSE:  # something a record rarely holds: let the composer and _NodeValues judge it
             lines = {}
             data = _from_nodes(text, display, lines)
     return Document(display, data, lines)
 
 
 def _from_nodes(text: str, display: str, lines: dict):
-    """Compose the whole node graph (the C composer), then build values from it with _Builder."""
+    """Compose the whole node graph (the C composer), then build values from it with _NodeValues."""
     loader = _Loader(text)
     try:
         _check_depth(text, display)
@@ -149,7 +149,7 @@ def _from_nodes(text: str, display: str, lines: dict):
         return None
     # Nodes are shared only through aliases, and an alias needs an anchor (`&name`): text with
     # no "&" has neither (an alias to an undefined anchor is a syntax error above).
-    return _Builder(display, lines, track_nodes="&" in text).build(root, "")
+    return _NodeValues(display, lines, track_nodes="&" in text).build(root, "")
 
 
 _TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep"
@@ -248,7 +248,7 @@ class _Unusual(Exception):
 def _from_events(text: str, lines: dict):
     """Build the values straight from the parser's events, without composing a node graph.
 
-    This is the same document the composer and _Builder would build (the same values, the same
+    This is the same document the composer and _NodeValues would build (the same values, the same
     pointer -> line map in the same order) for the documents records are made of: one document of
     mappings with plain string keys, sequences and untagged scalars that construct without
     PyYAML's constructor. Anything else (anchors, aliases, tags, merge keys, duplicate or non-scalar
@@ -388,7 +388,9 @@ _DECIMAL_FLOAT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 
 
-class _Builder:
+class _NodeValues:
+    """Python values from a composed YAML node tree, recording the line of each JSON pointer."""
+
     def __init__(self, display: str, lines: dict, track_nodes: bool = True):
         self.display = display
         self.lines = lines

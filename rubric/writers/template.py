@@ -12,10 +12,10 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..model import Session, Study
-from ..records.template_meta import (COLUMNS, CONFIDENCES, HEADER_ROW, INPUT_COLUMNS, LISTS_SHEET, META_SHEET,
+from ..workbooks.scoring import (COLUMNS, CONFIDENCES, HEADER_ROW, INPUT_COLUMNS, LISTS_SHEET, META_SHEET,
                                      SCORES_SHEET, checksum, expected_keys, meta_fields, row_key)
-from .atomic import atomic_write
-from .cells import put_text
+from ..atomic import atomic_write
+from ..workbooks.text import put_text
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 INPUT_FONT = Font(color="1F4E79")

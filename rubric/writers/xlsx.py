@@ -1,4 +1,4 @@
-"""A ComparisonReport -> the comparison workbook (.xlsx, XlsxWriter). Formats; computes nothing.
+"""A ComparisonReport -> the comparison workbook (.xlsx, XlsxWriter). Lays out; computes nothing.
 
 Every number shown is taken from the report as computed by `rubric.compute`, except the few live
 formulas a reviewer can play with: the normalised weights (raw input / column sum), their
@@ -8,7 +8,8 @@ engine's tie tolerance included). Only functions that Excel and LibreOffice both
 array entry are used (SUM, SUMPRODUCT, MAX).
 
 Every string that comes from a record is written as text (never as a formula), whatever it starts
-with: see `_Sheet.text`.
+with: see `sheet_engine.Sheet.text`. The sheets here are laid out on that generic engine
+(`sheet_engine.py`: two passes, constant memory, shared formats, size limits).
 
 XlsxWriter writes the workbook (openpyxl reads workbooks elsewhere): in its constant-memory mode
 it streams each finished row to disk, so a session of 100,000 scores costs no more memory than one
@@ -18,574 +19,53 @@ benchmarks/README.md).
 
 from __future__ import annotations
 
-import functools
 import math
 import os
-import re
-from typing import NamedTuple
 
+import attrs
 import numpy as np
 
 import xlsxwriter
 from xlsxwriter.exceptions import XlsxFileError
-from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils import get_column_letter
 
+from ..compute.ranking import TIE_TOLERANCE
 from ..compute.weighting import WEIGHTING_METHODS
 from ..errors import Problem, RubricError
-from .atomic import atomic_write
-from .cells import encode_text
+from ..atomic import atomic_write
+from ..workbooks import comparison as layout
+from ..workbooks.comparison import SHEETS
+from ..workbooks.text import encode_text
 from .documents import findings_text
+from .sheet_engine import (FORMULA_FILL, HEADER_FONT, INPUT_FILL, INPUT_FONT, INTEGER, LINE_HEIGHT, PROBABILITY,
+                           PROTECTION, TOP, TOP_BORDER, UNLOCKED, VALUE, WEIGHT, WORKBOOK_OPTIONS, Alignment, Book,
+                           Cell, Sheet, TooBig, check_fits, displayed, is_finite, make_alignment, make_font,
+                           wrapped_lines)
 
-BANNER = "ILLUSTRATIVE DATA - example scores, not a real appraisal"
-WORKBOOK_FORMAT = "1"
+# the tie tolerance as the rank formulas and their notes spell it ("1E-9")
+TIE_TEXT = f"{TIE_TOLERANCE:.0E}".replace("E-0", "E-")
 
-VALUE, WEIGHT, PROBABILITY, INTEGER = "0.0", "0.000", "0.000", "0"
-TEXT_CAP, HEADER_CAP, MIN_WIDTH = 60, 12, 5
-LINE_HEIGHT = 14.5
-CM = 96 / 2.54  # pixels per centimetre (XlsxWriter sizes charts in pixels at 96 dpi)
 
-FONT = "Calibri"
+@attrs.frozen
+class _ScoreBlock:
+    """Where the Scores sheet put the consensus values: one row per option, one column per criterion."""
 
-# Styles are XlsxWriter format properties, combined per cell (font + fill + border + protection +
-# alignment + number format) into one shared format.
+    first_row: int
+    first_col: int
+    last_col: int
 
 
-def _font(size: float = 11, bold: bool = False, italic: bool = False, color: str | None = None) -> dict:
-    props = {"font_name": FONT, "font_size": size}
-    if bold:
-        props["bold"] = True
-    if italic:
-        props["italic"] = True
-    if color:
-        props["font_color"] = "#" + color
-    return props
+@attrs.frozen
+class _WeightRows:
+    """Where the Weights sheet put each profile's normalised weights laid out as one row."""
 
+    row_of: dict  # profile id -> its row
+    first_col: int
+    last_col: int
 
-def _fill(color: str) -> dict:
-    return {"pattern": 1, "bg_color": "#" + color}
-
-
-RED, WHITE = "C00000", "FFFFFF"
-BANNER_FILL = _fill(RED)
-HEADING_FONT = _font(13, bold=True)
-NOTE_FONT = _font(italic=True, color="404040")
-HEADER_FONT = _font(bold=True)
-HEADER_FILL = _fill("D9E1F2")
-SECTION_FONT = _font(12, bold=True, color="1F3864")
-INPUT_FILL = _fill("FFF2CC")
-INPUT_FONT = _font(color="0000FF")
-FORMULA_FILL = _fill("E2EFDA")
-HEADER_BORDER = {"bottom": 1, "bottom_color": "#808080"}
-TOP_BORDER = {"top": 1, "top_color": "#BFBFBF"}
-UNLOCKED = {"locked": False}
-# protection without a password, against accidental edits; formatting rows and columns, sorting,
-# filtering and selecting stay allowed
-PROTECTION = {"format_columns": True, "format_rows": True, "autofilter": True, "sort": True,
-              "select_locked_cells": True, "select_unlocked_cells": True}
-WORKBOOK_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                    "strings_to_numbers": False, "use_zip64": True}
-
-SHEETS = (
-    ("About", "what this workbook is, where its numbers come from, and how to read it"),
-    ("Options", "the policy options appraised: id, title, family, baseline marker, summary"),
-    ("Evidence", "the quotes each option's appraisal rests on, with their sources and locators"),
-    ("Rubric", "every criterion with its question, direction and anchored levels, and each level's 0-100 value"),
-    ("Scores", "consensus 0-100 value of every option on every criterion (the values behind the totals), as a heatmap"),
-    ("Analysts", "every analyst's score: level (or abstention and why), value, confidence, rationale"),
-    ("Disagreement", "cells where analysts are two or more levels apart, Krippendorff's alpha, recorded dissent"),
-    ("Weights", "each profile's leaf weights as INPUTS (yellow, blue text) and the normalised weights by formula"),
-    ("Weight inputs", "each profile's raw weighting inputs (points, ranks, pairwise judgements) and local weights"),
-    ("Results", "live totals and ranks per profile (formulas over Scores and Weights), contributions and charts"),
-    ("Compare", "ranks across profiles, Kendall's tau, robust and contested options, ranks by method and analyst"),
-    ("Sensitivity", "one-way weight sensitivity of the default profile: where the top option changes"),
-    ("SMAA", "SMAA-2 rank acceptability, confidence factors and central weights (Monte Carlo), with a chart"),
-    ("_meta", "hidden: the workbook's identity (kind, study id, input hash, tool version), for tools"),
-)
-
-
-def _finite(x) -> bool:
-    try:
-        return math.isfinite(float(x))
-    except (TypeError, ValueError):
-        return False
-
-
-def _clean(text) -> str:
-    """Record text for a cell. XlsxWriter escapes what a workbook cannot hold (control characters, and
-    a literal "_xHHHH_") exactly as cells.encode_text does, so the text is written as it is."""
-    return str(text)
-
-
-def _shown(value, fmt: str) -> str:
-    """Roughly what a spreadsheet displays for a number in a format (to size the column)."""
-    if fmt == "General":
-        return f"{value:.10g}"
-    decimals = len(fmt.split(".")[1]) if "." in fmt else 0
-    return f"{float(value):.{decimals}f}"
-
-
-def _lines(text: str, width: float) -> int:
-    """Lines a text takes wrapped in a column `width` characters of "0" wide (Calibri 11 fits about
-    1.1 to 1.4 characters of prose in the width of one "0", depending on the text and the print scale;
-    the lower bound wastes some space but never hides text)."""
-    per_line = max(1, int(width * 1.1) - 3)
-    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
-
-
-def _header_lines(text: str, width: float) -> int:
-    """Lines of a bold header wrapped at spaces and after hyphens in a column `width` wide."""
-    per_line = max(1, int(width * 1.15) - 1)
-    lines, used = 1, 0
-    for word in re.split(r"(?<=[-/])|\s+", text):
-        if not word:
-            continue
-        need = len(word) + (1 if used else 0)
-        if used and used + need > per_line:
-            lines, used = lines + 1, len(word)
-        else:
-            used += need
-    return lines
-
-
-MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384  # a worksheet's limits in Excel and LibreOffice
-
-
-class _TooBig(Exception):
-    """A sheet would need more rows or columns than a spreadsheet has."""
-
-
-class _Alignment(NamedTuple):
-    horizontal: str | None
-    vertical: str | None
-    wrap: bool
-    indent: int
-
-    def props(self) -> dict:
-        props = {}
-        if self.horizontal:
-            props["align"] = self.horizontal
-        if self.vertical:
-            props["valign"] = "vcenter" if self.vertical == "center" else self.vertical
-        if self.wrap:
-            props["text_wrap"] = True
-        if self.indent:
-            props["indent"] = self.indent
-        return props
-
-
-@functools.lru_cache(maxsize=None)
-def _align(horizontal: str | None = None, vertical: str | None = "top", wrap: bool = False,
-           indent: int = 0) -> _Alignment:
-    return _Alignment(horizontal, vertical, wrap, indent)
-
-
-TOP = _align()
-WRAP_TOP = _align(wrap=True)
-
-
-class _Cell:
-    """What one cell will hold: a value of a kind ("s" text, "n" number, "f" formula; None: empty) and
-    its style. Kept only until its row is written."""
-
-    __slots__ = ("value", "kind", "number_format", "font", "fill", "alignment", "border", "protection", "comment",
-                 "wraps", "header", "result")
-
-    def __init__(self):
-        self.value = self.kind = self.number_format = self.font = self.fill = self.alignment = None
-        self.border = self.protection = self.comment = self.header = self.result = None
-        self.wraps = False  # record text that wraps (and raises its row) when it is longer than its column
-
-    @property
-    def numeric(self) -> bool:
-        return self.kind in ("n", "f")
-
-
-class _Layout:
-    """What the measuring pass learns about a sheet and the writing pass needs: column widths, which
-    headers stand over right-aligned numbers, and the sheet's set-up."""
-
-    def __init__(self):
-        self.widths: dict[int, float] = {}
-        self.right_headers: set[tuple[int, int]] = set()
-        self.setup: dict = {}
-
-
-class _Book:
-    """The workbook in one of its two passes. The sheet builders run twice over the same report:
-    first measuring (nothing is kept but each sheet's _Layout), then writing, when every row goes out
-    as soon as the builder moves past it. So memory does not grow with the number of rows, and column
-    widths and row heights still fit all of the data."""
-
-    def __init__(self, workbook: xlsxwriter.Workbook | None = None, layouts: dict[str, _Layout] | None = None):
-        self.workbook = workbook
-        self.measuring = workbook is None
-        self.layouts = {} if layouts is None else layouts
-        self.formats: dict[tuple, tuple] = {}  # style key -> (format, the style objects it was made from)
-
-    def format(self, cell: _Cell):
-        """The shared XlsxWriter format for a cell's style (None: no style)."""
-        key = (id(cell.font), id(cell.fill), cell.alignment, id(cell.border), id(cell.protection), cell.number_format)
-        kept = self.formats.get(key)
-        if kept is None:
-            props = {}
-            for part in (cell.font, cell.fill, cell.border, cell.protection):
-                if part:
-                    props.update(part)
-            if cell.alignment is not None:
-                props.update(cell.alignment.props())
-            if cell.number_format:
-                props["num_format"] = cell.number_format
-            # the style objects are kept with the format, so their ids stay theirs
-            kept = self.formats[key] = (self.workbook.add_format(props) if props else None, cell.font, cell.fill,
-                                        cell.border, cell.protection)
-        return kept[0]
-
-    def run_format(self, font: dict | None):
-        """A text run's format in the cell's font (for a text written as rich text)."""
-        key = ("run", id(font))
-        if key not in self.formats:
-            self.formats[key] = (self.workbook.add_format(font or _font()), font)
-        return self.formats[key][0]
-
-    def define_name(self, name: str, sheet: str, first_row: int, first_col: int, last_row: int, last_col: int):
-        if not self.measuring:
-            self.workbook.define_name(name, f"={quote_sheetname(sheet)}!${get_column_letter(first_col)}${first_row}:"
-                                            f"${get_column_letter(last_col)}${last_row}")
-
-
-class _Sheet:
-    """One worksheet with the bookkeeping every sheet shares: text-safe writes, fitted column widths,
-    wrapped long text, full-width banner/heading/note rows, page setup and protection.
-
-    Rows and columns are numbered from 1, as spreadsheets show them. Builders write rows in order (a
-    row may take several calls, but no row may be written once a later one has been started); each
-    finished row is formatted and written out."""
-
-    def __init__(self, book: _Book, title: str, report, heading: str, note: str = "", banner: bool = True,
-                 top: str | None = None, banner_size: float = 12):
-        self.book = book
-        self.measuring = book.measuring
-        self.title = title
-        self.report = report
-        if self.measuring:
-            self.ws = None
-            self.layout = book.layouts[title] = _Layout()
-        else:
-            self.ws = book.workbook.add_worksheet(title)
-            self.layout = book.layouts[title]
-            self._set_up()
-        self.lengths: dict[int, int] = {}       # column -> longest line of data
-        self.header_lengths: dict[int, int] = {}
-        self.caps: dict[int, int] = {}
-        self.full_rows: dict[int, tuple[dict, dict | None]] = {}
-        self.merges: dict[int, list[tuple[int, int]]] = {}  # row -> (first col, last col) of merged cells
-        self.spans: dict[int, tuple[int, int]] = {}   # row -> (first col, last col) of a merged long text
-        self.page_breaks: list[int] = []
-        self._header_rows: set[int] = set()
-        self._row_number, self._row = 0, {}      # the row being written: column -> _Cell
-        # row 1: the illustrative-data banner, or the study's title; row 2: the sheet's heading; row 3: a note
-        if banner and report.illustrative:
-            self.full_row(1, BANNER, _font(banner_size, bold=True, color=WHITE), BANNER_FILL)
-        else:
-            self.full_row(1, top or report.study.title, _font(bold=True, color="404040"))
-        self.full_row(2, heading, HEADING_FONT)
-        if note:
-            self.full_row(3, note, NOTE_FONT)
-
-    # -- writing cells -------------------------------------------------------------------------------
-
-    def cell(self, row: int, col: int) -> _Cell:
-        """The cell at row, col of the current row (or of a new row, which finishes the current one)."""
-        if row != self._row_number:
-            if row < self._row_number:
-                raise AssertionError(f"{self.title}: row {row} written after row {self._row_number}")
-            self._end_row()
-            self._row_number = row
-        cell = self._row.get(col)
-        if cell is None:
-            cell = self._row[col] = _Cell()
-        return cell
-
-    def full_row(self, row: int, text: str, font: dict, fill: dict | None = None) -> None:
-        cell = self.cell(row, 1)
-        cell.value, cell.kind, cell.font, cell.fill = _clean(text), "s", font, fill
-        cell.alignment = _align(vertical="center" if fill else "top", wrap=True)
-        self.full_rows[row] = (font, fill)
-
-    def text(self, row: int, col: int, value, bold: bool = False, track: bool = True, cap: int | None = None):
-        """A literal string (never a formula, whatever it starts with)."""
-        cell = self.cell(row, col)
-        if value is None or value == "":
-            return cell
-        text = _clean(value)
-        cell.value, cell.kind, cell.alignment = text, "s", TOP
-        if bold:
-            cell.font = HEADER_FONT
-        if track:
-            cell.wraps = True
-            if self.measuring:
-                longest = len(text) if "\n" not in text else max(len(line) for line in text.split("\n"))
-                if longest > self.lengths.get(col, 0):
-                    self.lengths[col] = longest
-        if cap is not None:
-            self.caps[col] = cap
-        return cell
-
-    def number(self, row: int, col: int, value, fmt: str = VALUE, missing: str = "n/a"):
-        """A number with a format; a non-finite number (NaN) as the `missing` text."""
-        if value is None or not _finite(value):
-            if not missing:
-                return self.cell(row, col)
-            cell = self.text(row, col, missing)
-            cell.alignment = _align("right")
-            return cell
-        cell = self.cell(row, col)
-        cell.value, cell.kind = value if isinstance(value, int) else float(value), "n"
-        cell.number_format, cell.alignment = fmt, TOP
-        if self.measuring:
-            self.lengths[col] = max(self.lengths.get(col, 0), len(_shown(value, fmt)))
-        return cell
-
-    def formula(self, row: int, col: int, formula: str, fmt: str, result: float):
-        """One of our own formulas (the only cells written as formulas), with the `result` it gives on
-        the values written, stored as its cached value: a reader that does not recalculate (LibreOffice
-        by default, viewers, data_only readers) shows it; Excel recalculates on opening."""
-        assert formula.startswith("=")
-        cell = self.cell(row, col)
-        cell.value, cell.kind, cell.number_format = formula, "f", fmt
-        cell.result = float(result) if _finite(result) else 0
-        cell.fill, cell.alignment = FORMULA_FILL, TOP
-        if self.measuring:
-            self.lengths[col] = max(self.lengths.get(col, 0), 7)
-        return cell
-
-    def header(self, row: int, col: int, labels, fill: dict = HEADER_FILL) -> None:
-        self._header_rows.add(row)
-        for k, label in enumerate(labels):
-            cell = self.cell(row, col + k)
-            cell.value, cell.kind, cell.header = _clean(label), "s", str(label)
-            cell.font, cell.fill, cell.border = HEADER_FONT, fill, HEADER_BORDER
-            cell.alignment = _align(vertical="bottom", wrap=True)
-            # a header wraps (at spaces and hyphens) rather than widen a column of numbers
-            words = re.split(r"(?<=[-/])|\s+", str(label))
-            longest = max((len(word) for word in words), default=0)
-            self.header_lengths[col + k] = max(self.header_lengths.get(col + k, 0),
-                                               min(len(str(label)), max(longest, HEADER_CAP)))
-
-    def label(self, row: int, first: int, last: int, text: str, font: dict, fill: dict | None = None) -> None:
-        """A label (our own text) centred over columns first..last."""
-        if last > first:
-            self.merges.setdefault(row, []).append((first, last))
-        cell = self.cell(row, first)
-        cell.value, cell.kind, cell.font, cell.fill = text, "s", font, fill
-        cell.alignment = _align("center", None)
-
-    def span(self, row: int, first: int, last: int, value) -> None:
-        """A long text across columns first..last (merged, wrapped) that does not widen any column."""
-        self.text(row, first, value, track=False)
-        self.spans[row] = (first, last)
-        self.merges.setdefault(row, []).append((first, last))
-
-    def section(self, row: int, title: str) -> None:
-        cell = self.cell(row, 1)
-        cell.value, cell.kind, cell.font = _clean(title), "s", SECTION_FONT
-
-    def name(self, name: str, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
-        self.book.define_name(name, self.title, first_row, first_col, last_row, last_col)
-
-    def autofilter(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
-        if not self.measuring:
-            self.ws.autofilter(first_row - 1, first_col - 1, last_row - 1, last_col - 1)
-
-    def conditional(self, ref: str, options: dict, style: dict | None = None) -> None:
-        """A conditional format (XlsxWriter's options) over an A1 range; `style`: the format props it applies."""
-        if not self.measuring:
-            if style is not None:
-                options = {**options, "format": self.book.workbook.add_format(style)}
-            self.ws.conditional_format(ref, options)
-
-    def validation(self, first_row: int, first_col: int, last_row: int, last_col: int, options: dict) -> None:
-        if not self.measuring:
-            self.ws.data_validation(first_row - 1, first_col - 1, last_row - 1, last_col - 1, options)
-
-    MAX_CHART_SERIES = 255  # XlsxWriter's and Excel's limit of series in one chart
-
-    def bar_chart(self, row: int, title: str, value_title: str, grouping: str, height_cm: float, width_cm: float,
-                  names_row: int, first_col: int, last_col: int, first_row: int, last_row: int,
-                  colours: list[str] | None = None, value_axis: dict | None = None) -> None:
-        """A native horizontal bar chart at the start of `row` (on a new printed page): one series per
-        column first_col..last_col, named by the cell in `names_row`, over rows first_row..last_row,
-        with the options of column 1 as categories, the first at the top."""
-        self.page_breaks.append(row - 1)  # so that a chart is never cut across pages
-        if self.measuring:
-            return
-        # a spreadsheet chart holds at most 255 series: more columns are split over charts side by side
-        columns = list(range(first_col, last_col + 1))
-        parts = [columns[i:i + self.MAX_CHART_SERIES] for i in range(0, len(columns), self.MAX_CHART_SERIES)]
-        for p, part in enumerate(parts):
-            chart = self.book.workbook.add_chart({"type": "bar", **({} if grouping == "clustered" else
-                                                                     {"subtype": grouping})})
-            for col in part:
-                k = col - first_col
-                series = {"name": [self.title, names_row - 1, col - 1],
-                          "categories": [self.title, first_row - 1, 0, last_row - 1, 0],
-                          "values": [self.title, first_row - 1, col - 1, last_row - 1, col - 1]}
-                if col == part[0]:
-                    series.update({"overlap": 100, "gap": 60} if grouping != "clustered" else {"gap": 80})
-                if colours:
-                    series["fill"] = {"color": "#" + colours[k % len(colours)]}
-                    series["border"] = {"color": "#" + WHITE}
-                chart.add_series(series)
-            shown = title if len(parts) == 1 else (f"{title}, series {part[0] - first_col + 1}-"
-                                                   f"{part[-1] - first_col + 1} of {len(columns)}")
-            chart.set_title({"name": shown})
-            chart.set_x_axis({"name": value_title, **(value_axis or {})})  # a bar chart's x axis holds the values
-            chart.set_y_axis({"reverse": True, "crossing": "max"})  # first option at the top, values below
-            chart.set_legend({"position": "bottom"})
-            chart.set_size({"width": round(width_cm * CM), "height": round(height_cm * CM)})
-            self.ws.insert_chart(row - 1, 0, chart, {"x_offset": p * round(width_cm * CM)})
-
-    def widths(self) -> dict[int, float]:
-        """Column widths: measured over all the data while measuring, then as measured."""
-        if not self.measuring:
-            return self.layout.widths
-        columns = set(self.lengths) | set(self.header_lengths)
-        result = {}
-        for col in columns:
-            data = self.lengths.get(col, 0)
-            cap = self.caps.get(col, TEXT_CAP)
-            result[col] = float(max(MIN_WIDTH, min(max(data, self.header_lengths.get(col, 0)) + 2, cap)))
-        for col in range(1, max([0, *columns]) + 1):
-            result.setdefault(col, 3.0)  # an empty spacer column
-        return result
-
-    def table_width(self) -> float:
-        widths = self.widths()
-        return sum(widths.get(c, 8.43) for c in range(1, max([1, *widths]) + 1))
-
-    # -- finishing rows and the sheet ---------------------------------------------------------------
-
-    def _end_row(self) -> None:
-        row, cells = self._row_number, self._row
-        self._row = {}
-        if not cells:
-            return
-        if self.measuring:  # remember the headers that stand over right-aligned numbers
-            if row - 1 in self._header_rows:
-                for col, cell in cells.items():
-                    if cell.numeric and (cell.alignment is None or cell.alignment.horizontal != "left"):
-                        self.layout.right_headers.add((row - 1, col))
-            return
-        self._write_row(row, cells)
-
-    def _write_row(self, row: int, cells: dict[int, _Cell]) -> None:
-        widths = self.layout.widths
-        lines, fixed = 1, None
-        if row in self._header_rows:
-            for col, cell in cells.items():
-                if cell.header is not None:
-                    lines = max(lines, _header_lines(cell.header, widths.get(col, 8.43)))
-                    if (row, col) in self.layout.right_headers:
-                        cell.alignment = _align("right", "bottom", True)
-            for col, cell in cells.items():  # a left-aligned header right after a right-aligned one
-                left = cells.get(col - 1)
-                if (cell.header is not None and left is not None and left.alignment is not None
-                        and left.alignment.horizontal == "right" and cell.alignment.horizontal != "right"):
-                    cell.alignment = _align("left", "bottom", True, 1)
-        for col, cell in cells.items():
-            if not cell.wraps:
-                continue
-            # long text wraps within its (capped) column and its row gets the height to show it (an
-            # estimate: LibreOffice does not fit row heights when it opens an xlsx file)
-            text, width = cell.value, widths.get(col, 8.43)
-            wrap = "\n" in text or len(text) > width - 2  # wrapping text that fits changes nothing
-            left = cells.get(col - 1)
-            indent = 1 if left is not None and left.numeric else 0
-            if wrap or indent:  # text right after a (right-aligned) number keeps a little gap
-                horizontal = cell.alignment.horizontal if cell.alignment is not None else None
-                cell.alignment = _align(horizontal or ("left" if indent else None), "top", wrap, indent)
-            if wrap:
-                lines = max(lines, _lines(text, width - indent))
-        if row in self.full_rows:
-            font, fill = self.full_rows[row]
-            span = max([1, *widths])
-            if span > 1:
-                self.merges.setdefault(row, []).append((1, span))
-            size = font["font_size"] / 11.0
-            total_width = sum(widths.get(c, 8.43) for c in range(1, span + 1))
-            fixed = _lines(cells[1].value, (total_width - 1) / size) * LINE_HEIGHT * size + (8 if fill else 2)
-        if row in self.spans:
-            first, last = self.spans[row]
-            cells[first].alignment = WRAP_TOP
-            lines = max(lines, _lines(cells[first].value, sum(widths.get(c, 8.43) for c in range(first, last + 1))))
-        height = fixed if fixed is not None else lines * LINE_HEIGHT + 2 if lines > 1 else None
-        if row > MAX_ROWS or max(cells) > MAX_COLUMNS:
-            raise _TooBig(f"sheet {self.title} would need more than {MAX_ROWS:,} rows or {MAX_COLUMNS:,} columns")
-        ws, r = self.ws, row - 1
-        if height is not None:
-            ws.set_row(r, min(409.0, height))
-        for first, last in self.merges.pop(row, ()):
-            ws.merge_range(r, first - 1, r, last - 1, "", self.book.format(cells[first]))
-        for col, cell in cells.items():
-            c, value, style = col - 1, cell.value, self.book.format(cell)
-            if cell.kind == "s" and value:
-                if value.startswith("<r>") and value.endswith("</r>"):
-                    # XlsxWriter would take such a string for its own rich-text markup: write it as
-                    # two plain runs, which read back as the same text
-                    run = self.book.run_format(cell.font)
-                    ws.write_rich_string(r, c, value[:1], run, value[1:], *([style] if style else []))
-                else:
-                    ws.write_string(r, c, value, style)
-            elif cell.kind == "n":
-                ws.write_number(r, c, value, style)
-            elif cell.kind == "f":
-                ws.write_formula(r, c, value, style, cell.result)
-            elif style is not None:  # an empty cell with a style (an input, an empty header)
-                ws.write_blank(r, c, None, style)
-            if cell.comment is not None:
-                ws.write_comment(r, c, cell.comment, {"author": "rubric", "x_scale": 1.5, "y_scale": 1.5})
-
-    def _set_up(self) -> None:
-        """Sheet-wide settings (known from the measuring pass)."""
-        ws, setup = self.ws, self.layout.setup
-        for col, width in self.layout.widths.items():
-            ws.set_column(col - 1, col - 1, width)
-        if setup["freeze"]:
-            ws.freeze_panes(setup["freeze"])
-        if not setup["gridlines"]:
-            ws.hide_gridlines(2)
-        if setup["landscape"]:
-            ws.set_landscape()
-        else:
-            ws.set_portrait()
-        ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        if setup["title_rows"]:
-            first, last = (int(x) for x in setup["title_rows"].split(":"))
-            ws.repeat_rows(first - 1, last - 1)
-        # "&" starts a header/footer code: a study id's own "&" is doubled
-        ws.set_footer("&C&A - page &P of &N&R" + self.report.study.id.replace("&", "&&"))
-        if setup["protect"]:
-            ws.protect("", PROTECTION)
-
-    def finish(self, freeze: str | None = "A5", title_rows: str | None = "1:4", protect: bool = True,
-               landscape: bool = True, gridlines: bool = True) -> None:
-        self._end_row()
-        if self.measuring:
-            self.layout.widths = self.widths()
-            self.layout.setup = {"freeze": freeze, "title_rows": title_rows, "protect": protect,
-                                 "landscape": landscape, "gridlines": gridlines}
-        elif self.page_breaks:
-            self.ws.set_h_pagebreaks(self.page_breaks)
-
-
-# -- sheets -------------------------------------------------------------------------------------------
-
-
-def _about(book: _Book, report) -> None:
+def _about(book: Book, report) -> None:
     study, smaa = report.study, report.smaa
-    s = _Sheet(book, "About", report, study.title, top="Comparison workbook", banner_size=16)
+    s = Sheet(book, "About", report, study.title, top="Comparison workbook", banner_size=16)
     s.caps[1], s.caps[2] = 26, 110
     row = 4
 
@@ -594,7 +74,7 @@ def _about(book: _Book, report) -> None:
         s.text(row, 1, label, bold=True, cap=26)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             s.number(row, 2, value, number_format or INTEGER)
-            s.cell(row, 2).alignment = _align("left")
+            s.cell(row, 2).alignment = make_alignment("left")
         else:
             s.text(row, 2, value, cap=110)
         row += 1
@@ -614,7 +94,8 @@ def _about(book: _Book, report) -> None:
                     "formulas; everything else is a value written by rubric. Sheets are protected without a "
                     "password against accidental edits (Review > Unprotect sheet to lift it).")
     pair("Model", "Totals are weighted sums (multi-attribute value theory): total = sum over criteria of "
-                  "normalised weight x consensus value (0-100). Ranks: 1 = best; options within 1e-9 of each "
+                  "normalised weight x consensus value (0-100). Ranks: 1 = best; options within "
+                  f"{TIE_TEXT.lower()} of each "
                   "other share the best rank of the tie.")
     row += 1
     s.section(row, "Provenance")
@@ -636,10 +117,10 @@ def _about(book: _Book, report) -> None:
     s.finish(freeze=None, title_rows=None, landscape=False, gridlines=False)
 
 
-def _options(book: _Book, report) -> None:
+def _options(book: Book, report) -> None:
     study = report.study
     families = {f.id: f.name for f in study.families}
-    s = _Sheet(book, "Options", report, "Options", "Each policy option appraised; 'baseline' marks the reference "
+    s = Sheet(book, "Options", report, "Options", "Each policy option appraised; 'baseline' marks the reference "
                "options (business as usual or do-minimum).", banner=False)
     s.header(4, 1, ["option", "title", "family", "baseline", "summary"])
     s.caps.update({2: 45, 3: 28, 5: 80})
@@ -654,10 +135,10 @@ def _options(book: _Book, report) -> None:
     s.finish(freeze="B5")
 
 
-def _evidence(book: _Book, report) -> None:
+def _evidence(book: Book, report) -> None:
     study = report.study
     titles = {x.id: x.title for x in study.sources}
-    s = _Sheet(book, "Evidence", report, "Evidence", "The quotes recorded with each option, verbatim from the "
+    s = Sheet(book, "Evidence", report, "Evidence", "The quotes recorded with each option, verbatim from the "
                "named source (see `rubric check-sources`).", banner=False)
     s.header(4, 1, ["option", "source", "source title", "locator", "quote", "note"])
     s.caps.update({1: 28, 2: 26, 3: 36, 4: 20, 5: 70, 6: 40})
@@ -675,9 +156,9 @@ def _evidence(book: _Book, report) -> None:
     s.finish(freeze="B5")
 
 
-def _rubric(book: _Book, report) -> None:
+def _rubric(book: Book, report) -> None:
     rubric = report.study.rubric
-    s = _Sheet(book, "Rubric", report, f"Rubric {rubric.id} version {rubric.version}: {rubric.title}",
+    s = Sheet(book, "Rubric", report, f"Rubric {rubric.id} version {rubric.version}: {rubric.title}",
                "One row per level. 'value' is the level's 0-100 value from the criterion's value function "
                "(cost criteria: more of the thing is worse, so the value falls).", banner=False)
     s.header(4, 1, ["group", "criterion", "name", "question", "direction", "level", "label", "descriptor",
@@ -703,11 +184,11 @@ def _rubric(book: _Book, report) -> None:
     s.finish(freeze="C5")
 
 
-def _scores(book: _Book, report):
+def _scores(book: Book, report):
     study, pooled = report.study, report.analysis.consensus
     options, criteria = report.options, report.criteria
     titles = {o.id: o.title for o in study.options}
-    s = _Sheet(book, "Scores", report, f"Consensus values ({study.consensus} of the analysts), session "
+    s = Sheet(book, "Scores", report, f"Consensus values ({study.consensus} of the analysts), session "
                f"{report.session.id}",
                f"The {study.consensus} of the analysts' 0-100 values for each option and criterion (abstentions "
                "left out); 100 is best on every criterion. Values, not formulas: Results multiplies each row by "
@@ -725,19 +206,19 @@ def _scores(book: _Book, report):
     s.conditional(ref, {"type": "3_color_scale", "min_type": "num", "min_value": 0, "min_color": "#F8696B",
                         "mid_type": "num", "mid_value": 50, "mid_color": "#FFEB84",
                         "max_type": "num", "max_value": 100, "max_color": "#63BE7B"})
-    s.name("Scores_values", first, 3, last, last_col)
+    s.name(layout.SCORES_VALUES, first, 3, last, last_col)
     s.finish(freeze="C5")
-    return {"first": first, "last": last, "first_col": 3, "last_col": last_col}
+    return _ScoreBlock(first, 3, last_col)
 
 
-def _plain_rows(s: _Sheet, first_row: int, number_styles: dict[int, tuple[str, _Alignment]], rows) -> int:
+def _plain_rows(s: Sheet, first_row: int, number_styles: dict[int, tuple[str, Alignment]], rows) -> int:
     """Write rows of plain cells straight out; returns the row after the last.
 
     The fast path for a sheet of uniform rows (Analysts: one row per score, about three quarters of
     the write of a large study through the per-cell path). Each value in a row fills columns 1, 2, ...:
     a string is a literal text cell, a number a cell in its column's (format, alignment) from
     `number_styles`, None or "" an empty cell. The cells, formats, column widths, wrapping and row
-    heights are those s.text() and s.number() give, without a _Cell per value.
+    heights are those s.text() and s.number() give, without a Cell per value.
     """
     s._end_row()
     r = first_row
@@ -751,7 +232,7 @@ def _plain_rows(s: _Sheet, first_row: int, number_styles: dict[int, tuple[str, _
                     longest = len(value) if "\n" not in value else max(len(line) for line in value.split("\n"))
                 else:
                     number_format, alignment = number_styles[col]
-                    longest = len(_shown(value, number_format))
+                    longest = len(displayed(value, number_format))
                     if r == first_row and first_row - 1 in s._header_rows and alignment.horizontal != "left":
                         s.layout.right_headers.add((r - 1, col))
                 if longest > lengths.get(col, 0):
@@ -761,10 +242,10 @@ def _plain_rows(s: _Sheet, first_row: int, number_styles: dict[int, tuple[str, _
         return r
     ws, widths, book = s.ws, s.layout.widths, s.book
     formats: dict = {}
-    probe = _Cell()
+    probe = Cell()
     # a text cell's alignment by (wraps, indented): the variants the per-cell path makes
-    text_alignment = {(False, False): TOP, (True, False): _align(None, "top", True, 0),
-                      (False, True): _align("left", "top", False, 1), (True, True): _align("left", "top", True, 1)}
+    text_alignment = {(False, False): TOP, (True, False): make_alignment(None, "top", True, 0),
+                      (False, True): make_alignment("left", "top", False, 1), (True, True): make_alignment("left", "top", True, 1)}
 
     def style(alignment, number_format):
         key = (alignment, number_format)
@@ -774,8 +255,7 @@ def _plain_rows(s: _Sheet, first_row: int, number_styles: dict[int, tuple[str, _
         return formats[key]
 
     for values in rows:
-        if r > MAX_ROWS:
-            raise _TooBig(f"sheet {s.title} would need more than {MAX_ROWS:,} rows or {MAX_COLUMNS:,} columns")
+        check_fits(s.title, r, 1)
         lines, after_number, out = 1, False, []
         for col, value in enumerate(values, 1):
             if value is None or value == "":
@@ -784,7 +264,7 @@ def _plain_rows(s: _Sheet, first_row: int, number_styles: dict[int, tuple[str, _
                 width = widths.get(col, 8.43)
                 wrap = len(value) > width - 2 or "\n" in value
                 if wrap:
-                    lines = max(lines, _lines(value, width - after_number))
+                    lines = max(lines, wrapped_lines(value, width - after_number))
                 out.append((col - 1, value, True, style(text_alignment[wrap, after_number], None)))
                 after_number = False
             else:
@@ -797,7 +277,7 @@ def _plain_rows(s: _Sheet, first_row: int, number_styles: dict[int, tuple[str, _
         for c, value, is_text, cell_style in out:
             if not is_text:
                 ws.write_number(r - 1, c, value, cell_style)
-            elif value.startswith("<r>") and value.endswith("</r>"):   # see _Sheet._write_row
+            elif value.startswith("<r>") and value.endswith("</r>"):   # see Sheet._write_row
                 ws.write_rich_string(r - 1, c, value[:1], book.run_format(None), value[1:],
                                      *([cell_style] if cell_style else []))
             else:
@@ -807,12 +287,12 @@ def _plain_rows(s: _Sheet, first_row: int, number_styles: dict[int, tuple[str, _
     return r
 
 
-def _analysts(book: _Book, report) -> None:
+def _analysts(book: Book, report) -> None:
     session, tensor = report.session, report.analysis.tensor
     names = {p.id: p.name for p in session.participants}
     index = [{x: i for i, x in enumerate(axis)} for axis in (tensor.analysts, tensor.options, tensor.criteria)]
     who = "; ".join(f"{a} = {n}" for a, n in names.items() if n)
-    s = _Sheet(book, "Analysts", report, f"Every score of session {session.id} ({session.title})",
+    s = Sheet(book, "Analysts", report, f"Every score of session {session.id} ({session.title})",
                "One row per analyst, option and criterion as recorded. An abstention shows its reason; its value "
                "is left out of the consensus." + (f" Analysts: {who}." if who else ""))
     s.header(4, 1, ["analyst", "option", "criterion", "level", "value (0-100)", "confidence", "rationale",
@@ -826,22 +306,22 @@ def _analysts(book: _Book, report) -> None:
             else:
                 level = score.level
                 value = tensor.values[index[0][score.analyst], index[1][score.option], index[2][score.criterion]]
-                value = value if _finite(value) else "n/a"
+                value = value if is_finite(value) else "n/a"
             yield (score.analyst, score.option, score.criterion, level, value, score.confidence, score.rationale,
                    ", ".join(score.evidence))
 
-    r = _plain_rows(s, 5, {4: (INTEGER, _align("left")), 5: (VALUE, TOP)}, rows())
+    r = _plain_rows(s, 5, {4: (INTEGER, make_alignment("left")), 5: (VALUE, TOP)}, rows())
     s.autofilter(4, 1, max(5, r - 1), 8)
     s.finish(freeze="A5")
 
 
-def _disagreement(book: _Book, report) -> None:
+def _disagreement(book: Book, report) -> None:
     from ..compute.consensus import DISAGREEMENT_LEVELS
 
     analysis, session = report.analysis, report.session
     analysts = analysis.tensor.analysts
     pooled = analysis.consensus
-    s = _Sheet(book, "Disagreement", report, "Where the analysts disagree",
+    s = Sheet(book, "Disagreement", report, "Where the analysts disagree",
                f"Cells whose analysts are {DISAGREEMENT_LEVELS} or more levels apart on the criterion's scale, "
                "with each analyst's level; then Krippendorff's alpha per criterion (interval: on the 0-100 "
                "values; ordinal: on the levels) and any dissent recorded with the session.")
@@ -888,57 +368,39 @@ def _disagreement(book: _Book, report) -> None:
     s.finish(freeze="A5", title_rows="1:2")
 
 
-def _weight_columns(report) -> tuple[list, list]:
-    """Per profile: the raw weights written as inputs, and what the normalising formulas give on them."""
-    raw = [np.asarray(e.weights.leaf, dtype=float) for e in report.evaluations]
-    return raw, [w / w.sum() if w.sum() else np.zeros_like(w) for w in raw]
-
-
-def _live_totals(report) -> tuple[list, list]:
-    """Per profile: what the Results formulas give on the values written (a consensus value shown as
-    "n/a" counts 0 in SUMPRODUCT), for their cached values."""
-    values = np.nan_to_num(np.asarray(report.analysis.consensus.value, dtype=float), nan=0.0, posinf=0.0,
-                           neginf=0.0)
-    totals, ranks = [], []
-    for weights in _weight_columns(report)[1]:
-        total = values @ weights
-        margin = 1e-9 * max(1.0, float(total.max(initial=1.0)))
-        totals.append(total)
-        ranks.append([1 + int(np.sum(total > t + margin)) for t in total])
-    return totals, ranks
-
-
-def _weights(book: _Book, report) -> dict:
+def _weights(book: Book, report) -> _WeightRows:
     study = report.study
     criteria, profiles = report.criteria, report.profiles
     names = {c.id: c.name for c in study.rubric.criteria}
     n_c, n_p = len(criteria), len(profiles)
-    s = _Sheet(book, "Weights", report, "Weights per profile: raw inputs and normalised weights",
+    s = Sheet(book, layout.WEIGHTS_SHEET, report, "Weights per profile: raw inputs and normalised weights",
                "Yellow cells with blue text are INPUTS: each profile's leaf weights as derived by rubric from its "
                "raw inputs (see 'Weight inputs'). Type new raw weights there (any non-negative scale); the "
                "normalised weights (green, formula = input / column sum), the Results totals and ranks recompute.",
                banner=False)
-    first_in, first_norm = 4, 4 + n_p
+    head = layout.HEADER_ROW
+    first_in = layout.FIRST_INPUT_COLUMN
+    first_norm = first_in + n_p
     comment_col = first_norm + n_p
-    s.label(4, first_in, first_in + n_p - 1, "Raw weights: INPUT (type here)",
-           _font(bold=True, color="0000FF"), INPUT_FILL)
-    s.label(4, first_norm, first_norm + n_p - 1, "Normalised weights (formula)", HEADER_FONT, FORMULA_FILL)
-    s.header(5, 1, ["group", "criterion", "name"])
-    s.header(5, first_in, profiles, fill=INPUT_FILL)
-    s.header(5, first_norm, profiles, fill=FORMULA_FILL)
-    s.header(5, comment_col, ["reviewer comment"])
+    s.label(head - 1, first_in, first_in + n_p - 1, "Raw weights: INPUT (type here)",
+           make_font(bold=True, color="0000FF"), INPUT_FILL)
+    s.label(head - 1, first_norm, first_norm + n_p - 1, "Normalised weights (formula)", HEADER_FONT, FORMULA_FILL)
+    s.header(head, 1, ["group", "criterion", "name"])
+    s.header(head, first_in, profiles, fill=INPUT_FILL)
+    s.header(head, first_norm, profiles, fill=FORMULA_FILL)
+    s.header(head, comment_col, [layout.COMMENT_LABEL])
     s.caps.update({1: 22, 2: 22, 3: 30, comment_col: 30})
     s.caps.update({first_in + k: 16 for k in range(n_p)})
     s.lengths[comment_col] = 30
-    first, last = 6, 5 + n_c
-    raw, normalised = _weight_columns(report)
+    first, last = head + 1, head + n_c
+    raw, normalised = report.live.raw, report.live.normalised
     s.validation(first, first_in, last, first_in + n_p - 1,
                  {"validate": "decimal", "criteria": ">=", "value": 0, "ignore_blank": False,
                   "error_title": "Weight", "error_message": "A raw weight is a number of zero or more."})
     for i, criterion in enumerate(criteria):
         r = first + i
         s.text(r, 1, " / ".join(report.criterion_groups[i]))
-        s.text(r, 2, criterion, bold=True)
+        s.text(r, layout.CRITERION_COLUMN, criterion, bold=True)
         s.text(r, 3, names[criterion])
         for k, evaluation in enumerate(report.evaluations):
             col = first_in + k
@@ -953,7 +415,7 @@ def _weights(book: _Book, report) -> dict:
         cell.protection, cell.fill = UNLOCKED, INPUT_FILL
     # below the table: sums, methods, names, a reviewer comment row
     r = last + 1
-    s.text(r, 2, "sum", bold=True)
+    s.text(r, layout.CRITERION_COLUMN, layout.SUM_LABEL, bold=True)
     for k in range(n_p):
         for base in (first_in, first_norm):
             letter = get_column_letter(base + k)
@@ -971,7 +433,7 @@ def _weights(book: _Book, report) -> dict:
     for k, profile_id in enumerate(profiles):
         s.text(r, first_in + k, study.profile(profile_id).name)
     r += 1
-    s.text(r, 2, "reviewer comment", bold=True)
+    s.text(r, layout.CRITERION_COLUMN, layout.COMMENT_LABEL, bold=True)
     for k in range(n_p):
         cell = s.cell(r, first_in + k)
         cell.protection, cell.fill = UNLOCKED, INPUT_FILL
@@ -992,19 +454,19 @@ def _weights(book: _Book, report) -> dict:
             s.formula(rr, first_in + i, f"=${norm_letter}${first + i}", WEIGHT, normalised[k][i])
         rows[profile_id] = rr
     last_row = first_row + n_p - 1
-    s.name("Weights_input", first, first_in, last, first_in + n_p - 1)
-    s.name("Weights_normalised", first, first_norm, last, first_norm + n_p - 1)
-    s.name("Weights_input_sum", sum_row, first_in, sum_row, first_in + n_p - 1)
-    s.name("Weights_normalised_sum", sum_row, first_norm, sum_row, first_norm + n_p - 1)
-    s.name("Weights_rows", first_row, first_in, last_row, first_in + n_c - 1)
-    s.name("Weights_comments", comment_row, first_in, comment_row, first_in + n_p - 1)
-    s.finish(freeze="D6", title_rows="1:5")
-    return {"rows": rows, "first_col": first_in, "last_col": first_in + n_c - 1}
+    s.name(layout.WEIGHTS_INPUT, first, first_in, last, first_in + n_p - 1)
+    s.name(layout.WEIGHTS_NORMALISED, first, first_norm, last, first_norm + n_p - 1)
+    s.name(layout.WEIGHTS_INPUT_SUM, sum_row, first_in, sum_row, first_in + n_p - 1)
+    s.name(layout.WEIGHTS_NORMALISED_SUM, sum_row, first_norm, sum_row, first_norm + n_p - 1)
+    s.name(layout.WEIGHTS_ROWS, first_row, first_in, last_row, first_in + n_c - 1)
+    s.name(layout.WEIGHTS_COMMENTS, comment_row, first_in, comment_row, first_in + n_p - 1)
+    s.finish(freeze=f"{get_column_letter(first_in)}{first}", title_rows=f"1:{head}")
+    return _WeightRows(rows, first_in, first_in + n_c - 1)
 
 
-def _weight_inputs(book: _Book, report) -> None:
+def _weight_inputs(book: Book, report) -> None:
     study = report.study
-    s = _Sheet(book, "Weight inputs", report, "Raw weighting inputs of every profile, as recorded",
+    s = Sheet(book, "Weight inputs", report, "Raw weighting inputs of every profile, as recorded",
                "Each block of a profile weighs the children of one node (the rubric's groups, a group's criteria, "
                "or all leaves at once). Local weight = the block's share; a leaf's weight is the product of the "
                "local weights along its path. AHP: pairwise judgements (a over b) and the consistency ratio.",
@@ -1047,15 +509,16 @@ def _weight_inputs(book: _Book, report) -> None:
     s.finish(freeze="A5")
 
 
-def _results(book: _Book, report, scores: dict, weights: dict) -> None:
+def _results(book: Book, report, scores: _ScoreBlock, weights: _WeightRows) -> None:
     study = report.study
     options, profiles = report.options, report.profiles
     titles = {o.id: o.title for o in study.options}
     n_o, n_p = len(options), len(profiles)
-    s = _Sheet(book, "Results", report, "Totals and ranks per profile (live formulas)",
+    s = Sheet(book, "Results", report, "Totals and ranks per profile (live formulas)",
                "Total = SUMPRODUCT of the option's row of consensus values (Scores) and the profile's row of "
                "normalised weights (Weights), on 0-100; rank = 1 + the number of options with a higher total "
-               "(ties within 1e-9 share the best rank). Change a yellow input on Weights and both recompute. "
+               f"(ties within {TIE_TEXT.lower()} share the best rank). Change a yellow input on Weights and both "
+               "recompute. "
                f"Default profile: {report.default_profile}.")
     first_total, first_rank = 3, 3 + n_p + 1
     for start, label in ((first_total, "Total value (0-100)"), (first_rank, "Rank (1 = best)")):
@@ -1065,24 +528,24 @@ def _results(book: _Book, report, scores: dict, weights: dict) -> None:
     s.header(5, first_rank, profiles)
     s.caps[2] = 40
     first, last = 6, 5 + n_o
-    score_first_col = get_column_letter(scores["first_col"])
-    score_last_col = get_column_letter(scores["last_col"])
-    weight_first_col = get_column_letter(weights["first_col"])
-    weight_last_col = get_column_letter(weights["last_col"])
-    totals, ranks = _live_totals(report)
+    score_first_col = get_column_letter(scores.first_col)
+    score_last_col = get_column_letter(scores.last_col)
+    weight_first_col = get_column_letter(weights.first_col)
+    weight_last_col = get_column_letter(weights.last_col)
+    totals, ranks = report.live.totals, report.live.ranks
     for i, option in enumerate(options):
         r = first + i
-        score_row = scores["first"] + i
+        score_row = scores.first_row + i
         s.text(r, 1, option, bold=True)
         s.text(r, 2, titles.get(option, ""))
         for k, profile_id in enumerate(profiles):
-            w = weights["rows"][profile_id]
+            w = weights.row_of[profile_id]
             s.formula(r, first_total + k,
                       f"=SUMPRODUCT(Scores!${score_first_col}${score_row}:${score_last_col}${score_row},"
-                      f"Weights!${weight_first_col}${w}:${weight_last_col}${w})", VALUE, totals[k][i])
+                      f"{layout.WEIGHTS_SHEET}!${weight_first_col}${w}:${weight_last_col}${w})", VALUE, totals[k][i])
             total = get_column_letter(first_total + k)
             column = f"{total}${first}:{total}${last}"
-            s.formula(r, first_rank + k, f"=1+SUMPRODUCT(--({column}>{total}{r}+1E-9*MAX(1,MAX({column}))))",
+            s.formula(r, first_rank + k, f"=1+SUMPRODUCT(--({column}>{total}{r}+{TIE_TEXT}*MAX(1,MAX({column}))))",
                       INTEGER, ranks[k][i])
     ranks_ref = f"{get_column_letter(first_rank)}{first}:{get_column_letter(first_rank + n_p - 1)}{last}"
     for k in range(n_p):
@@ -1090,8 +553,8 @@ def _results(book: _Book, report, scores: dict, weights: dict) -> None:
         s.conditional(f"{letter}{first}:{letter}{last}", {"type": "2_color_scale", "min_type": "min",
                       "min_color": "#FFFFFF", "max_type": "max", "max_color": "#63BE7B"})
     s.conditional(ranks_ref, *FIRST_RANK_RULE)
-    s.name("Results_totals", first, first_total, last, first_total + n_p - 1)
-    s.name("Results_ranks", first, first_rank, last, first_rank + n_p - 1)
+    s.name(layout.RESULTS_TOTALS, first, first_total, last, first_total + n_p - 1)
+    s.name(layout.RESULTS_RANKS, first, first_rank, last, first_rank + n_p - 1)
 
     # weighted contributions by criterion group, default profile (values), and the charts
     r = last + 2
@@ -1108,7 +571,7 @@ def _results(book: _Book, report, scores: dict, weights: dict) -> None:
         s.text(r, 2, titles.get(option, ""))
         for k in range(len(groups)):
             s.number(r, 3 + k, report.group_contributions[i, k], VALUE)
-    s.name("Results_group_contributions", head + 1, 3, r, 2 + len(groups))
+    s.name(layout.RESULTS_GROUP_CONTRIBUTIONS, head + 1, 3, r, 2 + len(groups))
     r += 2
     width = _chart_width(s)
     bar_height = max(7.5, 0.6 * n_o + 3.5)
@@ -1127,7 +590,7 @@ def _results(book: _Book, report, scores: dict, weights: dict) -> None:
 FIRST_RANK_RULE = ({"type": "cell", "criteria": "==", "value": 1}, {"bold": True, "bg_color": "#63BE7B"})
 
 
-def _chart_width(sheet: _Sheet) -> float:
+def _chart_width(sheet: Sheet) -> float:
     """Most of the printed width of the sheet's tables (a column width unit is about 0.19 cm)."""
     return min(34.0, max(18.0, 0.19 * 0.8 * sheet.table_width()))
 
@@ -1146,9 +609,9 @@ def _rows_for(height_cm: float) -> int:
     return math.ceil(height_cm / (12.0 * 2.54 / 72)) + 1
 
 
-def _compare(book: _Book, report) -> None:
+def _compare(book: Book, report) -> None:
     c = report.comparison
-    s = _Sheet(book, "Compare", report, "How the ranking changes across profiles, methods and analysts",
+    s = Sheet(book, "Compare", report, "How the ranking changes across profiles, methods and analysts",
                f"Ranks as computed by rubric (values, not live): weighted sum for every profile; then the default "
                f"profile ({c.default_profile}) under every aggregation method, and each analyst's own scores. "
                "Kendall's tau: 1 = same order, -1 = reversed.")
@@ -1183,7 +646,7 @@ def _compare(book: _Book, report) -> None:
         return r + 2
 
     r, top = rank_table(4, "Ranks by profile (weighted sum)", c.profiles, c.profile_ranks)
-    s.name("Compare_profile_ranks", top, 2, top + len(c.options) - 1, 1 + len(c.profiles))
+    s.name(layout.COMPARE_PROFILE_RANKS, top, 2, top + len(c.options) - 1, 1 + len(c.profiles))
     r = tau_table(r, "Kendall's tau between profiles' rankings", c.profiles, c.profile_tau)
     s.section(r, f"Robust: in every profile's top {c.top_k}")
     r += 1
@@ -1223,9 +686,9 @@ def _compare(book: _Book, report) -> None:
 SWAP_TOP = 5  # the swap list shows swaps that can change the top of the ranking
 
 
-def _sensitivity(book: _Book, report) -> None:
+def _sensitivity(book: Book, report) -> None:
     result = report.sensitivity
-    s = _Sheet(book, "Sensitivity", report, f"One-way weight sensitivity, profile {result.profile_id} (weighted sum)",
+    s = Sheet(book, "Sensitivity", report, f"One-way weight sensitivity, profile {result.profile_id} (weighted sum)",
                "The weight of one criterion (or the total weight of one group) varies from 0 to 1 while the others "
                "keep their proportions. 'top from/to': the weights over which the current top option stays on "
                "top; 'distance': from the current weight to the nearest change of top (never = it never changes); "
@@ -1246,7 +709,7 @@ def _sensitivity(book: _Book, report) -> None:
         s.number(r, 6, a.top_interval[0], WEIGHT)
         s.number(r, 7, a.top_interval[1], WEIGHT)
         if a.distance is None:
-            s.text(r, 8, "never").alignment = _align("right")
+            s.text(r, 8, "never").alignment = make_alignment("right")
         else:
             s.number(r, 8, a.distance, WEIGHT)
         s.number(r, 9, a.swap_count, INTEGER)
@@ -1270,7 +733,7 @@ SMAA_ALL_RANKS_UP_TO = 30   # options; a larger study's acceptability block is c
 SMAA_RANKS_SHOWN = 10       # the ranks a cut block shows, then one "11 or lower" column
 
 
-def _smaa(book: _Book, report) -> None:
+def _smaa(book: Book, report) -> None:
     result = report.smaa
     n_o = len(result.options)
     # columns of the acceptability block: every rank, or ranks 1..k and the rest summed
@@ -1283,7 +746,7 @@ def _smaa(book: _Book, report) -> None:
     rank_labels = [f"rank {k + 1}" for k in range(shown)]
     if cut:
         rank_labels[-1] = f"rank {SMAA_RANKS_SHOWN + 1} or lower"
-    s = _Sheet(book, "SMAA", report, "SMAA-2: rank acceptability under uncertain weights",
+    s = Sheet(book, "SMAA", report, "SMAA-2: rank acceptability under uncertain weights",
                "Weights drawn at random (Dirichlet around the default profile's weights) and the options ranked "
                "by weighted sum for each draw. Rank acceptability: the share of draws giving the option that rank. "
                "Confidence factor: how often the option ranks first with its central weights (the mean weights "
@@ -1300,7 +763,7 @@ def _smaa(book: _Book, report) -> None:
             s.text(r, 2, "-", track=False)
         else:
             s.number(r, 2, value, INTEGER if isinstance(value, int) else PROBABILITY if value < 1 else "General")
-            s.cell(r, 2).alignment = _align("left", None)
+            s.cell(r, 2).alignment = make_alignment("left", None)
         r += 1
     r += 1
     s.section(r, "Rank acceptability (share of draws) and confidence factor" + (
@@ -1318,7 +781,7 @@ def _smaa(book: _Book, report) -> None:
     ref = f"B{head + 1}:{get_column_letter(1 + shown)}{r}"
     s.conditional(ref, {"type": "2_color_scale", "min_type": "num", "min_value": 0, "min_color": "#FFFFFF",
                         "max_type": "num", "max_value": 1, "max_color": "#5B9BD5"})
-    s.name("Smaa_acceptability", head + 1, 2, r, 1 + shown)
+    s.name(layout.SMAA_ACCEPTABILITY, head + 1, 2, r, 1 + shown)
     r += 2
     s.section(r, "Central weights: the mean weights of the draws where the option ranked first ('-': never first)")
     r += 1
@@ -1337,9 +800,9 @@ def _smaa(book: _Book, report) -> None:
     s.finish(freeze="B4", title_rows="1:2")
 
 
-def _meta(book: _Book, report) -> None:
-    ws = book.workbook.add_worksheet("_meta")
-    rows = [("kind", "comparison"), ("format", WORKBOOK_FORMAT), ("study_id", report.study.id),
+def _meta(book: Book, report) -> None:
+    ws = book.workbook.add_worksheet(layout.META_SHEET)
+    rows = [("kind", layout.KIND), ("format", layout.FORMAT), ("study_id", report.study.id),
             ("input_hash", report.study.input_hash), ("tool_version", report.tool_version),
             ("rubric_id", report.study.rubric.id), ("rubric_version", report.study.rubric.version),
             ("session", report.session.id), ("illustrative", "true" if report.illustrative else "false"),
@@ -1348,14 +811,15 @@ def _meta(book: _Book, report) -> None:
             ("written_at", report.written_at)]
     ws.set_column(0, 0, 18)
     ws.set_column(1, 1, 70)
+    assert tuple(key for key, _ in rows) == layout.META_FIELDS
     for r, (key, value) in enumerate(rows):
         ws.write_string(r, 0, key)
-        ws.write_string(r, 1, _clean(value))
+        ws.write_string(r, 1, str(value))
     ws.hide()
     ws.protect("", PROTECTION)
 
 
-def _build(book: _Book, report) -> None:
+def _build(book: Book, report) -> None:
     _about(book, report)
     _options(book, report)
     _evidence(book, report)
@@ -1378,18 +842,19 @@ def write_workbook(report, path: str | os.PathLike) -> str:
 
     Two passes over the report: the first measures (column widths and the like), the second writes.
     A failure leaves whatever was at `path` untouched and no temp file behind."""
-    measured = _Book()
+    measured = Book()
     _build(measured, report)
     try:
         with atomic_write(path) as handle:
             workbook = xlsxwriter.Workbook(handle, WORKBOOK_OPTIONS)
-            _build(_Book(workbook, measured.layouts), report)
-            # no cached values are written: XlsxWriter marks the workbook to be recalculated on opening
+            _build(Book(workbook, measured.layouts), report)
+            # every formula carries its value as computed by the report, for readers that do not
+            # recalculate; XlsxWriter also marks the workbook to be recalculated on opening
             workbook.set_properties({"title": encode_text(f"{report.study.title}: comparison"),
                                      "author": f"rubric {report.tool_version}",
                                      "subject": encode_text(report.study.id)})
             workbook.close()
-    except _TooBig as error:
+    except TooBig as error:
         raise RubricError(Problem(os.fspath(path), f"cannot write the workbook: {error}")) from None
     except (OSError, XlsxFileError) as error:
         # XlsxWriter reports a failed write as FileCreateError(the OSError)

@@ -1,4 +1,4 @@
-"""Cell helpers shared by the workbook writers and readers."""
+"""The cell-text codec shared by the workbook writers and readers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""What identifies an analyst scoring workbook: shared by the template writer and the importer."""
+"""The analyst scoring workbook's layout contract (`rubric template` writes it, `import-scores` reads it):
+sheet names, columns, row keys, and the `_meta` fields and checksum that identify it."""
 
 from __future__ import annotations
 

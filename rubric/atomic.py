@@ -122,7 +122,7 @@ class _Steps:
 def write_files_atomically(contents: dict, journal_root: str | os.PathLike) -> None:
     """Write several files (path -> bytes) all or nothing, through the journal in `journal_root`
     (the study folder; the caller holds its lock). Errors become RubricError."""
-    from ..errors import Problem, RubricError
+    from .errors import Problem, RubricError
 
     step = _Steps()
     root = Path(journal_root)
@@ -174,7 +174,7 @@ def _finish(staged, step=lambda: None) -> None:
 
 
 def _temp_files(root: Path) -> list[Path]:
-    from ..records.load import FOLDERS
+    from .records.load import FOLDERS
 
     found = []
     for folder in (root, *(root / name for name in FOLDERS.values())):
@@ -248,7 +248,7 @@ def check_output_path(path: str | os.PathLike, default_name: str, study_root: st
     written inside. Refused: a symlink (never followed), a folder, a device, a FIFO or a socket,
     the study folder or any file the study's loader reads (also through a hard link), and an
     existing file that is not an .xlsx workbook unless `force`."""
-    from ..errors import Problem, RubricError
+    from .errors import Problem, RubricError
 
     shown = os.fspath(path)
 
@@ -279,7 +279,7 @@ def check_output_path(path: str | os.PathLike, default_name: str, study_root: st
 
 
 def _check_not_study_input(target: Path, info, root: Path, refuse) -> None:
-    from ..records.load import study_files
+    from .records.load import study_files
 
     real_root = root.resolve()
     real_target = target.parent.resolve() / target.name
