@@ -8,7 +8,7 @@ import math
 from functools import cache
 
 from ..errors import Problem
-from ..model import ID_PATTERN, is_valid_id
+from ..model import CONFIDENCES, ID_PATTERN, is_valid_id
 from ..resources import schema_dir
 from .yamlio import Document
 
@@ -57,7 +57,7 @@ _EXPECTED_DEFS = {
         "properties": {
             "analyst": {"$ref": "#/$defs/id"}, "option": {"$ref": "#/$defs/id"},
             "criterion": {"$ref": "#/$defs/id"}, "level": {"type": "integer"},
-            "abstain": {"$ref": "#/$defs/text"}, "confidence": {"enum": ["low", "medium", "high"]},
+            "abstain": {"$ref": "#/$defs/text"}, "confidence": {"enum": list(CONFIDENCES)},
             "rationale": {"$ref": "#/$defs/text"},
             "evidence": {"type": "array", "items": {"$ref": "#/$defs/id"}},
         },

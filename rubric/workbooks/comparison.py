@@ -3,27 +3,42 @@ Weights sheet back): sheet names, the Weights block, defined names and the `_met
 
 from __future__ import annotations
 
+# the sheet names, each spelled once here
+ABOUT_SHEET = "About"
+OPTIONS_SHEET = "Options"
+EVIDENCE_SHEET = "Evidence"
+RUBRIC_SHEET = "Rubric"
+SCORES_SHEET = "Scores"
+ANALYSTS_SHEET = "Analysts"
+DISAGREEMENT_SHEET = "Disagreement"
+WEIGHTS_SHEET = "Weights"
+WEIGHT_INPUTS_SHEET = "Weight inputs"
+RESULTS_SHEET = "Results"
+COMPARE_SHEET = "Compare"
+SENSITIVITY_SHEET = "Sensitivity"
+SMAA_SHEET = "SMAA"
+META_SHEET = "_meta"
+
 # every sheet in order, with what it holds (the About sheet lists them)
 SHEETS = (
-    ("About", "what this workbook is, where its numbers come from, and how to read it"),
-    ("Options", "the policy options appraised: id, title, family, baseline marker, summary"),
-    ("Evidence", "the quotes each option's appraisal rests on, with their sources and locators"),
-    ("Rubric", "every criterion with its question, direction and anchored levels, and each level's 0-100 value"),
-    ("Scores", "consensus 0-100 value of every option on every criterion (the values behind the totals), as a heatmap"),
-    ("Analysts", "every analyst's score: level (or abstention and why), value, confidence, rationale"),
-    ("Disagreement", "cells where analysts are two or more levels apart, Krippendorff's alpha, recorded dissent"),
-    ("Weights", "each profile's leaf weights as INPUTS (yellow, blue text) and the normalised weights by formula"),
-    ("Weight inputs", "each profile's raw weighting inputs (points, ranks, pairwise judgements) and local weights"),
-    ("Results", "live totals and ranks per profile (formulas over Scores and Weights), contributions and charts"),
-    ("Compare", "ranks across profiles, Kendall's tau, robust and contested options, ranks by method and analyst"),
-    ("Sensitivity", "one-way weight sensitivity of the default profile: where the top option changes"),
-    ("SMAA", "SMAA-2 rank acceptability, confidence factors and central weights (Monte Carlo), with a chart"),
-    ("_meta", "hidden: the workbook's identity (kind, study id, input hash, tool version), for tools"),
+    (ABOUT_SHEET, "what this workbook is, where its numbers come from, and how to read it"),
+    (OPTIONS_SHEET, "the policy options appraised: id, title, family, baseline marker, summary"),
+    (EVIDENCE_SHEET, "the quotes each option's appraisal rests on, with their sources and locators"),
+    (RUBRIC_SHEET, "every criterion with its question, direction and anchored levels, and each level's 0-100 value"),
+    (SCORES_SHEET, "consensus 0-100 value of every option on every criterion (the values behind the totals), as a heatmap"),
+    (ANALYSTS_SHEET, "every analyst's score: level (or abstention and why), value, confidence, rationale"),
+    (DISAGREEMENT_SHEET, "cells where analysts are two or more levels apart, Krippendorff's alpha, recorded dissent"),
+    (WEIGHTS_SHEET, "each profile's leaf weights as INPUTS (yellow, blue text) and the normalised weights by formula"),
+    (WEIGHT_INPUTS_SHEET, "each profile's raw weighting inputs (points, ranks, pairwise judgements) and local weights"),
+    (RESULTS_SHEET, "live totals and ranks per profile (formulas over Scores and Weights), contributions and charts"),
+    (COMPARE_SHEET, "ranks across profiles, Kendall's tau, robust and contested options, ranks by method and analyst"),
+    (SENSITIVITY_SHEET, "one-way weight sensitivity of the default profile: where the top option changes"),
+    (SMAA_SHEET, "SMAA-2 rank acceptability, confidence factors and central weights (Monte Carlo), with a chart"),
+    (META_SHEET, "hidden: the workbook's identity (kind, study id, input hash, tool version), for tools"),
 )
 
 KIND = "comparison"          # `_meta` kind
 FORMAT = "1"                 # `_meta` format: bumped when a reader must tell layouts apart
-META_SHEET = "_meta"
 # `_meta`: one field per row, name in column A and value in column B, in this order
 META_FIELDS = ("kind", "format", "study_id", "input_hash", "tool_version", "rubric_id", "rubric_version",
                "session", "illustrative", "default_profile", "profiles", "smaa_seed", "smaa_samples",
@@ -38,7 +53,6 @@ def meta_cell(field: str) -> str:
 # The Weights sheet: a header row of profile ids over one row per criterion (id in CRITERION_COLUMN),
 # raw-weight input columns from FIRST_INPUT_COLUMN, then a SUM_LABEL row and, below, a
 # COMMENT_LABEL row; a COMMENT_LABEL column right of the normalised block holds row comments.
-WEIGHTS_SHEET = "Weights"
 HEADER_ROW = 5
 CRITERION_COLUMN = 2
 FIRST_INPUT_COLUMN = 4

@@ -8,7 +8,7 @@ import json
 
 import attrs
 
-from ..model import Rubric, Study
+from ..model import CONFIDENCES, Rubric, Study  # noqa: F401  (re-exported for the template's layout)
 
 KIND = "rubric-scoring-workbook"
 SCORES_SHEET = "Scores"
@@ -19,7 +19,6 @@ COLUMNS = ("Key", "Option", "Option title", "Criterion", "Criterion name", "Ques
            "What the level means", "Abstain (reason)", "Confidence", "Rationale", "Sources cited",
            "Evidence (hint)")
 INPUT_COLUMNS = ("Level", "Abstain (reason)", "Confidence", "Rationale", "Sources cited")
-CONFIDENCES = ("low", "medium", "high")
 
 
 def rubric_hash(rubric: Rubric) -> str:
