@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 
 from conftest import ROOT, run_cli
+from test_review_roundtrip import report  # noqa: F401  (the written comparison workbook fixture)
 from test_hardening import _template, assert_clean_failure, assert_import_refused, tree_hash
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -234,14 +235,6 @@ def test_dev_zero_import_stays_within_memory(tmp_path, mini):
     code, peak_kib, message = out.split(" ", 2)
     assert code == "1" and "not a regular file" in message
     assert int(peak_kib) < 300 * 1024, f"peak RSS {int(peak_kib) / 1024:.0f} MiB"
-
-
-@pytest.fixture
-def report(mini, tmp_path) -> Path:
-    path = tmp_path / "reports" / "mini.xlsx"
-    code, out, err = run_cli("report", mini, "-o", path, "--samples", "200")
-    assert code == 0, err
-    return path
 
 
 def _weights_edit(change):
