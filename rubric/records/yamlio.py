@@ -140,6 +140,8 @@ def _from_nodes(text: str, display: str, lines: dict):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+        if "maximum nesting depth" in what:  # PyYAML >= 6.0.4's scanner may see deep nesting before we do
+            raise RubricError(Problem(display, _TOO_DEEP, line)) from None
         raise RubricError(Problem(display, f"YAML syntax error: {what}", line)) from None
     except yaml.YAMLError as exc:
         raise RubricError(Problem(display, f"YAML error: {' '.join(str(exc).split())}")) from None
