@@ -20,7 +20,7 @@ from rubric.compute.ranking import competition_ranks
 from rubric.compute.report import DEFAULT_SAMPLES, DEFAULT_SEED, build_report
 from rubric.compute.weights import derive_weights
 from rubric.writers import sheet_engine, xlsx
-from rubric.writers.sheet_engine import BANNER
+from rubric.workbooks.comparison import BANNER
 from rubric.writers.xlsx import write_workbook
 
 SAMPLES = 2000   # SMAA draws for the workbooks written here (the CLI test checks the defaults)

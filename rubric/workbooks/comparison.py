@@ -3,6 +3,8 @@ Weights sheet back): sheet names, the Weights block, defined names and the `_met
 
 from __future__ import annotations
 
+BANNER = "ILLUSTRATIVE DATA - example scores, not a real appraisal"  # row 1 of every sheet that shows scores
+
 # the sheet names, each spelled once here
 ABOUT_SHEET = "About"
 OPTIONS_SHEET = "Options"

@@ -14,10 +14,10 @@ import math
 import re
 from typing import NamedTuple
 
+import attrs
 import xlsxwriter
 from openpyxl.utils import get_column_letter, quote_sheetname
 
-BANNER = "ILLUSTRATIVE DATA - example scores, not a real appraisal"
 
 VALUE, WEIGHT, PROBABILITY, INTEGER = "0.0", "0.000", "0.000", "0"
 TEXT_CAP, HEADER_CAP, MIN_WIDTH = 60, 12, 5
@@ -171,13 +171,25 @@ class Layout:
         self.setup: dict = {}
 
 
+@attrs.frozen
+class Masthead:
+    """What tops and foots every sheet: row 1 holds the banner (when there is one, in red) or else the
+    title; the page footer names the document."""
+
+    title: str
+    footer: str
+    banner: str | None = None
+
+
 class Book:
-    """The workbook in one of its two passes. The sheet builders run twice over the same report:
+    """The workbook in one of its two passes. The sheet builders run twice over the same input:
     first measuring (nothing is kept but each sheet's Layout), then writing, when every row goes out
     as soon as the builder moves past it. So memory does not grow with the number of rows, and column
     widths and row heights still fit all of the data."""
 
-    def __init__(self, workbook: xlsxwriter.Workbook | None = None, layouts: dict[str, Layout] | None = None):
+    def __init__(self, masthead: "Masthead", workbook: xlsxwriter.Workbook | None = None,
+                 layouts: dict[str, Layout] | None = None):
+        self.masthead = masthead
         self.workbook = workbook
         self.measuring = workbook is None
         self.layouts = {} if layouts is None else layouts
@@ -222,12 +234,11 @@ class Sheet:
     row may take several calls, but no row may be written once a later one has been started); each
     finished row is formatted and written out."""
 
-    def __init__(self, book: Book, title: str, report, heading: str, note: str = "", banner: bool = True,
+    def __init__(self, book: Book, title: str, heading: str, note: str = "", banner: bool = True,
                  top: str | None = None, banner_size: float = 12):
         self.book = book
         self.measuring = book.measuring
         self.title = title
-        self.report = report
         if self.measuring:
             self.ws = None
             self.layout = book.layouts[title] = Layout()
@@ -245,10 +256,11 @@ class Sheet:
         self._header_rows: set[int] = set()
         self._row_number, self._row = 0, {}      # the row being written: column -> Cell
         # row 1: the illustrative-data banner, or the study's title; row 2: the sheet's heading; row 3: a note
-        if banner and report.illustrative:
-            self.full_row(1, BANNER, make_font(banner_size, bold=True, color=WHITE), BANNER_FILL)
+        masthead = book.masthead
+        if banner and masthead.banner:
+            self.full_row(1, masthead.banner, make_font(banner_size, bold=True, color=WHITE), BANNER_FILL)
         else:
-            self.full_row(1, top or report.study.title, make_font(bold=True, color="404040"))
+            self.full_row(1, top or masthead.title, make_font(bold=True, color="404040"))
         self.full_row(2, heading, HEADING_FONT)
         if note:
             self.full_row(3, note, NOTE_FONT)
@@ -527,7 +539,7 @@ class Sheet:
             first, last = (int(x) for x in setup["title_rows"].split(":"))
             ws.repeat_rows(first - 1, last - 1)
         # "&" starts a header/footer code: a study id's own "&" is doubled
-        ws.set_footer("&C&A - page &P of &N&R" + self.report.study.id.replace("&", "&&"))
+        ws.set_footer("&C&A - page &P of &N&R" + self.book.masthead.footer.replace("&", "&&"))
         if setup["protect"]:
             ws.protect("", PROTECTION)
 

@@ -38,7 +38,7 @@ from ..workbooks.comparison import SHEETS
 from ..workbooks.text import encode_text
 from .documents import findings_text
 from .sheet_engine import (FORMULA_FILL, HEADER_FONT, INPUT_FILL, INPUT_FONT, INTEGER, LINE_HEIGHT, PROBABILITY,
-                           PROTECTION, TOP, TOP_BORDER, UNLOCKED, VALUE, WEIGHT, WORKBOOK_OPTIONS, Alignment, Book,
+                           PROTECTION, TOP, TOP_BORDER, UNLOCKED, VALUE, WEIGHT, WORKBOOK_OPTIONS, Alignment, Book, Masthead,
                            Cell, Sheet, TooBig, check_fits, displayed, is_finite, make_alignment, make_font,
                            wrapped_lines)
 
@@ -65,7 +65,7 @@ class _WeightRows:
 
 def _about(book: Book, report) -> None:
     study, smaa = report.study, report.smaa
-    s = Sheet(book, layout.ABOUT_SHEET, report, study.title, top="Comparison workbook", banner_size=16)
+    s = Sheet(book, layout.ABOUT_SHEET, study.title, top="Comparison workbook", banner_size=16)
     s.caps[1], s.caps[2] = 26, 110
     row = 4
 
@@ -120,7 +120,7 @@ def _about(book: Book, report) -> None:
 def _options(book: Book, report) -> None:
     study = report.study
     families = {f.id: f.name for f in study.families}
-    s = Sheet(book, layout.OPTIONS_SHEET, report, "Options", "Each policy option appraised; 'baseline' marks the reference "
+    s = Sheet(book, layout.OPTIONS_SHEET, "Options", "Each policy option appraised; 'baseline' marks the reference "
                "options (business as usual or do-minimum).", banner=False)
     s.header(4, 1, ["option", "title", "family", "baseline", "summary"])
     s.caps.update({2: 45, 3: 28, 5: 80})
@@ -138,7 +138,7 @@ def _options(book: Book, report) -> None:
 def _evidence(book: Book, report) -> None:
     study = report.study
     titles = {x.id: x.title for x in study.sources}
-    s = Sheet(book, layout.EVIDENCE_SHEET, report, "Evidence", "The quotes recorded with each option, verbatim from the "
+    s = Sheet(book, layout.EVIDENCE_SHEET, "Evidence", "The quotes recorded with each option, verbatim from the "
                "named source (see `rubric check-sources`).", banner=False)
     s.header(4, 1, ["option", "source", "source title", "locator", "quote", "note"])
     s.caps.update({1: 28, 2: 26, 3: 36, 4: 20, 5: 70, 6: 40})
@@ -158,7 +158,7 @@ def _evidence(book: Book, report) -> None:
 
 def _rubric(book: Book, report) -> None:
     rubric = report.study.rubric
-    s = Sheet(book, layout.RUBRIC_SHEET, report, f"Rubric {rubric.id} version {rubric.version}: {rubric.title}",
+    s = Sheet(book, layout.RUBRIC_SHEET, f"Rubric {rubric.id} version {rubric.version}: {rubric.title}",
                "One row per level. 'value' is the level's 0-100 value from the criterion's value function "
                "(cost criteria: more of the thing is worse, so the value falls).", banner=False)
     s.header(4, 1, ["group", "criterion", "name", "question", "direction", "level", "label", "descriptor",
@@ -188,7 +188,7 @@ def _scores(book: Book, report):
     study, pooled = report.study, report.analysis.consensus
     options, criteria = report.options, report.criteria
     titles = {o.id: o.title for o in study.options}
-    s = Sheet(book, layout.SCORES_SHEET, report, f"Consensus values ({study.consensus} of the analysts), session "
+    s = Sheet(book, layout.SCORES_SHEET, f"Consensus values ({study.consensus} of the analysts), session "
                f"{report.session.id}",
                f"The {study.consensus} of the analysts' 0-100 values for each option and criterion (abstentions "
                "left out); 100 is best on every criterion. Values, not formulas: Results multiplies each row by "
@@ -292,7 +292,7 @@ def _analysts(book: Book, report) -> None:
     names = {p.id: p.name for p in session.participants}
     index = [{x: i for i, x in enumerate(axis)} for axis in (tensor.analysts, tensor.options, tensor.criteria)]
     who = "; ".join(f"{a} = {n}" for a, n in names.items() if n)
-    s = Sheet(book, layout.ANALYSTS_SHEET, report, f"Every score of session {session.id} ({session.title})",
+    s = Sheet(book, layout.ANALYSTS_SHEET, f"Every score of session {session.id} ({session.title})",
                "One row per analyst, option and criterion as recorded. An abstention shows its reason; its value "
                "is left out of the consensus." + (f" Analysts: {who}." if who else ""))
     s.header(4, 1, ["analyst", "option", "criterion", "level", "value (0-100)", "confidence", "rationale",
@@ -321,7 +321,7 @@ def _disagreement(book: Book, report) -> None:
     analysis, session = report.analysis, report.session
     analysts = analysis.tensor.analysts
     pooled = analysis.consensus
-    s = Sheet(book, layout.DISAGREEMENT_SHEET, report, "Where the analysts disagree",
+    s = Sheet(book, layout.DISAGREEMENT_SHEET, "Where the analysts disagree",
                f"Cells whose analysts are {DISAGREEMENT_LEVELS} or more levels apart on the criterion's scale, "
                "with each analyst's level; then Krippendorff's alpha per criterion (interval: on the 0-100 "
                "values; ordinal: on the levels) and any dissent recorded with the session.")
@@ -373,7 +373,7 @@ def _weights(book: Book, report) -> _WeightRows:
     criteria, profiles = report.criteria, report.profiles
     names = {c.id: c.name for c in study.rubric.criteria}
     n_c, n_p = len(criteria), len(profiles)
-    s = Sheet(book, layout.WEIGHTS_SHEET, report, "Weights per profile: raw inputs and normalised weights",
+    s = Sheet(book, layout.WEIGHTS_SHEET, "Weights per profile: raw inputs and normalised weights",
                "Yellow cells with blue text are INPUTS: each profile's leaf weights as derived by rubric from its "
                "raw inputs (see 'Weight inputs'). Type new raw weights there (any non-negative scale); the "
                "normalised weights (green, formula = input / column sum), the Results totals and ranks recompute.",
@@ -466,7 +466,7 @@ def _weights(book: Book, report) -> _WeightRows:
 
 def _weight_inputs(book: Book, report) -> None:
     study = report.study
-    s = Sheet(book, layout.WEIGHT_INPUTS_SHEET, report, "Raw weighting inputs of every profile, as recorded",
+    s = Sheet(book, layout.WEIGHT_INPUTS_SHEET, "Raw weighting inputs of every profile, as recorded",
                "Each block of a profile weighs the children of one node (the rubric's groups, a group's criteria, "
                "or all leaves at once). Local weight = the block's share; a leaf's weight is the product of the "
                "local weights along its path. AHP: pairwise judgements (a over b) and the consistency ratio.",
@@ -514,7 +514,7 @@ def _results(book: Book, report, scores: _ScoreBlock, weights: _WeightRows) -> N
     options, profiles = report.options, report.profiles
     titles = {o.id: o.title for o in study.options}
     n_o, n_p = len(options), len(profiles)
-    s = Sheet(book, layout.RESULTS_SHEET, report, "Totals and ranks per profile (live formulas)",
+    s = Sheet(book, layout.RESULTS_SHEET, "Totals and ranks per profile (live formulas)",
                "Total = SUMPRODUCT of the option's row of consensus values (Scores) and the profile's row of "
                "normalised weights (Weights), on 0-100; rank = 1 + the number of options with a higher total "
                f"(ties within {TIE_TEXT.lower()} share the best rank). Change a yellow input on Weights and both "
@@ -611,7 +611,7 @@ def _rows_for(height_cm: float) -> int:
 
 def _compare(book: Book, report) -> None:
     c = report.comparison
-    s = Sheet(book, layout.COMPARE_SHEET, report, "How the ranking changes across profiles, methods and analysts",
+    s = Sheet(book, layout.COMPARE_SHEET, "How the ranking changes across profiles, methods and analysts",
                f"Ranks as computed by rubric (values, not live): weighted sum for every profile; then the default "
                f"profile ({c.default_profile}) under every aggregation method, and each analyst's own scores. "
                "Kendall's tau: 1 = same order, -1 = reversed.")
@@ -688,7 +688,7 @@ SWAP_TOP = 5  # the swap list shows swaps that can change the top of the ranking
 
 def _sensitivity(book: Book, report) -> None:
     result = report.sensitivity
-    s = Sheet(book, layout.SENSITIVITY_SHEET, report, f"One-way weight sensitivity, profile {result.profile_id} (weighted sum)",
+    s = Sheet(book, layout.SENSITIVITY_SHEET, f"One-way weight sensitivity, profile {result.profile_id} (weighted sum)",
                "The weight of one criterion (or the total weight of one group) varies from 0 to 1 while the others "
                "keep their proportions. 'top from/to': the weights over which the current top option stays on "
                "top; 'distance': from the current weight to the nearest change of top (never = it never changes); "
@@ -746,7 +746,7 @@ def _smaa(book: Book, report) -> None:
     rank_labels = [f"rank {k + 1}" for k in range(shown)]
     if cut:
         rank_labels[-1] = f"rank {SMAA_RANKS_SHOWN + 1} or lower"
-    s = Sheet(book, layout.SMAA_SHEET, report, "SMAA-2: rank acceptability under uncertain weights",
+    s = Sheet(book, layout.SMAA_SHEET, "SMAA-2: rank acceptability under uncertain weights",
                "Weights drawn at random (Dirichlet around the default profile's weights) and the options ranked "
                "by weighted sum for each draw. Rank acceptability: the share of draws giving the option that rank. "
                "Confidence factor: how often the option ranks first with its central weights (the mean weights "
@@ -842,12 +842,13 @@ def write_workbook(report, path: str | os.PathLike) -> str:
 
     Two passes over the report: the first measures (column widths and the like), the second writes.
     A failure leaves whatever was at `path` untouched and no temp file behind."""
-    measured = Book()
+    masthead = Masthead(report.study.title, report.study.id, layout.BANNER if report.illustrative else None)
+    measured = Book(masthead)
     _build(measured, report)
     try:
         with atomic_write(path) as handle:
             workbook = xlsxwriter.Workbook(handle, WORKBOOK_OPTIONS)
-            _build(Book(workbook, measured.layouts), report)
+            _build(Book(masthead, workbook, measured.layouts), report)
             # every formula carries its value as computed by the report, for readers that do not
             # recalculate; XlsxWriter also marks the workbook to be recalculated on opening
             workbook.set_properties({"title": encode_text(f"{report.study.title}: comparison"),
