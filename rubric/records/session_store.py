@@ -19,7 +19,6 @@ from ..errors import Problem, RubricError
 from ..model import Score, Session, Study
 from . import roundtrip
 from .load import load_study
-from ..atomic import study_lock  # noqa: F401  (re-exported: imports lock the study)
 
 
 def _score_map(score: Score):
