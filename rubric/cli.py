@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .compute import SCORE_MODELS
+
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 FORMATS = ("table", "json", "csv")
 
@@ -79,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Dirichlet concentration around the profile (default 100)")
     p.add_argument("--samples", type=int, default=10000, metavar="N")
     p.add_argument("--seed", type=_count, default=None, metavar="S")
-    p.add_argument("--scores", choices=("consensus", "analysts"), default="consensus")
+    p.add_argument("--scores", choices=SCORE_MODELS, default="consensus",
+                   help="values: the consensus (fixed), one analyst per cell, or one analyst and a value in "
+                        "their range (default consensus)")
     p.add_argument("--session", metavar="ID")
     p.add_argument("--format", choices=FORMATS, default="table")
 
@@ -90,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     _force_arg(p)
     p.add_argument("--samples", type=int, default=10000, metavar="N", help="SMAA samples (default 10000)")
     p.add_argument("--seed", type=_count, default=None, metavar="S", help="SMAA seed (default 20261121)")
+    p.add_argument("--scores", choices=SCORE_MODELS, default="consensus",
+                   help="SMAA's score model: consensus, analysts or ranges (default consensus)")
 
     p = commands.add_parser("template", help="write the scoring workbook one analyst fills in")
     _study_arg(p)
@@ -366,7 +372,7 @@ def cmd_report(args, parser) -> int:
         parser.error(f"--samples must be between 1 and {MAX_SAMPLES:,}")
     study = _load(args.study)
     path = _output_path(args.output, f"{study.id}-comparison.xlsx", study, args.force)
-    report = build_report(study, samples=args.samples, seed=args.seed)
+    report = build_report(study, samples=args.samples, seed=args.seed, scores=args.scores)
     print(write_workbook(report, path))
     return EXIT_OK
 

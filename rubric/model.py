@@ -51,6 +51,20 @@ class Source:
 
 
 @attrs.frozen
+class Measure:
+    """A documented measurement of an option on a natural criterion, in the criterion's unit."""
+
+    criterion: str
+    value: float
+    source: str
+    locator: str
+    low: float | None = None
+    high: float | None = None
+    quote: str | None = None
+    note: str | None = None
+
+
+@attrs.frozen
 class Evidence:
     source: str
     locator: str
@@ -80,6 +94,10 @@ class Option:
     risks: tuple[str, ...] = _tuple
     preconditions: tuple[str, ...] = _tuple
     evidence: tuple[Evidence, ...] = _tuple
+    measures: tuple[Measure, ...] = _tuple
+
+    def measure(self, criterion_id: str) -> Measure | None:
+        return next((m for m in self.measures if m.criterion == criterion_id), None)
 
 
 @attrs.frozen
@@ -89,12 +107,63 @@ class Level:
     label: str = ""
 
 
+SCALE_KINDS = ("levels", "natural")
+# value functions: `linear` and `points` (a value per level) for level scales; `linear`,
+# `piecewise` (straight lines through [measure, value] points) and `exponential` (Kirkwood 1997)
+# for natural scales
+LEVEL_VALUE_FUNCTIONS = ("linear", "points")
+NATURAL_VALUE_FUNCTIONS = ("linear", "piecewise", "exponential")
+# Brans' six preference functions for PROMETHEE (Brans, Vincke & Mareschal 1986), with the
+# thresholds each one reads
+PREFERENCE_FUNCTIONS = {"usual": (), "u-shape": ("q",), "v-shape": ("p",), "level": ("q", "p"),
+                        "linear": ("q", "p"), "gaussian": ("s",)}
+
+
 @attrs.frozen
 class ValueFunction:
-    """Maps a criterion's levels onto 0-100. `points` is empty for the linear default."""
+    """Maps a criterion's scores onto 0-100 (0 at the worst, 100 at the best).
 
-    kind: str = attrs.field(default="linear", validator=_one_of(("linear", "points")))
-    points: tuple[tuple[int, float], ...] = _tuple
+    linear: straight between the worst and best level (or reference measure). points: a value per
+    level, as (level, value). piecewise: straight lines through (measure, value) points, in
+    ascending measure order. exponential: Kirkwood's v(z) = 100 (1 - exp(-c z)) / (1 - exp(-c)),
+    z the distance from worst to best in [0, 1] and c the curvature (c > 0 concave: early
+    improvements count most; c = 0 is linear)."""
+
+    kind: str = attrs.field(default="linear",
+                            validator=_one_of(tuple(dict.fromkeys(LEVEL_VALUE_FUNCTIONS + NATURAL_VALUE_FUNCTIONS))))
+    points: tuple[tuple[float, float], ...] = _tuple
+    curvature: float = 0.0
+
+
+@attrs.frozen
+class NaturalScale:
+    """A criterion measured in real units. `worst` and `best` are reference levels chosen by the
+    appraisal team (value 0 and 100), not the data's range, so values do not move as options come."""
+
+    unit: str
+    worst: float
+    best: float
+
+    @property
+    def lowest(self) -> float:
+        return min(self.worst, self.best)
+
+    @property
+    def highest(self) -> float:
+        return max(self.worst, self.best)
+
+    def contains(self, x: float) -> bool:
+        return self.lowest <= x <= self.highest
+
+
+@attrs.frozen
+class Preference:
+    """A criterion's own PROMETHEE preference function, its thresholds in the criterion's unit."""
+
+    function: str = attrs.field(default="usual", validator=_one_of(tuple(PREFERENCE_FUNCTIONS)))
+    q: float = 0.0
+    p: float = 0.0
+    s: float = 0.0
 
 
 @attrs.frozen
@@ -107,21 +176,47 @@ class Criterion:
     value_function: ValueFunction = ValueFunction()
     description: str = ""
     value_note: str = ""
+    scale: NaturalScale | None = None  # None: an anchored level scale
+    preference: Preference | None = None
+
+    @property
+    def natural(self) -> bool:
+        return self.scale is not None
+
+    @property
+    def unit(self) -> str:
+        return self.scale.unit if self.scale else ""
 
     @property
     def level_numbers(self) -> tuple[int, ...]:
         return tuple(level.level for level in self.levels)
 
     def values(self) -> dict[int, float]:
-        """The 0-100 value of every level (best level 100, worst 0)."""
+        """The 0-100 value of every level (best level 100, worst 0). Level scales only."""
         if self.value_function.kind == "points":
-            return {level: float(value) for level, value in self.value_function.points}
+            return {int(level): float(value) for level, value in self.value_function.points}
         numbers = self.level_numbers
         low, high = min(numbers), max(numbers)
         span = high - low
         if self.direction == "benefit":
             return {n: 100.0 * (n - low) / span for n in numbers}
         return {n: 100.0 * (high - n) / span for n in numbers}
+
+    def value_of(self, measures):
+        """0-100 values of measures on a natural scale (array in, array out; clipped at worst and best)."""
+        import numpy as np
+
+        x = np.asarray(measures, dtype=float)
+        function, scale = self.value_function, self.scale
+        if function.kind == "piecewise":
+            xs = np.array([point[0] for point in function.points])
+            vs = np.array([point[1] for point in function.points])
+            return np.interp(x, xs, vs)
+        z = np.clip((x - scale.worst) / (scale.best - scale.worst), 0.0, 1.0)
+        c = function.curvature
+        if function.kind == "exponential" and c != 0:
+            return 100.0 * np.expm1(-c * z) / np.expm1(-c)
+        return 100.0 * z
 
     def descriptor(self, level: int) -> str:
         return next(item.descriptor for item in self.levels if item.level == level)
@@ -226,6 +321,18 @@ class Score:
     level: int | None = None
     abstain: str | None = None
     evidence: tuple[str, ...] = _tuple
+    value: float | None = None   # on a natural criterion, in its unit (level criteria use `level`)
+    low: float | None = None     # an optional range around the level or value: low <= it <= high
+    high: float | None = None
+
+    @property
+    def score(self) -> float | None:
+        """The level or the measured value; None when abstained."""
+        return self.level if self.level is not None else self.value
+
+    @property
+    def abstained(self) -> bool:
+        return self.level is None and self.value is None
 
 
 @attrs.frozen

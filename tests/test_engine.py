@@ -100,7 +100,7 @@ def test_alpha_against_krippendorff_package(study):
     values = analysis.tensor.values
     ref = krippendorff.alpha(reliability_data=values.reshape(3, -1), level_of_measurement="interval")
     assert analysis.consensus.overall_alpha_interval == pytest.approx(ref, abs=1e-9)
-    levels = analysis.tensor.levels[:, :, 0]
+    levels = analysis.tensor.raw[:, :, 0]
     ref = krippendorff.alpha(reliability_data=levels, level_of_measurement="ordinal")
     assert analysis.consensus.alpha_ordinal["impact"] == pytest.approx(ref, abs=1e-9)
 

@@ -6,7 +6,8 @@ import attrs
 import numpy as np
 
 from ..errors import Problem, RubricError, UsageError
-from ..model import Session, Study
+from ..model import Preference, Session, Study
+from . import SCORE_MODELS
 from .consensus import Consensus, analyst_values, consensus
 from .methods import AGGREGATION_METHODS, AggregationMethod
 from .ranking import competition_ranks
@@ -40,9 +41,14 @@ class Evaluation:
     options: tuple[str, ...]
     criteria: tuple[str, ...]
     weights: ProfileWeights
-    values: np.ndarray = attrs.field(eq=False)   # [option, criterion] 0-100 values used
+    values: np.ndarray = attrs.field(eq=False)   # [option, criterion] 0-100 values
     result: object = attrs.field(eq=False)       # the method's result, with its intermediate tables
     ranks: np.ndarray = attrs.field(eq=False)
+    # [option, criterion] the pooled measures in their units (NaN on level criteria), and what the
+    # method read: "values" or "measures" (study.yaml `methods: {<method>: {on: measures}}`)
+    measures: np.ndarray = attrs.field(default=None, eq=False)
+    units: tuple[str, ...] = ()                  # per criterion, "" on level criteria
+    inputs: str = "values"
 
     @property
     def scores(self) -> np.ndarray:
@@ -105,9 +111,29 @@ def analyse_session(study: Study, session_id: str | None = None) -> SessionAnaly
     return SessionAnalysis(session, tensor, pooled)
 
 
-def run_method(study: Study, method: str, values, weights):
-    """The method's result with the study's settings for it (its defaults where study.yaml is silent)."""
-    return AGGREGATION_METHODS[method].run(values, weights, study.method_settings.get(method))
+def method_inputs(study: Study, method: str) -> str:
+    """"measures" when study.yaml runs this method on the natural measures, else "values"."""
+    from .methods import ON
+
+    return study.method_settings.get(method, {}).get(ON.name, ON.default)
+
+
+def run_method(study: Study, method: str, values, weights, measures=None):
+    """The method's result with the study's settings for it (its defaults where study.yaml is silent).
+
+    On measures (every criterion natural; the loader checked), the method reads the measures in
+    their units, with each criterion's direction as its cost flag and, for PROMETHEE, each
+    criterion's own preference function (the usual function where a criterion sets none: a
+    study-wide threshold on 0-100 values means nothing in a criterion's unit)."""
+    aggregation = AGGREGATION_METHODS[method]
+    settings = study.method_settings.get(method)
+    if method_inputs(study, method) != "measures":
+        return aggregation.run(values, weights, settings)
+    criteria = study.rubric.criteria
+    inputs = {"benefit": [c.direction == "benefit" for c in criteria]}
+    if method == "promethee":
+        inputs["criteria_functions"] = [c.preference or Preference() for c in criteria]
+    return aggregation.run(measures, weights, settings, **inputs)
 
 
 def evaluate(study: Study, profile: str | None = None, method: str | None = None, session: str | None = None,
@@ -117,18 +143,23 @@ def evaluate(study: Study, profile: str | None = None, method: str | None = None
     profile_id = pick_profile(study, profile)
     method = pick_method(study, method)
     analysis = analysis or analyse_session(study, session)
+    tensor, pooled = analysis.tensor, analysis.consensus
     if analyst is None:
-        values = analysis.consensus.value
-    elif analyst in analysis.tensor.analysts:
-        values = analyst_values(analysis.tensor, analysis.consensus, analyst)
+        values, measures = pooled.value, pooled.measure
+    elif analyst in tensor.analysts:
+        values = analyst_values(tensor, pooled, analyst)
+        own = tensor.raw[tensor.analysts.index(analyst)]
+        measures = np.where(np.isnan(own), pooled.measure, own)
     else:
         raise UsageError(Problem(study.root, f"unknown analyst {analyst!r} in session {analysis.session.id} "
                                  f"(analysts: {', '.join(analysis.tensor.analysts)})"))
     weights = weights or profile_weights(study, profile_id)
-    result = run_method(study, method, values, weights.leaf)
+    measures = np.where(tensor.natural[None, :], measures, np.nan)
+    result = run_method(study, method, values, weights.leaf, measures)
     ranks = competition_ranks(result.scores, AGGREGATION_METHODS[method].higher_is_better)
-    return Evaluation(study.id, profile_id, method, analysis.session.id, analyst, analysis.tensor.options,
-                      analysis.tensor.criteria, weights, values, result, ranks)
+    return Evaluation(study.id, profile_id, method, analysis.session.id, analyst, tensor.options,
+                      tensor.criteria, weights, values, result, ranks, measures,
+                      tuple(c.unit for c in study.rubric.criteria), method_inputs(study, method))
 
 
 def run_sensitivity(study: Study, profile: str | None = None, session: str | None = None,
@@ -137,6 +168,15 @@ def run_sensitivity(study: Study, profile: str | None = None, session: str | Non
 
     evaluation = evaluate(study, profile, "wsm", session, analyst)
     return evaluation, sensitivity(evaluation, study.rubric)
+
+
+def range_sampler(study: Study, tensor: ScoreTensor):
+    from .smaa import RangeSampler
+
+    criteria = study.rubric.criteria
+    return RangeSampler(tensor.values, tensor.raw, tensor.low, tensor.high, tensor.natural,
+                        [c.value_of if c.natural else None for c in criteria],
+                        [None if c.natural else c.values() for c in criteria])
 
 
 def run_smaa(study: Study, profile: str | None = None, uniform: bool = False, samples: int = 10000,
@@ -155,7 +195,10 @@ def run_smaa(study: Study, profile: str | None = None, uniform: bool = False, sa
     if not uniform:
         profile_id = pick_profile(study, profile)
         centre = profile_weights(study, profile_id).leaf
+    if scores not in SCORE_MODELS:
+        raise UsageError(Problem(study.root, f"unknown score model {scores!r} (models: {', '.join(SCORE_MODELS)})"))
+    sampler = range_sampler(study, analysis.tensor) if scores == "ranges" else None
     result = smaa(analysis.consensus.value, analysis.tensor.values if scores == "analysts" else None,
                   analysis.tensor.options, analysis.tensor.criteria, samples, seed, centre, concentration,
-                  profile_id, progress)
+                  profile_id, progress, sampler)
     return analysis, result

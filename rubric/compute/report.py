@@ -37,13 +37,14 @@ def tool_version() -> str:
 
 @attrs.frozen
 class DisagreementCell:
-    """One option x criterion cell whose analysts are DISAGREEMENT_LEVELS or more scale steps apart."""
+    """One option x criterion cell whose analysts are far apart (consensus.disagreement_flags)."""
 
     option: str
     criterion: str
-    levels: tuple[int | None, ...]   # per analyst of the session, None where they abstained
-    spread: int                      # max - min scale position
+    levels: tuple[float | None, ...]  # per analyst of the session: level or measure, None where they abstained
+    spread: float                    # max - min scale position (levels) or value points (natural scales)
     value: float                     # the consensus value used
+    natural: bool = False
 
 
 @attrs.frozen
@@ -78,7 +79,7 @@ class ComparisonReport:
     evaluations: tuple[Evaluation, ...]           # one per profile, study order
     comparison: Comparison
     sensitivity: Sensitivity                      # default profile
-    smaa: SmaaResult                              # Dirichlet around the default profile, consensus values
+    smaa: SmaaResult                              # Dirichlet around the default profile; its scores_model says which values
     criterion_groups: tuple[tuple[str, ...], ...]  # per leaf criterion: names of the groups above it, top first
     top_groups: tuple[Group, ...]
     group_contributions: np.ndarray = attrs.field(eq=False)  # [option, top group], default profile
@@ -127,15 +128,17 @@ def _disagreements(analysis: SessionAnalysis) -> tuple[DisagreementCell, ...]:
     tensor, pooled = analysis.tensor, analysis.consensus
     cells = []
     for o, c in np.argwhere(pooled.disagreement):
-        levels = tuple(None if np.isnan(x) else int(x) for x in tensor.levels[:, o, c])
-        cells.append(DisagreementCell(tensor.options[o], tensor.criteria[c], levels,
-                                      int(pooled.level_spread[o, c]), float(pooled.value[o, c])))
+        natural = bool(tensor.natural[c])
+        given = tuple(None if np.isnan(x) else (float(x) if natural else int(x)) for x in tensor.raw[:, o, c])
+        spread = float(pooled.value_spread[o, c]) if natural else int(pooled.level_spread[o, c])
+        cells.append(DisagreementCell(tensor.options[o], tensor.criteria[c], given, spread,
+                                      float(pooled.value[o, c]), natural))
     return tuple(cells)
 
 
 def build_report(study: Study, session: str | None = None, samples: int = DEFAULT_SAMPLES,
                  seed: int | None = None, top_k: int = DEFAULT_TOP_K, now: _dt.datetime | None = None,
-                 progress=None) -> ComparisonReport:
+                 progress=None, scores: str = "consensus") -> ComparisonReport:
     """Run every computation the comparison workbook shows, for one session of a study."""
     seed = DEFAULT_SEED if seed is None else int(seed)
     analysis = analyse_session(study, session)
@@ -145,7 +148,7 @@ def build_report(study: Study, session: str | None = None, samples: int = DEFAUL
     evaluations = comparison.evaluations
     default = next(e for e in evaluations if e.profile_id == default_profile)
     one_way = sensitivity(default, study.rubric)
-    _, smaa_result = run_smaa(study, default_profile, False, samples, seed, "consensus", session_id,
+    _, smaa_result = run_smaa(study, default_profile, False, samples, seed, scores, session_id,
                               progress=progress, analysis=analysis)
     top_groups = study.rubric.groups
     membership = study.rubric.top_group_of()

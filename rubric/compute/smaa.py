@@ -3,8 +3,11 @@
 Weights are drawn from a Dirichlet distribution: all-ones (uniform on the simplex) when there is
 no preference information, or concentration * w around a profile's weights w (mean w; variance of
 w_j is w_j (1 - w_j) / (concentration + 1)); criteria a profile gives zero weight keep zero.
-Values are either the consensus (fixed), or, per sample and per option x criterion cell, the value
-of one analyst drawn uniformly among those who scored that cell (abstentions are never drawn).
+Values are either the consensus (fixed); or, per sample and per option x criterion cell, the value
+of one analyst drawn uniformly among those who scored that cell (abstentions are never drawn:
+"analysts"); or that and then a value within the drawn analyst's range ("ranges": triangular on
+low / value / high on a natural scale, then through the value function; uniform over the levels
+low..high on a level scale, each through the value function; a score without a range stays fixed).
 Scores are weighted sums; ranks are by descending score.
 """
 
@@ -33,7 +36,7 @@ class SmaaResult:
     seed: int
     weights_model: str               # "uniform" or "dirichlet around <profile>"
     concentration: float | None
-    scores_model: str                # "consensus" or "analysts"
+    scores_model: str                # "consensus", "analysts" or "ranges"
     acceptability: np.ndarray = attrs.field(eq=False)     # [option, rank] probability
     central_weights: np.ndarray = attrs.field(eq=False)   # [option, criterion]; NaN if never first
     confidence: np.ndarray = attrs.field(eq=False)        # [option]; NaN if never first
@@ -68,6 +71,9 @@ def draw_weights(rng, n: int, count: int, centre=None, concentration: float = DE
 class ValueSampler:
     """Draws [sample, option, criterion] value arrays from the analysts' scores."""
 
+    model = "analysts"
+    arrays_per_cell = 3      # float arrays of [sample, option, criterion] alive at once while drawing
+
     def __init__(self, analyst_values: np.ndarray):
         # analyst_values [analyst, option, criterion] with NaN for abstentions: per cell, the scored
         # values packed first, so drawing index floor(u * count) picks one of them uniformly
@@ -83,13 +89,101 @@ class ValueSampler:
         return np.take_along_axis(self.packed[None, ...], pick[:, None, ...], axis=1)[:, 0]
 
 
+def triangular(u, low, mode, high):
+    """Inverse CDF of the triangular distribution on [low, high] with its peak at mode (vectorised;
+    low == high gives low)."""
+    span = high - low
+    with np.errstate(invalid="ignore", divide="ignore"):
+        split = np.where(span > 0, (mode - low) / span, 0.0)
+        rising = low + np.sqrt(u * span * (mode - low))
+        falling = high - np.sqrt((1.0 - u) * span * (high - mode))
+    return np.where(u < split, rising, falling)
+
+
+class RangeSampler(ValueSampler):
+    """Draws one analyst per cell (as ValueSampler does), then a value within that analyst's range:
+    triangular on low / score / high on a natural criterion, mapped through its value function;
+    uniform over the levels low..high on a level criterion, each at its value. A bound not given
+    is the score itself; a score with no range keeps its value."""
+
+    model = "ranges"
+    arrays_per_cell = 10
+
+    def __init__(self, analyst_values, raw, low, high, natural, value_functions, level_values):
+        """raw, low, high: [analyst, option, criterion] scores and bounds as given (NaN: none).
+        natural: [criterion] bool. value_functions[k]: measures -> values for natural criterion k.
+        level_values[k]: {level: value} for level criterion k."""
+        super().__init__(analyst_values)
+        order = np.argsort(np.isnan(analyst_values), axis=0, kind="stable")
+
+        def packed(a):
+            return np.take_along_axis(a, order, axis=0)
+
+        raw = np.asarray(raw, dtype=float)
+        low = np.where(np.isnan(low), raw, low)
+        high = np.where(np.isnan(high), raw, high)
+        ranged = (low < high) & ~np.isnan(raw)
+        self.natural = np.asarray(natural, dtype=bool)
+        self.value_functions = value_functions
+        self.low, self.mode, self.high = packed(low), packed(raw), packed(high)
+        self.ranged = packed(ranged)
+        # level cells: the values of the levels low..high, packed first, and how many there are
+        width = max([len(v) for v in level_values if v] or [1])
+        candidates = np.zeros((*analyst_values.shape, width))
+        counts = np.ones(analyst_values.shape, dtype=np.intp)
+        for k, mapping in enumerate(level_values):
+            if self.natural[k] or not mapping:
+                continue
+            levels = np.array(sorted(mapping), dtype=float)
+            by_level = np.array([mapping[int(x)] for x in levels])
+            inside = (levels[None, None, :] >= low[:, :, k, None]) & (levels[None, None, :] <= high[:, :, k, None])
+            counts[:, :, k] = np.maximum(inside.sum(axis=2), 1)
+            place = np.argsort(~inside, axis=2, kind="stable")   # levels inside the range first, ascending
+            candidates[:, :, k, :len(levels)] = np.take_along_axis(np.broadcast_to(by_level, inside.shape),
+                                                                   place, axis=2)
+        self.candidates, self.level_counts = packed(candidates), packed(counts)
+
+    def draw(self, rng, size: int) -> np.ndarray:
+        n_analysts, n_options, n_criteria = self.packed.shape
+        u = rng.random((size, n_options, n_criteria))
+        v = rng.random((size, n_options, n_criteria))
+        pick = np.minimum((u * self.count).astype(np.intp), self.count - 1)
+        # flat index of the drawn analyst's cell in every packed [analyst, option, criterion] array
+        flat = pick * (n_options * n_criteria) + np.arange(n_options * n_criteria).reshape(n_options, n_criteria)
+
+        def gathered(a):
+            return a.reshape(-1)[flat]
+
+        values = gathered(self.packed)
+        ranged = gathered(self.ranged)
+        if not ranged.any():
+            return values
+        natural = ranged & self.natural
+        if natural.any():
+            measures = triangular(v, gathered(self.low), gathered(self.mode), gathered(self.high))
+            for k in np.nonzero(self.natural)[0]:
+                cells = natural[:, :, k]
+                if cells.any():
+                    column = values[:, :, k]
+                    column[cells] = self.value_functions[k](measures[:, :, k][cells])
+                    values[:, :, k] = column
+        levels = ranged & ~self.natural
+        if levels.any():
+            counts = gathered(self.level_counts)
+            index = np.minimum((v * counts).astype(np.intp), counts - 1)
+            drawn = self.candidates.reshape(-1)[flat * self.candidates.shape[-1] + index]
+            values = np.where(levels, drawn, values)
+        return values
+
+
 def smaa(values, analyst_values=None, options=(), criteria=(), samples: int = 10000, seed: int | None = None,
          centre=None, concentration: float | None = None, profile_id: str | None = None,
-         progress: Callable[[int, int], None] | None = None) -> SmaaResult:
+         progress: Callable[[int, int], None] | None = None, sampler: ValueSampler | None = None) -> SmaaResult:
     """Rank acceptability, central weights and confidence factors.
 
     values: [option, criterion] consensus values. analyst_values: [analyst, option, criterion] or
-    None for fixed consensus values. centre: profile weights, or None for uniform weights.
+    None for fixed consensus values; or a `sampler` (RangeSampler) that draws the values.
+    centre: profile weights, or None for uniform weights.
     """
     if not 1 <= samples <= MAX_SAMPLES:
         raise ValueError(f"samples must be between 1 and {MAX_SAMPLES:,}")
@@ -97,10 +191,11 @@ def smaa(values, analyst_values=None, options=(), criteria=(), samples: int = 10
     n_options, n_criteria = values.shape
     seed = secrets.randbits(63) if seed is None else int(seed)
     concentration = None if centre is None else float(concentration or DEFAULT_CONCENTRATION)
-    sampler = ValueSampler(analyst_values) if analyst_values is not None else None
+    if sampler is None and analyst_values is not None:
+        sampler = ValueSampler(analyst_values)
     # fixed size without sampled values; with them a chunk of draws is [size, option, criterion], so it
     # shrinks with the study to keep memory bounded (still fixed for a given study: same seed, same draws)
-    per_sample = n_options * n_criteria * 8 * 3
+    per_sample = n_options * n_criteria * 8 * (sampler.arrays_per_cell if sampler else 3)
     chunk = CHUNK if sampler is None else max(64, min(CHUNK, CHUNK_BYTES // per_sample))
     streams = np.random.SeedSequence(seed)
     counts = np.zeros((n_options, n_options), dtype=np.int64)
@@ -130,7 +225,7 @@ def smaa(values, analyst_values=None, options=(), criteria=(), samples: int = 10
     error = np.sqrt(acceptability * (1 - acceptability) / samples)
     model = "uniform" if centre is None else f"dirichlet around {profile_id or 'profile'}"
     return SmaaResult(tuple(options), tuple(criteria), samples, seed, model, concentration,
-                      "analysts" if sampler else "consensus", acceptability, central, confidence, error)
+                      sampler.model if sampler else "consensus", acceptability, central, confidence, error)
 
 
 def rank_order(scores, rng) -> np.ndarray:

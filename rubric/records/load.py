@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import Problem, RubricError, capped
-from ..model import (Criterion, Defaults, Dissent, Evidence, Family, Group, Judgement, Level, Option,
-                     Participant, Precedent, Profile, Rubric, Score, Session, Source, Study,
-                     ValueFunction, WeightBlock, WeightItem)
+from ..model import (PREFERENCE_FUNCTIONS, Criterion, Defaults, Dissent, Evidence, Family, Group, Judgement,
+                     Level, Measure, NaturalScale, Option, Participant, Precedent, Preference, Profile, Rubric,
+                     Score, Session, Source, Study, ValueFunction, WeightBlock, WeightItem)
 from .schema import schema_problems
 from .yamlio import Document, _gc_paused, load_yaml
 
@@ -103,6 +103,69 @@ def load_study(path: str | os.PathLike = "policies") -> Study:
     return study
 
 
+def preference_problems(given: dict) -> list[str]:
+    """Rules across a preference function's thresholds that the schema cannot say."""
+    function = given["function"]
+    needs = PREFERENCE_FUNCTIONS[function]
+    problems = [f"{function} takes no {name} (it reads {', '.join(needs) or 'no threshold'})"
+                for name in ("q", "p", "s") if name in given and name not in needs]
+    problems += [f"{function} needs {name}" for name in needs if name not in given]
+    if not problems:
+        if function in ("level", "linear") and not given["q"] < given["p"]:
+            problems.append(f"{function} preference needs q < p (got q={given['q']:g}, p={given['p']:g})")
+        for name in ("p", "s"):
+            if name in needs and not given[name] > 0:
+                problems.append(f"{function} preference needs {name} > 0")
+    return problems
+
+
+def score_problems(criterion: Criterion, level, value, low, high) -> list[tuple[str, str]]:
+    """(field, message) for a score (or a documented measure) that does not fit its criterion: a
+    level on a natural scale or a value on a level scale, a value outside the reference range,
+    a range that is not a range. Shared by the session loader, option measures and workbook import."""
+    problems: list[tuple[str, str]] = []
+    if criterion.natural:
+        scale = criterion.scale
+        if level is not None:
+            return [("level", f"{criterion.id!r} is measured in {scale.unit}: give `value:` in that unit, "
+                              "not a level")]
+        for field, x in (("value", value), ("low", low), ("high", high)):
+            if x is not None and not scale.contains(x):
+                problems.append((field, f"{field} {x:g} is outside {criterion.id!r}'s scale ({scale.worst:g} to "
+                                        f"{scale.best:g} {scale.unit}); widen the scale's worst or best in the rubric"))
+        centre = value
+    else:
+        if value is not None:
+            return [("value", f"{criterion.id!r} is scored by level (levels {list(criterion.level_numbers)}): "
+                              "give `level:`, not a value")]
+        levels = set(criterion.level_numbers)
+        for field, x in (("level", level), ("low", low), ("high", high)):
+            if x is not None and x not in levels:
+                problems.append((field, f"{field} {x:g} is not a level of {criterion.id!r} "
+                                        f"(levels {list(criterion.level_numbers)})"))
+        centre = level
+    if problems:
+        return problems
+    if centre is None and (low is not None or high is not None):
+        return [("low" if low is not None else "high", "an abstention has no range")]
+    if low is not None and high is not None and low > high:
+        problems.append(("low", f"low {low:g} is above high {high:g}"))
+    elif low is not None and centre is not None and low > centre:
+        problems.append(("low", f"low {low:g} is above the score {centre:g}"))
+    elif high is not None and centre is not None and high < centre:
+        problems.append(("high", f"high {high:g} is below the score {centre:g}"))
+    return problems
+
+
+def _float_or_none(x):
+    return None if x is None else float(x)
+
+
+def _number(x):
+    """A range bound as written: an integer stays one (a level), anything else is a float."""
+    return x if x is None or type(x) is int else float(x)
+
+
 def _duplicates(ids):
     return {item for item, count in Counter(ids).items() if count > 1}
 
@@ -134,7 +197,7 @@ class _StudyBuilder:
         self.rubric_ok = len(self.problems) == before  # weights are only derived over a sound rubric
         families = tuple(Family(f["id"], f["name"], f.get("description", "")) for f in data["families"])
         self.unique(study_doc, "/families", [f.id for f in families], "family")
-        options = self.options({f.id for f in families}, {s.id for s in sources})
+        options = self.options({f.id for f in families}, {s.id for s in sources}, rubric)
         profiles = self.profiles(rubric)
         sessions = self.sessions(rubric, {o.id for o in options}, {s.id for s in sources})
         defaults = Defaults(**data.get("defaults", {}))
@@ -142,7 +205,7 @@ class _StudyBuilder:
             self.report(study_doc, "/defaults/profile", f"unknown profile {defaults.profile!r}")
         if defaults.session and defaults.session not in {s.id for s in sessions}:
             self.report(study_doc, "/defaults/session", f"unknown session {defaults.session!r}")
-        method_settings = self.method_settings(study_doc)
+        method_settings = self.method_settings(study_doc, rubric)
         return Study(
             method_settings=method_settings, id=data["id"], title=data["title"], question=data["question"],
             context=data["context"], root=self.shown, input_hash=self.digest, rubric=rubric,
@@ -150,7 +213,7 @@ class _StudyBuilder:
             consensus=data.get("consensus", "median"), defaults=defaults, sources=sources,
             options=options, profiles=profiles, sessions=sessions)
 
-    def method_settings(self, document: Document) -> dict[str, dict]:
+    def method_settings(self, document: Document, rubric: Rubric) -> dict[str, dict]:
         """The `methods:` settings of study.yaml (the schema checked each value; the rules across
         values are the methods' own)."""
         from ..compute.methods import AGGREGATION_METHODS
@@ -169,6 +232,14 @@ class _StudyBuilder:
             message = method.check({**method.defaults(), **settings}) if method.check else None
             if message:
                 self.report(document, f"/methods/{name}", message)
+            if settings.get("on") == "measures":
+                levels = [c.id for c in rubric.criteria if not c.natural]
+                if not method.on_measures:
+                    self.report(document, f"/methods/{name}/on", f"{method.label} runs on the 0-100 values only")
+                elif levels:
+                    self.report(document, f"/methods/{name}/on", f"{method.label} on measures needs every criterion "
+                                f"on a natural scale; {', '.join(levels)} {'is' if len(levels) == 1 else 'are'} "
+                                "scored by level")
         return {name: dict(settings) for name, settings in given.items()}
 
     def unique(self, document: Document, pointer: str, ids, what: str) -> None:
@@ -197,6 +268,8 @@ class _StudyBuilder:
         seen: Counter = Counter()  # how often each group and criterion id has been met so far
 
         def criterion(raw, pointer) -> Criterion:
+            if "scale" in raw:
+                return self.natural_criterion(document, raw, pointer)
             levels = tuple(Level(l["level"], l["descriptor"], l.get("label", "")) for l in raw["levels"])
             numbers = [l.level for l in levels]
             for index, number in enumerate(numbers):
@@ -205,8 +278,15 @@ class _StudyBuilder:
             if numbers != sorted(numbers):
                 self.report(document, f"{pointer}/levels", "levels must be listed in ascending order")
             vf_raw = raw.get("value_function", {"kind": "linear"})
+            if vf_raw["kind"] in ("piecewise", "exponential"):
+                self.report(document, f"{pointer}/value_function/kind", f"a {vf_raw['kind']} value function needs a "
+                            "natural scale (`scale: {kind: natural, ...}`); a level scale takes linear or points")
+                vf_raw = {"kind": "linear"}
             points = tuple(sorted((int(k), float(v)) for k, v in vf_raw.get("points", {}).items()))
             function = ValueFunction(vf_raw["kind"], points)
+            if "preference" in raw:
+                self.report(document, f"{pointer}/preference", "a preference function in units needs a natural "
+                            "scale; level criteria use the study-wide PROMETHEE setting")
             result = Criterion(raw["id"], raw["name"], raw["question"], raw["direction"], levels, function,
                                raw.get("description", ""), raw.get("value_note", ""))
             if function.kind == "points":
@@ -238,6 +318,59 @@ class _StudyBuilder:
         groups = tuple(group(g, f"/groups/{i}") for i, g in enumerate(data["groups"]))
         return Rubric(data["id"], str(data["version"]), data["title"], groups, data.get("description", ""))
 
+    def natural_criterion(self, document: Document, raw, pointer: str) -> Criterion:
+        """A criterion on a natural scale: its reference levels, value function and preference."""
+        scale_raw = raw["scale"]
+        scale = NaturalScale(scale_raw["unit"], float(scale_raw["worst"]), float(scale_raw["best"]))
+        direction = raw["direction"]
+        if scale.worst == scale.best:
+            self.report(document, f"{pointer}/scale", f"worst and best are both {scale.worst:g}: the scale needs "
+                        "two different reference levels")
+        elif (scale.best > scale.worst) != (direction == "benefit"):
+            relation = "above" if direction == "benefit" else "below"
+            self.report(document, f"{pointer}/scale", f"a {direction} criterion needs best {relation} worst (here "
+                        f"worst {scale.worst:g}, best {scale.best:g}); swap them or change the direction")
+        vf_raw = raw.get("value_function", {"kind": "linear"})
+        kind = vf_raw["kind"]
+        function = ValueFunction(kind)
+        if kind == "points":
+            self.report(document, f"{pointer}/value_function/kind", "a natural scale takes a linear, piecewise "
+                        "or exponential value function (points are per level)")
+        elif kind == "piecewise":
+            points = tuple((float(x), float(v)) for x, v in vf_raw["points"])
+            function = ValueFunction(kind, tuple(sorted(points)))
+            self.check_piecewise(document, f"{pointer}/value_function/points", points, scale, direction)
+        elif kind == "exponential":
+            function = ValueFunction(kind, curvature=float(vf_raw["curvature"]))
+        preference = None
+        if "preference" in raw:
+            given = raw["preference"]
+            preference = Preference(given["function"], float(given.get("q", 0.0)), float(given.get("p", 0.0)),
+                                    float(given.get("s", 0.0)))
+            for message in preference_problems(given):
+                self.report(document, f"{pointer}/preference", message)
+        return Criterion(raw["id"], raw["name"], raw["question"], direction, (), function,
+                         raw.get("description", ""), raw.get("value_note", ""), scale, preference)
+
+    def check_piecewise(self, document: Document, pointer: str, points, scale: NaturalScale, direction: str) -> None:
+        xs = [x for x, _ in points]
+        if len(set(xs)) != len(xs):
+            self.report(document, pointer, "two points share one measure")
+            return
+        ordered = sorted(points, key=lambda point: point[0] if direction == "benefit" else -point[0])
+        values = [v for _, v in ordered]
+        if any(b < a for a, b in zip(values, values[1:])):
+            way = "rise" if direction == "benefit" else "fall"
+            self.report(document, pointer, f"piecewise value function is not monotone: for a {direction} criterion "
+                        f"values must {way} with the measure")
+            return
+        if not (min(xs) == scale.lowest and max(xs) == scale.highest):
+            self.report(document, pointer, f"piecewise points must start and end at the scale's worst and best "
+                        f"({scale.worst:g} and {scale.best:g}); they span {min(xs):g} to {max(xs):g}")
+        elif values[0] != 0 or values[-1] != 100:
+            self.report(document, pointer, f"piecewise value function must give 0 at worst ({scale.worst:g}) and "
+                        f"100 at best ({scale.best:g}); got {values[0]:g} and {values[-1]:g}")
+
     def check_points(self, document: Document, pointer: str, criterion: Criterion) -> None:
         given = dict(criterion.value_function.points)
         levels = set(criterion.level_numbers)
@@ -262,7 +395,8 @@ class _StudyBuilder:
 
     # -- options ----------------------------------------------------------------------------
 
-    def options(self, families: set[str], sources: set[str]) -> tuple[Option, ...]:
+    def options(self, families: set[str], sources: set[str], rubric: Rubric) -> tuple[Option, ...]:
+        criteria = {c.id: c for c in rubric.criteria}
         options = []
         for document in self.by_kind.get("option", []):
             d = document.data
@@ -275,6 +409,10 @@ class _StudyBuilder:
             for index, item in enumerate(d["evidence"]):
                 if item["source"] not in sources:
                     self.report(document, f"/evidence/{index}/source", f"unknown source {item['source']!r}")
+            measures = tuple(Measure(m["criterion"], float(m["value"]), m["source"], m["locator"],
+                                     _float_or_none(m.get("low")), _float_or_none(m.get("high")), m.get("quote"),
+                                     m.get("note")) for m in d.get("measures", ()))
+            self.check_measures(document, measures, criteria, sources)
             context = d.get("context", {})
             options.append(Option(
                 id=d["id"], title=d["title"], family=d["family"], baseline=d["baseline"], summary=d["summary"],
@@ -282,10 +420,30 @@ class _StudyBuilder:
                 precedents=tuple(Precedent(**p) for p in d.get("precedents", ())),
                 benefits=d.get("benefits", ()), risks=d.get("risks", ()),
                 preconditions=d.get("preconditions", ()),
-                evidence=tuple(Evidence(**e) for e in d["evidence"])))
+                evidence=tuple(Evidence(**e) for e in d["evidence"]), measures=measures))
         if not options:
             self.problems.append(Problem(os.path.join(self.shown, "options"), "a study needs at least one option"))
         return tuple(options)
+
+    def check_measures(self, document: Document, measures, criteria: dict, sources: set[str]) -> None:
+        seen: dict[str, int] = {}
+        for index, measure in enumerate(measures):
+            pointer = f"/measures/{index}"
+            if measure.source not in sources:
+                self.report(document, f"{pointer}/source", f"unknown source {measure.source!r}")
+            criterion = criteria.get(measure.criterion)
+            if criterion is None:
+                self.report(document, f"{pointer}/criterion", f"unknown criterion {measure.criterion!r}")
+                continue
+            if not criterion.natural:
+                self.report(document, f"{pointer}/criterion", f"{criterion.id!r} is a level scale; measures are "
+                            "for criteria on a natural scale")
+                continue
+            if seen.setdefault(measure.criterion, index) != index:
+                self.report(document, f"{pointer}/criterion", f"a second measure of {measure.criterion!r} "
+                            f"(first at /measures/{seen[measure.criterion]})")
+            for field, message in score_problems(criterion, None, measure.value, measure.low, measure.high):
+                self.report(document, f"{pointer}/{field}", message)
 
     # -- profiles ---------------------------------------------------------------------------
 
@@ -373,7 +531,6 @@ class _StudyBuilder:
 
     def sessions(self, rubric: Rubric, options: set[str], sources: set[str]) -> tuple[Session, ...]:
         criteria = {c.id: c for c in rubric.criteria}
-        level_sets = {c.id: frozenset(c.level_numbers) for c in rubric.criteria}
         option_order = [d.data["id"] for d in self.by_kind.get("option", [])]
         sessions = []
         for document in self.by_kind.get("session", []):
@@ -394,7 +551,8 @@ class _StudyBuilder:
             for index, raw in enumerate(d["scores"]):
                 pointer = f"/scores/{index}"
                 score = Score(raw["analyst"], raw["option"], raw["criterion"], raw["confidence"], raw["rationale"],
-                              raw.get("level"), raw.get("abstain"), tuple(raw.get("evidence", ())))
+                              raw.get("level"), raw.get("abstain"), tuple(raw.get("evidence", ())),
+                              _float_or_none(raw.get("value")), _number(raw.get("low")), _number(raw.get("high")))
                 scores.append(score)
                 ok = True
                 if score.analyst not in analyst_set:
@@ -407,9 +565,9 @@ class _StudyBuilder:
                 if criterion is None:
                     self.report(document, f"{pointer}/criterion", f"unknown criterion {score.criterion!r}")
                     ok = False
-                elif score.level is not None and score.level not in level_sets[criterion.id]:
-                    self.report(document, f"{pointer}/level", f"level {score.level} is not a level of "
-                                f"{criterion.id!r} (levels {list(criterion.level_numbers)})")
+                elif score.level is not None or score.value is not None or "low" in raw or "high" in raw:
+                    for field, message in score_problems(criterion, score.level, score.value, score.low, score.high):
+                        self.report(document, f"{pointer}/{field}", message)
                 for ev_index, source in enumerate(score.evidence):
                     if source not in sources:
                         self.report(document, f"{pointer}/evidence/{ev_index}", f"unknown source {source!r}")

@@ -48,6 +48,7 @@ def _non_finite(data, path=()):
 # the whole session goes through jsonschema as before, so every message and pointer is jsonschema's.
 # It is used only while session.schema.json still says what it was written for (see _fast_scores).
 
+_SCORED_BY = ("level", "value", "abstain")  # a score has exactly one of these
 _EXPECTED_DEFS = {
     "id": {"type": "string", "pattern": ID_PATTERN, "maxLength": 48},
     "text": {"type": "string", "minLength": 1, "maxLength": 4000},
@@ -57,12 +58,14 @@ _EXPECTED_DEFS = {
         "properties": {
             "analyst": {"$ref": "#/$defs/id"}, "option": {"$ref": "#/$defs/id"},
             "criterion": {"$ref": "#/$defs/id"}, "level": {"type": "integer"},
+            "value": {"type": "number"}, "low": {"type": "number"}, "high": {"type": "number"},
             "abstain": {"$ref": "#/$defs/text"}, "confidence": {"enum": list(CONFIDENCES)},
             "rationale": {"$ref": "#/$defs/text"},
             "evidence": {"type": "array", "items": {"$ref": "#/$defs/id"}},
         },
-        "oneOf": [{"required": ["level"], "not": {"required": ["abstain"]}},
-                  {"required": ["abstain"], "not": {"required": ["level"]}}],
+        "oneOf": [{"required": [given], "not": {"anyOf": [{"required": [other]} for other in _SCORED_BY
+                                                          if other != given]}}
+                  for given in _SCORED_BY],
     },
 }
 _EXPECTED_SCORES = {"type": "array", "items": {"$ref": "#/$defs/score"}}
@@ -114,12 +117,16 @@ def _scores_certainly_valid(scores: list) -> bool:
         confidence = score["confidence"]
         if type(confidence) is not str or confidence not in _CONFIDENCES:
             return False
-        level = score.get("level")
-        if "level" in score:  # oneOf: a level or an abstention, never both
-            if "abstain" in score or type(level) is not int:
-                return False
-        elif not is_text(score.get("abstain")):
+        if sum(key in score for key in _SCORED_BY) != 1:  # oneOf: a level, a value or an abstention
             return False
+        if "level" in score and type(score["level"]) is not int:
+            return False
+        if "abstain" in score and not is_text(score["abstain"]):
+            return False
+        for key in ("value", "low", "high"):  # numbers, finite (the NaN walk skips these scores)
+            if key in score and not (type(score[key]) is int or (type(score[key]) is float
+                                                                 and math.isfinite(score[key]))):
+                return False
         if "evidence" in score:
             evidence = score["evidence"]
             if type(evidence) is not list or not all(is_id(item) for item in evidence):
@@ -132,12 +139,19 @@ def _message(error) -> str:
         return error.message.replace(" were unexpected", " are not allowed").replace(
             " was unexpected", " is not allowed")
     if error.validator == "oneOf" and isinstance(error.instance, dict):
-        if "level" in error.instance and "abstain" in error.instance:
-            return "give either a level or an abstention reason, not both"
-        if {"level", "abstain"} & set(error.validator_value[0].get("required", [])):
-            return "give a level, or abstain with a reason"
+        given = [key for key in _SCORED_BY if key in error.instance]
+        if set(_SCORED_BY) & set(error.validator_value[0].get("required", [])):
+            named = {"level": "a level", "value": "a value", "abstain": "an abstention reason"}
+            if len(given) == 2:
+                return f"give either {named[given[0]]} or {named[given[1]]}, not both"
+            if len(given) == 3:
+                return "give only one of a level, a value or an abstention reason"
+            return "give a level (level scale) or a value (natural scale), or abstain with a reason"
+        if {"levels", "scale"} & set(error.validator_value[0].get("required", [])):
+            return "a criterion has either `levels` (an anchored scale) or `scale` (a natural scale), not both"
         if "kind" in error.instance:
-            return f"value_function must be {{kind: linear}} or {{kind: points, points: {{level: value}}}}"
+            return ("value_function must be {kind: linear}, {kind: points, points: {level: value}}, "
+                    "{kind: piecewise, points: [[measure, value], ...]} or {kind: exponential, curvature: c}")
         return "must have either `criteria` or `groups`, not both or neither"
     if error.validator == "pattern" and error.schema.get("description"):
         return f"{error.instance!r} is not valid: {error.schema['description']}"
@@ -159,7 +173,7 @@ def schema_problems(kind: str, document: Document) -> tuple[list[Problem], int]:
     instance = document.data
     if (_fast_scores(kind) and type(instance) is dict and type(instance.get("scores")) is list
             and _scores_certainly_valid(instance["scores"])):
-        # the scores are valid and hold no float: the NaN walk and jsonschema check the rest of the
+        # the scores are valid and every number in them finite: the NaN walk and jsonschema check the rest of the
         # session, whose problems (paths, messages, order) do not depend on the scores' content
         instance = {**instance, "scores": []}
     hidden = 0

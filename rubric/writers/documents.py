@@ -25,9 +25,21 @@ def rank_document(evaluation) -> dict:
         "weights": evaluation.weights.as_dict(),
         "values": {option: {c: _number(v) for c, v in zip(evaluation.criteria, row)}
                    for option, row in zip(evaluation.options, evaluation.values)},
+        "inputs": evaluation.inputs,
+        **_measures(evaluation),
         "ranking": [{"option": r.option, "score": r.score, "rank": r.rank} for r in evaluation.ranking()],
         "findings": evaluation.findings(),
     }
+
+
+def _measures(evaluation) -> dict:
+    """The pooled measures of the natural criteria, in their units (nothing when there are none)."""
+    natural = [k for k, unit in enumerate(evaluation.units) if unit]
+    if not natural:
+        return {}
+    return {"units": {evaluation.criteria[k]: evaluation.units[k] for k in natural},
+            "measures": {option: {evaluation.criteria[k]: _number(row[k]) for k in natural}
+                         for option, row in zip(evaluation.options, evaluation.measures)}}
 
 
 def findings_text(findings: dict) -> str | None:

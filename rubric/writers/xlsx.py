@@ -346,7 +346,7 @@ def _disagreement(book: Book, report) -> None:
     r += 1
     s.header(r, 1, ["criterion", "alpha (interval)", "alpha (ordinal)"])
     r += 1
-    rows = [(c, pooled.alpha_interval[c], pooled.alpha_ordinal[c], False) for c in analysis.tensor.criteria]
+    rows = [(c, pooled.alpha_interval[c], pooled.alpha_ordinal.get(c, float("nan")), False) for c in analysis.tensor.criteria]
     rows.append(("all cells", pooled.overall_alpha_interval, pooled.overall_alpha_ordinal, True))
     for label, interval, ordinal, bold in rows:
         s.text(r, 1, label, bold=bold)

@@ -15,6 +15,8 @@ from typing import Any, Callable
 
 import attrs
 
+from ...model import PREFERENCE_FUNCTIONS
+
 
 @attrs.frozen
 class Setting:
@@ -39,6 +41,9 @@ class AggregationMethod:
     check: Callable[[dict], str | None] | None = attrs.field(default=None, eq=False)
     # the result's findings beyond scores and ranks, JSON-ready, given the option ids
     findings: Callable[[Any, tuple[str, ...]], dict] | None = attrs.field(default=None, eq=False)
+    # whether it may run on the natural measures (the `on` setting) instead of the 0-100 values;
+    # then it is also given `benefit`, per criterion, from the criteria's directions
+    on_measures: bool = False
 
     def defaults(self) -> dict:
         return {s.name: s.default for s in self.settings}
@@ -48,8 +53,12 @@ class AggregationMethod:
         return {"type": "object", "additionalProperties": False,
                 "properties": {s.name: s.fragment() for s in self.settings}}
 
-    def run(self, values, weights, settings: dict | None = None):
-        return self.function(values, weights, **{**self.defaults(), **(settings or {})})
+    def run(self, values, weights, settings: dict | None = None, **inputs):
+        """The function over `values` (or measures) with the settings over the defaults; `inputs`
+        are what the caller derives from the study (cost flags, per-criterion preferences)."""
+        given = {**self.defaults(), **(settings or {})}
+        given.pop(ON.name, None)  # which matrix to pass is the caller's choice, not the function's
+        return self.function(values, weights, **given, **inputs)
 
 
 def _function(module: str, name: str) -> Callable:
@@ -63,8 +72,13 @@ def _function(module: str, name: str) -> Callable:
 
 
 def _promethee_check(settings: dict) -> str | None:
-    if settings["function"] == "linear" and not settings["q"] < settings["p"]:
-        return f"linear preference needs q < p (got q={settings['q']:g}, p={settings['p']:g})"
+    function = settings["function"]
+    if function in ("level", "linear") and not settings["q"] < settings["p"]:
+        return f"{function} preference needs q < p (got q={settings['q']:g}, p={settings['p']:g})"
+    if function == "v-shape" and not settings["p"] > 0:
+        return "v-shape preference needs p > 0"
+    if function == "gaussian" and not settings["s"] > 0:
+        return "gaussian preference needs s > 0"
     return None
 
 
@@ -82,24 +96,32 @@ def _vikor_findings(result, options) -> dict:
 
 
 _SCALE_POINT = {"type": "number", "minimum": 0, "maximum": 100}
+# which matrix a method reads: the 0-100 values, or (every criterion natural) the measures in units
+ON = Setting("on", "values", {"enum": ["values", "measures"],
+                              "description": "values: the 0-100 values; measures: the natural measures in "
+                                             "their units (every criterion must be on a natural scale)"})
 
 AGGREGATION_METHODS: dict[str, AggregationMethod] = {m.name: m for m in (
     AggregationMethod("wsm", "weighted sum (MAVT)", True, _function("wsm", "wsm")),
     AggregationMethod("wpm", "weighted product", True, _function("wpm", "wpm")),
-    AggregationMethod("topsis", "TOPSIS", True, _function("topsis", "topsis")),
+    AggregationMethod("topsis", "TOPSIS", True, _function("topsis", "topsis"), (ON,), on_measures=True),
     AggregationMethod(
         "promethee", "PROMETHEE II", True, _function("promethee", "promethee_ii"),
-        (Setting("function", "usual", {"enum": ["usual", "linear"],
-                                       "description": "preference function, the same for every criterion"}),
+        (Setting("function", "usual", {"enum": list(PREFERENCE_FUNCTIONS),
+                                       "description": "preference function on the 0-100 values, the same for "
+                                                      "every criterion"}),
          Setting("q", 0.0, {**_SCALE_POINT, "description": "indifference threshold on the 0-100 value scale"}),
-         Setting("p", 0.0, {**_SCALE_POINT, "description": "preference threshold on the 0-100 value scale"})),
-        check=_promethee_check),
+         Setting("p", 0.0, {**_SCALE_POINT, "description": "preference threshold on the 0-100 value scale"}),
+         Setting("s", 0.0, {**_SCALE_POINT, "description": "Gaussian inflection point on the 0-100 value scale"}),
+         ON),
+        check=_promethee_check, on_measures=True),
     AggregationMethod(
         "vikor", "VIKOR", False, _function("vikor", "vikor"),
         (Setting("v", 0.5, {"type": "number", "minimum": 0, "maximum": 1,
-                            "description": "weight of the group utility S against the individual regret R"}),),
-        findings=_vikor_findings),
+                            "description": "weight of the group utility S against the individual regret R"}),
+         ON),
+        findings=_vikor_findings, on_measures=True),
 )}
 
 
-__all__ = ["AGGREGATION_METHODS", "AggregationMethod", "Setting"]
+__all__ = ["AGGREGATION_METHODS", "ON", "AggregationMethod", "Setting"]
