@@ -117,7 +117,7 @@ class RangeSampler(ValueSampler):
         order = np.argsort(np.isnan(analyst_values), axis=0, kind="stable")
 
         def packed(a):
-            return np.take_along_axis(a, order, axis=0)
+            return np.take_along_axis(a, order.reshape(order.shape + (1,) * (a.ndim - 3)), axis=0)
 
         raw = np.asarray(raw, dtype=float)
         low = np.where(np.isnan(low), raw, low)
