@@ -15,17 +15,25 @@ def study_summary(study: Study) -> str:
         f"  question: {study.question}",
         f"  {len(study.sources)} sources, {len(study.options)} options in {len(study.families)} families, "
         f"{sum(len(o.evidence) for o in study.options)} evidence quotes",
-        f"  rubric {rubric.id} v{rubric.version}: {len(rubric.criteria)} criteria in {len(rubric.groups)} groups",
+        f"  rubric {rubric.id} v{rubric.version}: {len(rubric.criteria)} criteria in {len(rubric.groups)} groups"
+        + _natural_count(rubric),
         f"  {len(study.profiles)} profiles: "
         + ", ".join(f"{p.id} ({p.method})" for p in study.profiles),
     ]
     for session in study.sessions:
-        abstentions = sum(1 for s in session.scores if s.level is None)
+        abstentions = sum(1 for s in session.scores if s.abstained)
+        ranged = sum(1 for s in session.scores if s.low is not None or s.high is not None)
         flag = " ILLUSTRATIVE DATA" if session.illustrative else ""
         lines.append(f"  session {session.id}{flag}: {len(session.analysts)} analysts, "
-                     f"{len(session.scores)} scores ({abstentions} abstentions)")
+                     f"{len(session.scores)} scores ({abstentions} abstentions"
+                     + (f", {ranged} with a range)" if ranged else ")"))
     lines.append("valid")
     return _finish(lines)
+
+
+def _natural_count(rubric) -> str:
+    natural = [c for c in rubric.criteria if c.natural]
+    return f" ({len(natural)} on natural scales)" if natural else ""
 
 
 WIDTH = 100
@@ -71,6 +79,9 @@ def rank_table(evaluation, study) -> str:
     findings = findings_text(evaluation.findings())
     if findings:
         lines.append(f"{evaluation.aggregation.label}: {findings}")
+    if evaluation.inputs == "measures":
+        units = ", ".join(f"{c} ({u})" for c, u in zip(evaluation.criteria, evaluation.units))
+        lines.append(f"on the measures in their units: {units}")
     weights = ", ".join(f"{c} {w:.3f}" for c, w in sorted(evaluation.weights.as_dict().items(), key=lambda x: -x[1])[:5])
     lines.append(f"top weights: {weights}")
     return _finish(lines)
