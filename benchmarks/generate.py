@@ -1,7 +1,7 @@
 """Synthetic studies of any size, valid against the schemas and `rubric validate`.
 
     python -m benchmarks.generate DIR [--options N] [--criteria M] [--groups G] [--analysts A]
-                                      [--profiles P] [--seed S] [--abstain F]
+                                      [--profiles P] [--seed S] [--abstain F] [--natural] [--ranges F]
 
 The default size is L: 200 options x 40 criteria in 8 groups x 12 analysts x 10 profiles, i.e. one
 session of 96,000 scores. The YAML text is written directly (no YAML library), in the same record
@@ -22,7 +22,14 @@ What is generated:
 - one session in which every analyst scores every option x criterion with a short rationale;
   levels follow a hidden option quality plus noise, so analysts mostly agree. A small share of
   scores (`--abstain`, default 0.005) are abstentions, never by the first analyst, so every cell
-  keeps at least one level.
+  keeps at least one level;
+- with `--natural`, the same study on natural scales: each criterion measured in "points" from 10
+  to 50 (worst 10 and best 50 for a benefit, the reverse for a cost), every score `value: 10 x level`
+  and the points value functions as the same piecewise functions, so every value, and so every
+  ranking, equals the level study's;
+- with `--ranges F`, a share F of the scores carries a range (`low`/`high`: a level either side,
+  or 10 points either side, within the scale), drawn from a stream of its own so the scores stay
+  the same.
 """
 
 from __future__ import annotations
@@ -76,13 +83,16 @@ def _split(total: int, parts: int) -> list[int]:
 
 class Spec:
     def __init__(self, options: int, criteria: int, groups: int, analysts: int, profiles: int, seed: int,
-                 abstain: float = 0.005):
+                 abstain: float = 0.005, natural: bool = False, ranges: float = 0.0):
         if options < 1 or criteria < 1 or groups < 1 or analysts < 1 or profiles < 1:
             raise ValueError("every count must be at least 1")
         if groups > criteria:
             raise ValueError("each group needs at least one criterion: --groups must be <= --criteria")
         if not 0 <= abstain < 1:
             raise ValueError("--abstain must be in [0, 1)")
+        if not 0 <= ranges <= 1:
+            raise ValueError("--ranges must be in [0, 1]")
+        self.natural, self.ranges = natural, ranges
         self.n_options, self.n_criteria, self.n_groups = options, criteria, groups
         self.n_analysts, self.n_profiles, self.seed, self.abstain = analysts, profiles, seed, abstain
         width = max(2, len(str(options)))
@@ -138,7 +148,17 @@ def _rubric(spec: Spec, rng: random.Random) -> str:
             direction = "cost" if k % 3 == 2 else "benefit"
             out.append(f"      - id: {cid}\n        name: {q(f'Criterion {cid}')}\n"
                        f"        question: {q('How does the option fare on ' + cid + '?')}\n"
-                       f"        direction: {direction}\n        levels:\n")
+                       f"        direction: {direction}\n")
+            if spec.natural:
+                worst, best = (10, 50) if direction == "benefit" else (50, 10)
+                out.append(f"        scale: {{kind: natural, unit: points, worst: {worst}, best: {best}}}\n")
+                if k % 4 == 3:
+                    values = [0, 40, 65, 85, 100] if direction == "benefit" else [100, 85, 65, 40, 0]
+                    points = ", ".join(f"[{10 * level}, {v}]" for level, v in zip(LEVELS, values))
+                    out.append(f"        value_function: {{kind: piecewise, points: [{points}]}}\n")
+                k += 1
+                continue
+            out.append("        levels:\n")
             for level, label in zip(LEVELS, LEVEL_LABELS):
                 out.append(f"          - {{level: {level}, label: {q(label)}, "
                            f"descriptor: {q(f'{label} {cid}: ' + _sentence(rng, 6))}}}\n")
@@ -241,6 +261,8 @@ def _session(spec: Spec, rng: random.Random) -> str:
     rationales = [q(r) for r in RATIONALES]
     append = out.append
     random_ = rng.random
+    ranged = random.Random(f"{spec.seed}/ranges").random   # its own stream: the scores stay the same
+    natural = spec.natural
     for a, analyst in enumerate(spec.analysts):
         head = f"  - analyst: {analyst}\n    option: "
         for o, option in enumerate(spec.options):
@@ -252,8 +274,12 @@ def _session(spec: Spec, rng: random.Random) -> str:
                 if a and random_() < spec.abstain:
                     score = 'abstain: "No basis to judge this cell."\n'
                 else:
-                    level = round(row[c] + bias[a] + (random_() - 0.5) * 1.6)
-                    score = f"level: {min(5, max(1, level))}\n"
+                    level = min(5, max(1, round(row[c] + bias[a] + (random_() - 0.5) * 1.6)))
+                    score = f"value: {10.0 * level}\n" if natural else f"level: {level}\n"
+                    if spec.ranges and ranged() < spec.ranges:
+                        low, high = max(1, level - 1), min(5, level + 1)
+                        score += (f"    low: {10.0 * low}\n    high: {10.0 * high}\n" if natural
+                                  else f"    low: {low}\n    high: {high}\n")
                 append(f"{head}{option}\n    criterion: {criterion}\n    {score}"
                        f"    confidence: {confidence}\n    rationale: {rationale}\n"
                        f"    evidence: {source}\n")
@@ -264,9 +290,10 @@ def _session(spec: Spec, rng: random.Random) -> str:
 
 
 def generate(directory: str | os.PathLike, options: int = 200, criteria: int = 40, groups: int = 8,
-             analysts: int = 12, profiles: int = 10, seed: int = 1, abstain: float = 0.005) -> Path:
+             analysts: int = 12, profiles: int = 10, seed: int = 1, abstain: float = 0.005,
+             natural: bool = False, ranges: float = 0.0) -> Path:
     """Write a synthetic study into `directory` (created; it must not hold a study already)."""
-    spec = Spec(options, criteria, groups, analysts, profiles, seed, abstain)
+    spec = Spec(options, criteria, groups, analysts, profiles, seed, abstain, natural, ranges)
     root = Path(directory)
     if (root / "study.yaml").exists():
         raise FileExistsError(f"{root} already holds a study")
@@ -304,11 +331,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profiles", type=int)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--abstain", type=float, default=0.005, help="share of abstentions (default 0.005)")
+    parser.add_argument("--natural", action="store_true", help="the same study with criteria on natural scales")
+    parser.add_argument("--ranges", type=float, default=0.0, help="share of scores with a low/high range")
     args = parser.parse_args(argv)
     preset = dict(zip(("options", "criteria", "groups", "analysts", "profiles"), SIZES[args.size]))
     counts = {k: getattr(args, k) if getattr(args, k) is not None else v for k, v in preset.items()}
     try:
-        root = generate(args.dir, seed=args.seed, abstain=args.abstain, **counts)
+        root = generate(args.dir, seed=args.seed, abstain=args.abstain, natural=args.natural, ranges=args.ranges,
+                        **counts)
     except (ValueError, FileExistsError) as error:
         print(f"generate: {error}", file=sys.stderr)
         return 2

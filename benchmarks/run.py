@@ -223,6 +223,52 @@ def peer_loop(values: np.ndarray, centre: np.ndarray, samples: int, seed: int) -
     return counts / samples
 
 
+def peers_as_users_call_them(values: np.ndarray, centre: np.ndarray, samples: int, seed: int) -> dict:
+    """Per-sample SMAA loops over peer libraries called as their documentation shows (defaults,
+    input validation on, their own ranking), where installed: pymcdm's WSM (min-max normalisation)
+    with WSM.rank; scikit-criteria's WeightedSumModel on a DecisionMatrix built per sample;
+    pyrepo-mcda's VIKOR_SMAA given all the weight vectors at once. name -> seconds per sample.
+    The values go in plus 1: pymcdm's default sum normalisation refuses a 0 (the worst level)."""
+    import warnings
+
+    values = values + 1.0
+    rng = np.random.default_rng(seed)
+    weights = rng.dirichlet(KAPPA * centre, size=samples)
+    n_criteria = values.shape[1]
+    types = np.ones(n_criteria)
+    timed: dict[str, float] = {}
+    import pymcdm
+
+    wsm = pymcdm.methods.WSM()
+    start = time.perf_counter()
+    for w in weights:
+        wsm.rank(wsm(values, w, types))
+    timed["pymcdm WSM, defaults, with its ranking"] = (time.perf_counter() - start) / samples
+    try:
+        import skcriteria
+        from skcriteria.madm.simple import WeightedSumModel
+    except ImportError:
+        pass
+    else:
+        model = WeightedSumModel()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = time.perf_counter()
+            for w in weights:
+                model.evaluate(skcriteria.mkdm(values, [max] * n_criteria, weights=w)).rank_
+            timed["scikit-criteria WeightedSumModel on a DecisionMatrix per sample"] = (
+                (time.perf_counter() - start) / samples)
+    try:
+        from pyrepo_mcda.mcda_methods.vikor_smaa import VIKOR_SMAA
+    except ImportError:
+        pass
+    else:
+        start = time.perf_counter()
+        VIKOR_SMAA()(values, weights, types)
+        timed["pyrepo-mcda VIKOR_SMAA (its own SMAA loop)"] = (time.perf_counter() - start) / samples
+    return timed
+
+
 def section_smaa(res: Results, study_dir: str, runs: int, samples: int, peer_samples: int) -> None:
     from rubric.compute.evaluate import analyse_session, pick_profile, run_smaa
     from rubric.compute.smaa import smaa
@@ -287,6 +333,55 @@ def section_smaa(res: Results, study_dir: str, runs: int, samples: int, peer_sam
     res.ratio("smaa() / bare numpy computing the same outputs", t_smaa / t_same, "x the time")
     res.target("SMAA smaa() vs bare numpy computing the same outputs", t_smaa / t_same, "<=", 1.15)
     res.target("SMAA smaa() speed-up over the pymcdm loop", per_peer / per_rubric, ">=", 100)
+    # the peers as their users call them (one timed pass each: a few seconds per peer)
+    users = peers_as_users_call_them(values, centre, max(200, peer_samples // 4), 10)
+    for name, per_sample in users.items():
+        res.value_row("smaa", f"per sample, {name}", f"{per_sample * 1e3:.2f} ms")
+        res.ratio(f"{name} / smaa(), per sample", per_sample / per_rubric, "x faster")
+    if users:
+        fastest = min(users, key=users.get)
+        res.target(f"SMAA smaa() speed-up over the fastest peer as users call it ({fastest})",
+                   users[fastest] / per_rubric, ">=", 100)
+
+
+def section_natural(res: Results, runs: int, work: str, size: str, seed: int, samples: int) -> None:
+    """Natural scales: the same generated study on levels and on natural scales (every value, so
+    every ranking, the same), half the scores with a range. Times load + rank in process for both,
+    and SMAA with --scores ranges against --scores analysts on the natural one."""
+    from rubric.compute.evaluate import evaluate, run_smaa
+    from rubric.records.load import load_study
+
+    o, c, g, a, p = SIZES[size]
+    levels_dir, natural_dir = os.path.join(work, "levels-ranged"), os.path.join(work, "natural-ranged")
+    generate(levels_dir, o, c, g, a, p, seed=seed, ranges=0.5)
+    generate(natural_dir, o, c, g, a, p, seed=seed, natural=True, ranges=0.5)
+    out: dict = {}
+
+    def rank(directory, key):
+        def run():
+            study = load_study(directory)
+            out[key] = (study, evaluate(study, method="wsm").scores)
+        return run
+
+    times = interleaved(runs, {"levels": rank(levels_dir, "levels"), "natural": rank(natural_dir, "natural")})
+    t_levels = res.time_row("natural", f"load + rank (wsm), {size} on levels, half the scores ranged", times["levels"])
+    t_natural = res.time_row("natural", f"load + rank (wsm), the same on natural scales", times["natural"])
+    same = np.allclose(out["levels"][1], out["natural"][1], rtol=0, atol=1e-9)
+    res.notes.append(f"natural check: the level and natural studies' weighted sums {'agree' if same else 'DIFFER'} "
+                     "to 1e-9")
+    study = out["natural"][0]
+
+    def smaa_with(scores):
+        return lambda: run_smaa(study, samples=samples, seed=3, scores=scores)
+
+    times = interleaved(runs, {"analysts": smaa_with("analysts"), "ranges": smaa_with("ranges")})
+    n = f"{samples:,} samples"
+    t_analysts = res.time_row("natural", f"run_smaa --scores analysts, natural {size}, {n}", times["analysts"])
+    t_ranges = res.time_row("natural", f"run_smaa --scores ranges, natural {size} (half ranged), {n}", times["ranges"])
+    res.ratio("load + rank: natural / levels", t_natural / t_levels, "x the time")
+    res.ratio("smaa: ranges / analysts", t_ranges / t_analysts, "x the time")
+    res.target("load + rank, natural scales vs levels", t_natural / t_levels, "<=", 1.2)
+    res.target("smaa --scores ranges vs --scores analysts", t_ranges / t_analysts, "<=", 1.5)
 
 
 def section_validate(res: Results, study_dir: str, runs: int) -> None:
@@ -542,7 +637,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="runs per measurement (default 5; --quick: 3)")
     parser.add_argument("--study", metavar="DIR", help="use this study instead of generating one")
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
-    parser.add_argument("--only", default="smaa,validate,help,report,sensitivity",
+    parser.add_argument("--only", default="smaa,validate,help,report,sensitivity,natural",
                         help="comma-separated sections to run (default: all)")
     parser.add_argument("--scaling", action="store_true",
                         help="instead: time and peak RSS of every command over options 50-2,000, criteria 10-100 "
@@ -565,7 +660,7 @@ def main(argv: list[str] | None = None) -> int:
     size = "M" if args.quick else "L"
     samples, peer_samples = (10_000, 500) if args.quick else (100_000, 2_000)
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
-    unknown = set(sections) - {"smaa", "validate", "help", "report", "sensitivity"}
+    unknown = set(sections) - {"smaa", "validate", "help", "report", "sensitivity", "natural"}
     if unknown:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     with tempfile.TemporaryDirectory(prefix="rubric-bench-") as work:
@@ -600,6 +695,8 @@ def main(argv: list[str] | None = None) -> int:
                 section_report(res, study_dir, runs, work)
             elif section == "sensitivity":
                 section_sensitivity(res, runs, work, args.seed)
+            elif section == "natural":
+                section_natural(res, runs, work, size, args.seed, samples // 5)
         print_table(res, header)
     return 0
 

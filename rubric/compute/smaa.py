@@ -73,6 +73,10 @@ class ValueSampler:
 
     model = "analysts"
     arrays_per_cell = 3      # float arrays of [sample, option, criterion] alive at once while drawing
+    # confidence factors from one draw per chunk shared by every option (common random numbers),
+    # instead of fresh draws per option; the analysts model keeps its per-option draws, so its
+    # output for a seed stays what it always was
+    shared_confidence = False
 
     def __init__(self, analyst_values: np.ndarray):
         # analyst_values [analyst, option, criterion] with NaN for abstentions: per cell, the scored
@@ -108,6 +112,7 @@ class RangeSampler(ValueSampler):
 
     model = "ranges"
     arrays_per_cell = 10
+    shared_confidence = True
 
     def __init__(self, analyst_values, raw, low, high, natural, value_functions, level_values):
         """raw, low, high: [analyst, option, criterion] scores and bounds as given (NaN: none).
@@ -127,6 +132,7 @@ class RangeSampler(ValueSampler):
         self.value_functions = value_functions
         self.low, self.mode, self.high = packed(low), packed(raw), packed(high)
         self.ranged = packed(ranged)
+        self.ranged_criteria = tuple(int(k) for k in np.nonzero(ranged.any(axis=(0, 1)))[0])
         # level cells: the values of the levels low..high, packed first, and how many there are
         width = max([len(v) for v in level_values if v] or [1])
         candidates = np.zeros((*analyst_values.shape, width))
@@ -150,29 +156,24 @@ class RangeSampler(ValueSampler):
         pick = np.minimum((u * self.count).astype(np.intp), self.count - 1)
         # flat index of the drawn analyst's cell in every packed [analyst, option, criterion] array
         flat = pick * (n_options * n_criteria) + np.arange(n_options * n_criteria).reshape(n_options, n_criteria)
-
-        def gathered(a):
-            return a.reshape(-1)[flat]
-
-        values = gathered(self.packed)
-        ranged = gathered(self.ranged)
-        if not ranged.any():
-            return values
-        natural = ranged & self.natural
-        if natural.any():
-            measures = triangular(v, gathered(self.low), gathered(self.mode), gathered(self.high))
-            for k in np.nonzero(self.natural)[0]:
-                cells = natural[:, :, k]
-                if cells.any():
-                    column = values[:, :, k]
-                    column[cells] = self.value_functions[k](measures[:, :, k][cells])
-                    values[:, :, k] = column
-        levels = ranged & ~self.natural
-        if levels.any():
-            counts = gathered(self.level_counts)
-            index = np.minimum((v * counts).astype(np.intp), counts - 1)
-            drawn = self.candidates.reshape(-1)[flat * self.candidates.shape[-1] + index]
-            values = np.where(levels, drawn, values)
+        values = self.packed.reshape(-1)[flat]
+        ranged = self.ranged.reshape(-1)[flat]
+        # only the drawn cells that carry a range are redrawn, criterion by criterion
+        for k in self.ranged_criteria:
+            cells = ranged[:, :, k]
+            if not cells.any():
+                continue
+            where = flat[:, :, k][cells]
+            if self.natural[k]:
+                measures = triangular(v[:, :, k][cells], self.low.reshape(-1)[where], self.mode.reshape(-1)[where],
+                                      self.high.reshape(-1)[where])
+                drawn = self.value_functions[k](measures)
+            else:
+                counts = self.level_counts.reshape(-1)[where]
+                index = np.minimum((v[:, :, k][cells] * counts).astype(np.intp), counts - 1)
+                drawn = self.candidates.reshape(-1)[where * self.candidates.shape[-1] + index]
+            column = values[:, :, k]
+            column[cells] = drawn
         return values
 
 
@@ -274,6 +275,8 @@ def _confidence(values, central, sampler, samples, streams) -> np.ndarray:
     n_options = values.shape[0]
     confidence = np.full(n_options, np.nan)
     rng = np.random.default_rng(streams.spawn(1)[0]) if sampler else None
+    if sampler is not None and sampler.shared_confidence:
+        return _shared_confidence(central, sampler, samples, rng)
     for i in range(n_options):
         w = central[i]
         if not np.isfinite(w).all():
@@ -285,6 +288,24 @@ def _confidence(values, central, sampler, samples, streams) -> np.ndarray:
         for _, size in _chunks(samples, 1024):
             first += float(_first_share(sampler.draw(rng, size) @ w, i).sum())
         confidence[i] = first / samples
+    return confidence
+
+
+def _shared_confidence(central, sampler, samples, rng) -> np.ndarray:
+    """Confidence factors from draws shared by all options: each chunk of drawn values is scored
+    under every option's central weights at once ([sample, option, weight vector])."""
+    n_options = central.shape[0]
+    known = np.nonzero(np.isfinite(central).all(axis=1))[0]
+    confidence = np.full(n_options, np.nan)
+    if not len(known):
+        return confidence
+    first = np.zeros(len(known))
+    size = max(1, min(1024, 16 * 1024 * 1024 // (8 * n_options * len(known))))
+    for _, step in _chunks(samples, size):
+        scores = sampler.draw(rng, step) @ central[known].T            # [sample, option, vector]
+        for j, i in enumerate(known):
+            first[j] += float(_first_share(scores[:, :, j], i).sum())
+    confidence[known] = first / samples
     return confidence
 
 
