@@ -29,6 +29,20 @@ def _method_names() -> tuple[str, ...]:
     return tuple(AGGREGATION_METHODS)
 
 
+def _scope_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--decision", metavar="ID", help="rank this decision's options (default: the study's "
+                        "default decision, where the study defines decisions)")
+    parser.add_argument("--no-screening", dest="screening", action="store_false",
+                        help="rank every option, including those that fail a screening requirement")
+
+
+def _scoped(study, args, session: str | None = None):
+    """The study narrowed to the chosen decision and screened (rubric.compute.scope)."""
+    from .compute.scope import scope
+
+    return scope(study, args.decision, args.screening, session)
+
+
 def _force_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true",
                         help="overwrite an existing output file that is not an .xlsx workbook")
@@ -53,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def evaluation_options(p, profile=True):
         _study_arg(p)
+        _scope_args(p)
         if profile:
             p.add_argument("--profile", metavar="ID", help="stakeholder profile (default: the study's)")
         p.add_argument("--session", metavar="ID", help="scoring session (default: the study's)")
@@ -74,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("smaa", help="SMAA-2 rank acceptability by Monte Carlo")
     _study_arg(p)
+    _scope_args(p)
     who = p.add_mutually_exclusive_group()
     who.add_argument("--profile", metavar="ID", help="weights drawn around this profile (default: the study's)")
     who.add_argument("--uniform", action="store_true", help="weights uniform on the simplex")
@@ -89,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("report", help="write the comparison workbook (.xlsx) of a study")
     _study_arg(p)
+    _scope_args(p)
     p.add_argument("-o", "--output", metavar="PATH",
                    help="workbook to write (default: reports/<study-id>-comparison.xlsx)")
     _force_arg(p)
@@ -281,10 +298,11 @@ def cmd_rank(args, parser) -> int:
     from .compute.evaluate import evaluate
     from .writers import documents, terminal
 
-    study = _load(args.study)
+    scoped = _scoped(_load(args.study), args, args.session)
+    study = scoped.study
     result = evaluate(study, args.profile, args.method, args.session, args.analyst)
-    _emit(args.format, lambda: documents.rank_document(result),
-          lambda: terminal.rank_table(result, study),
+    _emit(args.format, lambda: {**documents.rank_document(result), **documents.scope_fields(scoped)},
+          lambda: terminal.rank_table(result, study) + terminal.scope_lines(scoped),
           lambda: documents.rank_rows(result))
     return EXIT_OK
 
@@ -295,10 +313,11 @@ def cmd_compare(args, parser) -> int:
 
     if args.top < 1:
         parser.error("--top must be at least 1")
-    study = _load(args.study)
+    scoped = _scoped(_load(args.study), args, args.session)
+    study = scoped.study
     result = compare(study, args.method, args.session, args.top)
-    _emit(args.format, lambda: documents.compare_document(result),
-          lambda: terminal.compare_table(result, study),
+    _emit(args.format, lambda: {**documents.compare_document(result), **documents.scope_fields(scoped)},
+          lambda: terminal.compare_table(result, study) + terminal.scope_lines(scoped),
           lambda: documents.compare_rows(result))
     return EXIT_OK
 
@@ -307,10 +326,11 @@ def cmd_sensitivity(args, parser) -> int:
     from .compute.evaluate import run_sensitivity
     from .writers import documents, terminal
 
-    study = _load(args.study)
+    scoped = _scoped(_load(args.study), args, args.session)
+    study = scoped.study
     evaluation, result = run_sensitivity(study, args.profile, args.session, args.analyst)
-    _emit(args.format, lambda: documents.sensitivity_document(evaluation, result),
-          lambda: terminal.sensitivity_table(evaluation, result, study),
+    _emit(args.format, lambda: {**documents.sensitivity_document(evaluation, result), **documents.scope_fields(scoped)},
+          lambda: terminal.sensitivity_table(evaluation, result, study) + terminal.scope_lines(scoped),
           lambda: documents.sensitivity_rows(result))
     return EXIT_OK
 
@@ -344,12 +364,14 @@ def cmd_smaa(args, parser) -> int:
         parser.error("--concentration must be a positive finite number")
     if args.uniform and args.concentration is not None:
         parser.error("--concentration applies to weights around a profile, not --uniform")
-    study = _load(args.study)
+    scoped = _scoped(_load(args.study), args, args.session)
+    study = scoped.study
     analysis, result = run_smaa(study, args.profile, args.uniform, args.samples, args.seed, args.scores,
                                 args.session, args.concentration, _progress_bar("smaa"))
     session_id = analysis.session.id
-    _emit(args.format, lambda: documents.smaa_document(study.id, session_id, result),
-          lambda: terminal.smaa_table(study, session_id, result),
+    _emit(args.format, lambda: {**documents.smaa_document(study.id, session_id, result),
+                                **documents.scope_fields(scoped)},
+          lambda: terminal.smaa_table(study, session_id, result) + terminal.scope_lines(scoped),
           lambda: documents.smaa_rows(result))
     return EXIT_OK
 
@@ -370,8 +392,11 @@ def cmd_report(args, parser) -> int:
 
     if not 1 <= args.samples <= MAX_SAMPLES:
         parser.error(f"--samples must be between 1 and {MAX_SAMPLES:,}")
-    study = _load(args.study)
-    path = _output_path(args.output, f"{study.id}-comparison.xlsx", study, args.force)
+    loaded = _load(args.study)
+    scoped = _scoped(loaded, args)
+    study = scoped.study
+    name = f"{study.id}-{scoped.decision.id}" if scoped.decision else study.id
+    path = _output_path(args.output, f"{name}-comparison.xlsx", loaded, args.force)
     report = build_report(study, samples=args.samples, seed=args.seed, scores=args.scores)
     print(write_workbook(report, path))
     return EXIT_OK

@@ -22,6 +22,7 @@ DIRECTIONS = ("benefit", "cost")
 BASELINES = ("business-as-usual", "do-minimum", "none")
 CONFIDENCES = ("low", "medium", "high")
 CONSENSUS_RULES = ("median", "mean")
+VERDICTS = ("pass", "fail", "unclear")
 
 _tuple = attrs.field(converter=tuple, default=())
 
@@ -336,6 +337,18 @@ class Score:
 
 
 @attrs.frozen
+class Verdict:
+    """An analyst's judgement of whether an option meets a screening requirement."""
+
+    analyst: str
+    option: str
+    requirement: str
+    verdict: str = attrs.field(validator=_one_of(VERDICTS))
+    rationale: str = ""
+    evidence: tuple[str, ...] = _tuple
+
+
+@attrs.frozen
 class Dissent:
     analyst: str
     note: str
@@ -355,6 +368,7 @@ class Session:
     title: str = ""
     facilitator: str = ""
     illustrative: bool = False
+    verdicts: tuple[Verdict, ...] = _tuple
 
     @property
     def analysts(self) -> tuple[str, ...]:
@@ -366,6 +380,44 @@ class Defaults:
     profile: str | None = None
     method: str = "wsm"  # a name in compute.methods.AGGREGATION_METHODS (checked by the loader)
     session: str | None = None
+    decision: str | None = None
+
+
+@attrs.frozen
+class Decision:
+    """One decision maker's choice: its own option set, relevant profiles and baseline. The rubric
+    is the study's. `options` is resolved at load (listed ids and the options of listed families,
+    in study order)."""
+
+    id: str
+    question: str
+    decision_makers: tuple[str, ...] = _tuple
+    options: tuple[str, ...] = _tuple
+    profiles: tuple[str, ...] = _tuple      # relevant profiles, resolved (all when the record is silent)
+    default_profile: str | None = None
+    baseline: str | None = None             # an option of the decision
+    session: str | None = None
+    title: str = ""
+
+
+@attrs.frozen
+class Requirement:
+    """A must-pass screen. test: "threshold" (the consensus value of `criterion` at least the value
+    of `level` or of the measure `value`: as good as it or better, in the criterion's direction) or
+    "judgement" (the analysts' pass / fail / unclear verdicts recorded in the session)."""
+
+    id: str
+    statement: str
+    rationale: str
+    test: str = attrs.field(validator=_one_of(("threshold", "judgement")))
+    criterion: str | None = None
+    level: int | None = None
+    value: float | None = None
+    decisions: tuple[str, ...] = _tuple     # empty: every decision
+    evidence: tuple[Evidence, ...] = _tuple
+
+    def applies_to(self, decision_id: str | None) -> bool:
+        return not self.decisions or decision_id in self.decisions
 
 
 @attrs.frozen
@@ -391,6 +443,14 @@ class Study:
     options: tuple[Option, ...] = _tuple
     profiles: tuple[Profile, ...] = _tuple
     sessions: tuple[Session, ...] = _tuple
+    decisions: tuple[Decision, ...] = _tuple
+    requirements: tuple[Requirement, ...] = _tuple
+
+    def decision(self, decision_id: str) -> Decision:
+        return next(d for d in self.decisions if d.id == decision_id)
+
+    def requirement(self, requirement_id: str) -> Requirement:
+        return next(r for r in self.requirements if r.id == requirement_id)
 
     def option(self, option_id: str) -> Option:
         return next(o for o in self.options if o.id == option_id)

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import Problem, RubricError, capped
-from ..model import (PREFERENCE_FUNCTIONS, Criterion, Defaults, Dissent, Evidence, Family, Group, Judgement,
-                     Level, Measure, NaturalScale, Option, Participant, Precedent, Preference, Profile, Rubric,
-                     Score, Session, Source, Study, ValueFunction, WeightBlock, WeightItem)
+from ..model import (PREFERENCE_FUNCTIONS, Criterion, Decision, Defaults, Dissent, Evidence, Family, Group,
+                     Judgement, Level, Measure, NaturalScale, Option, Participant, Precedent, Preference, Profile,
+                     Requirement, Rubric, Score, Session, Source, Study, ValueFunction, Verdict, WeightBlock,
+                     WeightItem)
 from .schema import schema_problems
 from .yamlio import Document, _gc_paused, load_yaml
 
@@ -199,8 +200,15 @@ class _StudyBuilder:
         self.unique(study_doc, "/families", [f.id for f in families], "family")
         options = self.options({f.id for f in families}, {s.id for s in sources}, rubric)
         profiles = self.profiles(rubric)
-        sessions = self.sessions(rubric, {o.id for o in options}, {s.id for s in sources})
+        decisions = self.decisions(study_doc, options, families, profiles)
+        requirements = self.requirements(study_doc, rubric, {s.id for s in sources}, {d.id for d in decisions})
+        self.complete_sessions = not decisions  # with decisions, completeness is checked per decision ranked
+        sessions = self.sessions(rubric, {o.id for o in options}, {s.id for s in sources},
+                                 {r.id: r for r in requirements})
         defaults = Defaults(**data.get("defaults", {}))
+        if defaults.decision and defaults.decision not in {d.id for d in decisions}:
+            self.report(study_doc, "/defaults/decision", f"unknown decision {defaults.decision!r}" + (
+                "" if decisions else " (the study defines no decisions)"))
         if defaults.profile and defaults.profile not in {p.id for p in profiles}:
             self.report(study_doc, "/defaults/profile", f"unknown profile {defaults.profile!r}")
         if defaults.session and defaults.session not in {s.id for s in sessions}:
@@ -211,7 +219,7 @@ class _StudyBuilder:
             context=data["context"], root=self.shown, input_hash=self.digest, rubric=rubric,
             decision_makers=data["decision_makers"], families=families,
             consensus=data.get("consensus", "median"), defaults=defaults, sources=sources,
-            options=options, profiles=profiles, sessions=sessions)
+            options=options, profiles=profiles, sessions=sessions, decisions=decisions, requirements=requirements)
 
     def method_settings(self, document: Document, rubric: Rubric) -> dict[str, dict]:
         """The `methods:` settings of study.yaml (the schema checked each value; the rules across
@@ -241,6 +249,82 @@ class _StudyBuilder:
                                 f"on a natural scale; {', '.join(levels)} {'is' if len(levels) == 1 else 'are'} "
                                 "scored by level")
         return {name: dict(settings) for name, settings in given.items()}
+
+    def decisions(self, document: Document, options, families, profiles) -> tuple[Decision, ...]:
+        """`decisions:` of study.yaml, with each option set resolved; every option must belong to one."""
+        raw = document.data.get("decisions", [])
+        option_ids = [o.id for o in options]
+        family_ids = {f.id for f in families}
+        profile_ids = [p.id for p in profiles]
+        decisions = []
+        for index, d in enumerate(raw):
+            pointer = f"/decisions/{index}"
+            for key, known, what in (("options", set(option_ids), "option"), ("families", family_ids, "family"),
+                                     ("profiles", set(profile_ids), "profile")):
+                for k, item in enumerate(d.get(key, ())):
+                    if item not in known:
+                        self.report(document, f"{pointer}/{key}/{k}", f"unknown {what} {item!r}")
+            listed, by_family = set(d.get("options", ())), set(d.get("families", ()))
+            members = tuple(o.id for o in options if o.id in listed or o.family in by_family)
+            relevant = tuple(p for p in profile_ids if p in set(d["profiles"])) if "profiles" in d \
+                else tuple(profile_ids)
+            default_profile = d.get("default_profile")
+            if default_profile is not None and default_profile not in relevant:
+                self.report(document, f"{pointer}/default_profile", f"{default_profile!r} is not one of the "
+                            f"decision's profiles ({', '.join(relevant) or 'none'})")
+            baseline = d.get("baseline")
+            if baseline is not None and baseline not in members:
+                self.report(document, f"{pointer}/baseline", f"baseline {baseline!r} is not an option of the decision")
+            if not members:
+                self.report(document, pointer, f"decision {d['id']!r} has no options")
+            decisions.append(Decision(d["id"], d["question"], tuple(d.get("decision_makers", ())), members, relevant,
+                                      default_profile or (relevant[0] if relevant else None), baseline,
+                                      d.get("session"), d.get("title", "")))
+        self.unique(document, "/decisions", [d.id for d in decisions], "decision")
+        if decisions:
+            covered = {o for d in decisions for o in d.options}
+            for document_ in self.by_kind.get("option", []):
+                if document_.data["id"] not in covered:
+                    self.report(document_, "/id", f"option {document_.data['id']!r} belongs to no decision: list it, "
+                                "or its family, under a decision in study.yaml")
+        return tuple(decisions)
+
+    def requirements(self, document: Document, rubric: Rubric, sources: set[str],
+                     decisions: set[str]) -> tuple[Requirement, ...]:
+        criteria = {c.id: c for c in rubric.criteria}
+        found = []
+        for index, r in enumerate(document.data.get("requirements", [])):
+            pointer = f"/requirements/{index}"
+            test = r["test"]
+            for k, decision in enumerate(r.get("decisions", ())):
+                if decision not in decisions:
+                    self.report(document, f"{pointer}/decisions/{k}", f"unknown decision {decision!r}")
+            for k, item in enumerate(r.get("evidence", ())):
+                if item["source"] not in sources:
+                    self.report(document, f"{pointer}/evidence/{k}/source", f"unknown source {item['source']!r}")
+            level, value = test.get("level"), test.get("value")
+            if test["kind"] == "threshold":
+                criterion = criteria.get(test["criterion"])
+                if criterion is None:
+                    self.report(document, f"{pointer}/test/criterion", f"unknown criterion {test['criterion']!r}")
+                elif criterion.natural and level is not None:
+                    self.report(document, f"{pointer}/test/level", f"{criterion.id!r} is measured in "
+                                f"{criterion.unit}: give the threshold as `value:`")
+                elif not criterion.natural and value is not None:
+                    self.report(document, f"{pointer}/test/value", f"{criterion.id!r} is scored by level: give the "
+                                "threshold as `level:`")
+                elif level is not None and level not in criterion.level_numbers:
+                    self.report(document, f"{pointer}/test/level", f"level {level} is not a level of {criterion.id!r} "
+                                f"(levels {list(criterion.level_numbers)})")
+                elif value is not None and not criterion.scale.contains(value):
+                    self.report(document, f"{pointer}/test/value", f"threshold {value:g} is outside "
+                                f"{criterion.id!r}'s scale ({criterion.scale.worst:g} to {criterion.scale.best:g} "
+                                f"{criterion.unit})")
+            found.append(Requirement(r["id"], r["statement"], r["rationale"], test["kind"], test.get("criterion"),
+                                     level, _float_or_none(value), tuple(r.get("decisions", ())),
+                                     tuple(Evidence(**e) for e in r.get("evidence", ()))))
+        self.unique(document, "/requirements", [r.id for r in found], "requirement")
+        return tuple(found)
 
     def unique(self, document: Document, pointer: str, ids, what: str) -> None:
         duplicates = _duplicates(ids)
@@ -529,7 +613,8 @@ class _StudyBuilder:
 
     # -- sessions ---------------------------------------------------------------------------
 
-    def sessions(self, rubric: Rubric, options: set[str], sources: set[str]) -> tuple[Session, ...]:
+    def sessions(self, rubric: Rubric, options: set[str], sources: set[str],
+                 requirements: dict[str, Requirement]) -> tuple[Session, ...]:
         criteria = {c.id: c for c in rubric.criteria}
         option_order = [d.data["id"] for d in self.by_kind.get("option", [])]
         sessions = []
@@ -576,7 +661,7 @@ class _StudyBuilder:
                     self.report(document, pointer, f"{score.analyst} scored {score.option} on {score.criterion} "
                                 f"twice (first at /scores/{seen[key]})")
                 seen.setdefault(key, index)
-            for analyst in analyst_ids:
+            for analyst in analyst_ids if self.complete_sessions else ():
                 for option in option_order:
                     missing = [c for c in criteria if (analyst, option, c) not in seen]
                     if missing:
@@ -586,9 +671,33 @@ class _StudyBuilder:
                 for key, known in (("analyst", analyst_ids), ("option", options), ("criterion", criteria)):
                     if key in raw and raw[key] not in known:
                         self.report(document, f"/dissent/{index}/{key}", f"unknown {key} {raw[key]!r}")
+            verdicts = []
+            judged: dict[tuple, int] = {}
+            for index, raw in enumerate(d.get("verdicts", ())):
+                pointer = f"/verdicts/{index}"
+                verdict = Verdict(raw["analyst"], raw["option"], raw["requirement"], raw["verdict"], raw["rationale"],
+                                  tuple(raw.get("evidence", ())))
+                verdicts.append(verdict)
+                if verdict.analyst not in analyst_set:
+                    self.report(document, f"{pointer}/analyst", f"unknown analyst {verdict.analyst!r} (not a participant)")
+                if verdict.option not in options:
+                    self.report(document, f"{pointer}/option", f"unknown option {verdict.option!r}")
+                requirement = requirements.get(verdict.requirement)
+                if requirement is None:
+                    self.report(document, f"{pointer}/requirement", f"unknown requirement {verdict.requirement!r}")
+                elif requirement.test != "judgement":
+                    self.report(document, f"{pointer}/requirement", f"requirement {requirement.id!r} is a threshold "
+                                "on a criterion; only judgement requirements take verdicts")
+                for ev_index, source in enumerate(verdict.evidence):
+                    if source not in sources:
+                        self.report(document, f"{pointer}/evidence/{ev_index}", f"unknown source {source!r}")
+                key = (verdict.analyst, verdict.option, verdict.requirement)
+                if judged.setdefault(key, index) != index:
+                    self.report(document, pointer, f"{verdict.analyst} judged {verdict.option} on "
+                                f"{verdict.requirement} twice (first at /verdicts/{judged[key]})")
             sessions.append(Session(
                 d["id"], d["date"], d["rubric"]["id"], str(d["rubric"]["version"]), participants, tuple(scores),
                 tuple(Dissent(x["analyst"], x["note"], x.get("option"), x.get("criterion")) for x in d.get("dissent", ())),
-                d.get("title", ""), d.get("facilitator", ""), d.get("illustrative", False)))
+                d.get("title", ""), d.get("facilitator", ""), d.get("illustrative", False), tuple(verdicts)))
         self.unique_records("session", [s.id for s in sessions])
         return tuple(sessions)

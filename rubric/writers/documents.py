@@ -42,6 +42,24 @@ def _measures(evaluation) -> dict:
                          for option, row in zip(evaluation.options, evaluation.measures)}}
 
 
+def scope_fields(scope) -> dict:
+    """The decision ranked and the screening, added to every ranking document (nothing for a study
+    without decisions or requirements)."""
+    fields = {}
+    if scope.decision is not None:
+        fields["decision"] = scope.decision.id
+    if scope.outcomes or not scope.screening:
+        fields["screening"] = {
+            "applied": scope.screening,
+            "screened_out": [{"option": o, "failed": [{"requirement": f.requirement, "reason": f.reason}
+                                                     for f in scope.failures(o) if f.verdict == "fail"]}
+                             for o in scope.screened_out],
+            "flagged": [{"option": o, "unclear": [{"requirement": f.requirement, "reason": f.reason}
+                                                  for f in scope.failures(o)]} for o in scope.flagged],
+        }
+    return fields
+
+
 def findings_text(findings: dict) -> str | None:
     """A method's scalar and list findings on one line, for the terminal and the workbook (its
     per-option tables are in the JSON)."""

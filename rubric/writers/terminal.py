@@ -20,6 +20,13 @@ def study_summary(study: Study) -> str:
         f"  {len(study.profiles)} profiles: "
         + ", ".join(f"{p.id} ({p.method})" for p in study.profiles),
     ]
+    if study.decisions:
+        lines.append(f"  {len(study.decisions)} decisions: "
+                     + ", ".join(f"{d.id} ({len(d.options)} options)" for d in study.decisions))
+    if study.requirements:
+        kinds = [r.test for r in study.requirements]
+        lines.append(f"  {len(kinds)} screening requirements ({kinds.count('threshold')} thresholds, "
+                     f"{kinds.count('judgement')} judgements)")
     for session in study.sessions:
         abstentions = sum(1 for s in session.scores if s.abstained)
         ranged = sum(1 for s in session.scores if s.low is not None or s.high is not None)
@@ -34,6 +41,22 @@ def study_summary(study: Study) -> str:
 def _natural_count(rubric) -> str:
     natural = [c for c in rubric.criteria if c.natural]
     return f" ({len(natural)} on natural scales)" if natural else ""
+
+
+def scope_lines(scope) -> str:
+    """Lines appended under a ranking: which decision, and what screening took out or flagged."""
+    lines = []
+    if scope.decision is not None:
+        lines.append(f"decision {scope.decision.id}: {scope.decision.question}")
+    if not scope.screening:
+        lines.append("screening: off (--no-screening); every option is ranked")
+    for option in scope.screened_out:
+        reasons = "; ".join(f"{f.requirement}: {f.reason}" for f in scope.failures(option) if f.verdict == "fail")
+        lines.append(f"screened out: {option} ({reasons})")
+    for option in scope.flagged:
+        reasons = "; ".join(f"{f.requirement}: {f.reason}" for f in scope.failures(option))
+        lines.append(f"unclear (ranked, flagged): {option} ({reasons})")
+    return _finish([""] + lines) if lines else ""
 
 
 WIDTH = 100
