@@ -65,13 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", metavar="DIR")
     p.add_argument("--example", action="store_true", help="copy the shipped study instead")
 
-    def evaluation_options(p, profile=True):
+    def evaluation_options(p, profile=True, analyst=True):
         _study_arg(p)
         _scope_args(p)
         if profile:
             p.add_argument("--profile", metavar="ID", help="stakeholder profile (default: the study's)")
         p.add_argument("--session", metavar="ID", help="scoring session (default: the study's)")
-        if profile:
+        if profile and analyst:
             p.add_argument("--analyst", metavar="ID", help="use one analyst's scores instead of the consensus")
         p.add_argument("--format", choices=FORMATS, default="table")
 
@@ -101,7 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="values: the consensus (fixed), one analyst per cell, or one analyst and a value in "
                         "their range (default consensus)")
     p.add_argument("--session", metavar="ID")
+    p.add_argument("--scenarios", action="store_true",
+                   help="draw a scenario per sample (by the scenarios' probabilities, else uniformly) with the "
+                        "weights; acceptabilities overall and per scenario")
     p.add_argument("--format", choices=FORMATS, default="table")
+
+    p = commands.add_parser("scenarios", help="ranks, regret and robustness across the study's scenarios")
+    evaluation_options(p, analyst=False)
+    p.add_argument("--method", choices=_method_names())
+    p.add_argument("--top", type=int, default=3, metavar="K", help="top-k for robust and fragile options (default 3)")
 
     p = commands.add_parser("report", help="write the comparison workbook (.xlsx) of a study")
     _study_arg(p)
@@ -367,12 +375,27 @@ def cmd_smaa(args, parser) -> int:
     scoped = _scoped(_load(args.study), args, args.session)
     study = scoped.study
     analysis, result = run_smaa(study, args.profile, args.uniform, args.samples, args.seed, args.scores,
-                                args.session, args.concentration, _progress_bar("smaa"))
+                                args.session, args.concentration, _progress_bar("smaa"), scenarios=args.scenarios)
     session_id = analysis.session.id
     _emit(args.format, lambda: {**documents.smaa_document(study.id, session_id, result),
                                 **documents.scope_fields(scoped)},
           lambda: terminal.smaa_table(study, session_id, result) + terminal.scope_lines(scoped),
           lambda: documents.smaa_rows(result))
+    return EXIT_OK
+
+
+def cmd_scenarios(args, parser) -> int:
+    from .compute.scenarios import analyse_scenarios
+    from .writers import documents, terminal
+
+    if args.top < 1:
+        parser.error("--top must be at least 1")
+    scoped = _scoped(_load(args.study), args, args.session)
+    study = scoped.study
+    result = analyse_scenarios(study, args.profile, args.method, args.session, args.top)
+    _emit(args.format, lambda: {**documents.scenarios_document(result), **documents.scope_fields(scoped)},
+          lambda: terminal.scenarios_table(result, study) + terminal.scope_lines(scoped),
+          lambda: documents.scenarios_rows(result))
     return EXIT_OK
 
 
@@ -506,7 +529,7 @@ def cmd_diff(args, parser) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"template": cmd_template, "import-scores": cmd_import_scores, "diff": cmd_diff,
+COMMANDS = {"scenarios": cmd_scenarios, "template": cmd_template, "import-scores": cmd_import_scores, "diff": cmd_diff,
             "import-weights": cmd_import_weights,
             "validate": cmd_validate, "check-sources": cmd_check_sources, "init": cmd_init,
             "rank": cmd_rank, "compare": cmd_compare, "sensitivity": cmd_sensitivity, "smaa": cmd_smaa,

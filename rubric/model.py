@@ -108,7 +108,6 @@ class Level:
     label: str = ""
 
 
-SCALE_KINDS = ("levels", "natural")
 # value functions: `linear` and `points` (a value per level) for level scales; `linear`,
 # `piecewise` (straight lines through [measure, value] points) and `exponential` (Kirkwood 1997)
 # for natural scales
@@ -369,10 +368,42 @@ class Session:
     facilitator: str = ""
     illustrative: bool = False
     verdicts: tuple[Verdict, ...] = _tuple
+    scenario: str | None = None   # scored as the options would perform in this scenario; None: today
 
     @property
     def analysts(self) -> tuple[str, ...]:
         return tuple(p.id for p in self.participants)
+
+
+@attrs.frozen
+class Adjustment:
+    """A scenario's change to one option x criterion cell of the baseline scores, for every analyst:
+    a replacement `level` or `value`, or a `shift` (in levels on a level scale, in units on a
+    natural one)."""
+
+    option: str
+    criterion: str
+    rationale: str
+    level: int | None = None
+    value: float | None = None
+    shift: float | None = None
+
+
+@attrs.frozen
+class Scenario:
+    """A future the documents warn about. The status quo is the implicit baseline scenario."""
+
+    id: str
+    name: str
+    narrative: str
+    drivers: tuple[str, ...] = _tuple
+    decisions: tuple[str, ...] = _tuple     # empty: every decision
+    probability: float | None = None
+    evidence: tuple[Evidence, ...] = _tuple
+    adjustments: tuple[Adjustment, ...] = _tuple
+
+    def applies_to(self, decision_id: str | None) -> bool:
+        return not self.decisions or decision_id in self.decisions
 
 
 @attrs.frozen
@@ -445,6 +476,10 @@ class Study:
     sessions: tuple[Session, ...] = _tuple
     decisions: tuple[Decision, ...] = _tuple
     requirements: tuple[Requirement, ...] = _tuple
+    scenarios: tuple[Scenario, ...] = _tuple
+
+    def scenario(self, scenario_id: str) -> Scenario:
+        return next(s for s in self.scenarios if s.id == scenario_id)
 
     def decision(self, decision_id: str) -> Decision:
         return next(d for d in self.decisions if d.id == decision_id)

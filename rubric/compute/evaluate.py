@@ -71,9 +71,10 @@ class Evaluation:
 def pick_session(study: Study, session_id: str | None) -> Session:
     session_id = session_id or study.defaults.session
     if session_id is None:
-        if not study.sessions:
+        today = [s for s in study.sessions if s.scenario is None]   # scenario sessions are not the baseline
+        if not today:
             raise RubricError(Problem(study.root, "the study has no scoring session to rank from"))
-        session_id = study.sessions[0].id
+        session_id = today[0].id
     if session_id not in {s.id for s in study.sessions}:
         raise UsageError(Problem(study.root, f"unknown session {session_id!r} "
                                  f"(sessions: {', '.join(s.id for s in study.sessions) or 'none'})"))
@@ -181,7 +182,8 @@ def range_sampler(study: Study, tensor: ScoreTensor):
 
 def run_smaa(study: Study, profile: str | None = None, uniform: bool = False, samples: int = 10000,
              seed: int | None = None, scores: str = "consensus", session: str | None = None,
-             concentration: float | None = None, progress=None, analysis: SessionAnalysis | None = None):
+             concentration: float | None = None, progress=None, analysis: SessionAnalysis | None = None,
+             scenarios: bool = False):
     import math
 
     from .smaa import MAX_SAMPLES, smaa
@@ -197,6 +199,19 @@ def run_smaa(study: Study, profile: str | None = None, uniform: bool = False, sa
         centre = profile_weights(study, profile_id).leaf
     if scores not in SCORE_MODELS:
         raise UsageError(Problem(study.root, f"unknown score model {scores!r} (models: {', '.join(SCORE_MODELS)})"))
+    if scenarios:
+        from .scenarios import scenario_probabilities, scenario_values, applicable
+
+        if scores != "consensus":
+            raise UsageError(Problem(study.root, "--scenarios draws each scenario's consensus values; it does not "
+                                     "combine with --scores analysts or ranges"))
+        if not applicable(study):
+            raise UsageError(Problem(study.root, "--scenarios: the study has no scenarios (for this decision)"))
+        ids, values = scenario_values(study, analysis)
+        result = smaa(analysis.consensus.value, None, analysis.tensor.options, analysis.tensor.criteria, samples,
+                      seed, centre, concentration, profile_id, progress, None, ids, values,
+                      scenario_probabilities(applicable(study)))
+        return analysis, result
     sampler = range_sampler(study, analysis.tensor) if scores == "ranges" else None
     result = smaa(analysis.consensus.value, analysis.tensor.values if scores == "analysts" else None,
                   analysis.tensor.options, analysis.tensor.criteria, samples, seed, centre, concentration,

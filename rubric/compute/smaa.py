@@ -41,6 +41,11 @@ class SmaaResult:
     central_weights: np.ndarray = attrs.field(eq=False)   # [option, criterion]; NaN if never first
     confidence: np.ndarray = attrs.field(eq=False)        # [option]; NaN if never first
     standard_error: np.ndarray = attrs.field(eq=False)    # [option, rank] sqrt(p (1 - p) / N)
+    # with scenarios: their ids, how often each was drawn, and the acceptability within each
+    scenarios: tuple[str, ...] = ()
+    scenario_draws: np.ndarray | None = attrs.field(default=None, eq=False)          # [scenario] count
+    scenario_acceptability: np.ndarray | None = attrs.field(default=None, eq=False)  # [scenario, option, rank]
+    scenario_probabilities: np.ndarray | None = attrs.field(default=None, eq=False)  # None: uniform
 
     @property
     def max_error(self) -> float:
@@ -179,13 +184,20 @@ class RangeSampler(ValueSampler):
 
 def smaa(values, analyst_values=None, options=(), criteria=(), samples: int = 10000, seed: int | None = None,
          centre=None, concentration: float | None = None, profile_id: str | None = None,
-         progress: Callable[[int, int], None] | None = None, sampler: ValueSampler | None = None) -> SmaaResult:
+         progress: Callable[[int, int], None] | None = None, sampler: ValueSampler | None = None,
+         scenarios: tuple[str, ...] = (), scenario_values=None, scenario_probabilities=None) -> SmaaResult:
     """Rank acceptability, central weights and confidence factors.
 
     values: [option, criterion] consensus values. analyst_values: [analyst, option, criterion] or
     None for fixed consensus values; or a `sampler` (RangeSampler) that draws the values.
-    centre: profile weights, or None for uniform weights.
+    centre: profile weights, or None for uniform weights. scenario_values: [scenario, option,
+    criterion] fixed values per scenario (the baseline among them): each sample then draws a
+    scenario, by `scenario_probabilities` or uniformly (the mean of a uniform draw of probabilities
+    over their simplex), and ranks on its values; `values` is then not used for the ranks.
     """
+    if scenario_values is not None:
+        return _smaa_scenarios(np.asarray(scenario_values, dtype=float), scenarios, scenario_probabilities,
+                               options, criteria, samples, seed, centre, concentration, profile_id, progress)
     if not 1 <= samples <= MAX_SAMPLES:
         raise ValueError(f"samples must be between 1 and {MAX_SAMPLES:,}")
     values = np.asarray(values, dtype=float)
@@ -227,6 +239,51 @@ def smaa(values, analyst_values=None, options=(), criteria=(), samples: int = 10
     model = "uniform" if centre is None else f"dirichlet around {profile_id or 'profile'}"
     return SmaaResult(tuple(options), tuple(criteria), samples, seed, model, concentration,
                       sampler.model if sampler else "consensus", acceptability, central, confidence, error)
+
+
+def _smaa_scenarios(values, scenarios, probabilities, options, criteria, samples, seed, centre, concentration,
+                    profile_id, progress) -> SmaaResult:
+    """SMAA-2 with a scenario drawn per sample along with the weights (fixed values per scenario)."""
+    n_scenarios, n_options, n_criteria = values.shape
+    seed = secrets.randbits(63) if seed is None else int(seed)
+    concentration = None if centre is None else float(concentration or DEFAULT_CONCENTRATION)
+    p = None if probabilities is None else np.asarray(probabilities, dtype=float) / np.sum(probabilities)
+    streams = np.random.SeedSequence(seed)
+    counts = np.zeros((n_scenarios, n_options, n_options), dtype=np.int64)
+    first_weight_sums = np.zeros((n_options, n_criteria))
+    ranks_descending = n_options - 1 - np.arange(n_options)
+    stacked = values.transpose(1, 0, 2).reshape(n_options * n_scenarios, n_criteria)   # [option x scenario, c]
+    for start, size in _chunks(samples, CHUNK):
+        rng = np.random.default_rng(streams.spawn(1)[0])
+        weights = draw_weights(rng, n_criteria, size, centre, concentration or DEFAULT_CONCENTRATION)
+        drawn = rng.choice(n_scenarios, size=size, p=p)
+        every = (weights @ stacked.T).reshape(size, n_options, n_scenarios)      # one matmul for all scenarios
+        scores = np.take_along_axis(every, drawn[:, None, None], axis=2)[:, :, 0]
+        ascending = _ascending_order(scores, rng)
+        flat = (drawn[:, None] * n_options + ascending) * n_options + ranks_descending
+        counts += np.bincount(flat.ravel(), minlength=counts.size).reshape(counts.shape)
+        first = np.ascontiguousarray(ascending[:, -1])
+        for j in range(n_criteria):
+            np.add.at(first_weight_sums[:, j], first, weights[:, j])
+        if progress:
+            progress(start + size, samples)
+    total = counts.sum(axis=0)
+    acceptability = total / samples
+    draws = counts[:, 0, :].sum(axis=1)        # each sample puts exactly one option at rank 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        central = first_weight_sums / total[:, :1]
+        per_scenario = counts / draws[:, None, None]
+    weights_of = np.full(n_scenarios, 1.0 / n_scenarios) if p is None else p
+    confidence = np.full(n_options, np.nan)
+    for i in range(n_options):
+        if np.isfinite(central[i]).all():
+            confidence[i] = float(sum(w * _first_share((values[k] @ central[i])[None, :], i)[0]
+                                      for k, w in enumerate(weights_of)))
+    error = np.sqrt(acceptability * (1 - acceptability) / samples)
+    model = "uniform" if centre is None else f"dirichlet around {profile_id or 'profile'}"
+    return SmaaResult(tuple(options), tuple(criteria), samples, seed, model, concentration, "scenarios",
+                      acceptability, central, confidence, error, tuple(scenarios), draws, per_scenario,
+                      None if p is None else p)
 
 
 def rank_order(scores, rng) -> np.ndarray:

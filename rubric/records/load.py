@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import Problem, RubricError, capped
-from ..model import (PREFERENCE_FUNCTIONS, Criterion, Decision, Defaults, Dissent, Evidence, Family, Group,
+from ..model import (PREFERENCE_FUNCTIONS, Adjustment, Criterion, Decision, Defaults, Dissent, Evidence, Family, Group,
                      Judgement, Level, Measure, NaturalScale, Option, Participant, Precedent, Preference, Profile,
-                     Requirement, Rubric, Score, Session, Source, Study, ValueFunction, Verdict, WeightBlock,
-                     WeightItem)
+                     Requirement, Rubric, Scenario, Score, Session, Source, Study, ValueFunction, Verdict,
+                     WeightBlock, WeightItem)
 from .schema import schema_problems
 from .yamlio import Document, _gc_paused, load_yaml
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ..compute.weighting import WeightingMethod
 
 SINGLE_FILES = {"study": "study.yaml", "sources": "sources.yaml", "rubric": "rubric.yaml"}
-FOLDERS = {"option": "options", "profile": "profiles", "session": "sessions"}
+FOLDERS = {"option": "options", "profile": "profiles", "session": "sessions", "scenario": "scenarios"}
 
 
 @contextlib.contextmanager
@@ -205,6 +205,8 @@ class _StudyBuilder:
         self.complete_sessions = not decisions  # with decisions, completeness is checked per decision ranked
         sessions = self.sessions(rubric, {o.id for o in options}, {s.id for s in sources},
                                  {r.id: r for r in requirements})
+        scenarios = self.scenarios(rubric, {o.id for o in options}, {s.id for s in sources},
+                                   {d.id for d in decisions}, sessions)
         defaults = Defaults(**data.get("defaults", {}))
         if defaults.decision and defaults.decision not in {d.id for d in decisions}:
             self.report(study_doc, "/defaults/decision", f"unknown decision {defaults.decision!r}" + (
@@ -219,7 +221,8 @@ class _StudyBuilder:
             context=data["context"], root=self.shown, input_hash=self.digest, rubric=rubric,
             decision_makers=data["decision_makers"], families=families,
             consensus=data.get("consensus", "median"), defaults=defaults, sources=sources,
-            options=options, profiles=profiles, sessions=sessions, decisions=decisions, requirements=requirements)
+            options=options, profiles=profiles, sessions=sessions, decisions=decisions, requirements=requirements,
+            scenarios=scenarios)
 
     def method_settings(self, document: Document, rubric: Rubric) -> dict[str, dict]:
         """The `methods:` settings of study.yaml (the schema checked each value; the rules across
@@ -325,6 +328,106 @@ class _StudyBuilder:
                                      tuple(Evidence(**e) for e in r.get("evidence", ()))))
         self.unique(document, "/requirements", [r.id for r in found], "requirement")
         return tuple(found)
+
+    def scenarios(self, rubric: Rubric, options: set[str], sources: set[str], decisions: set[str],
+                  sessions) -> tuple[Scenario, ...]:
+        """scenarios/<id>.yaml, checked against the rubric and against the baseline scores their
+        shifts move (the study's default session, else its first session of today)."""
+        criteria = {c.id: c for c in rubric.criteria}
+        documents = self.by_kind.get("scenario", [])
+        baseline_id = self.one("study").data.get("defaults", {}).get("session")
+        baseline = next((s for s in sessions if s.id == baseline_id and s.scenario is None), None) or next(
+            (s for s in sessions if s.scenario is None), None)
+        scored = {s.scenario for s in sessions if s.scenario}
+        found = []
+        for document in documents:
+            d = document.data
+            self.file_named_by_id(document, d["id"])
+            for k, decision in enumerate(d.get("decisions", ())):
+                if decision not in decisions:
+                    self.report(document, f"/decisions/{k}", f"unknown decision {decision!r}" + (
+                        "" if decisions else " (the study defines no decisions)"))
+            for k, item in enumerate(d.get("evidence", ())):
+                if item["source"] not in sources:
+                    self.report(document, f"/evidence/{k}/source", f"unknown source {item['source']!r}")
+            adjustments = tuple(Adjustment(a["option"], a["criterion"], a["rationale"], a.get("level"),
+                                           _float_or_none(a.get("value")), _float_or_none(a.get("shift")))
+                                for a in d.get("adjustments", ()))
+            if adjustments and d["id"] in scored:
+                self.report(document, "/adjustments", f"scenario {d['id']!r} is scored by a session; a scenario "
+                            "takes a session or adjustments, not both")
+            seen: dict[tuple, int] = {}
+            for k, adjustment in enumerate(adjustments):
+                pointer = f"/adjustments/{k}"
+                if adjustment.option not in options:
+                    self.report(document, f"{pointer}/option", f"unknown option {adjustment.option!r}")
+                criterion = criteria.get(adjustment.criterion)
+                if criterion is None:
+                    self.report(document, f"{pointer}/criterion", f"unknown criterion {adjustment.criterion!r}")
+                    continue
+                cell = (adjustment.option, adjustment.criterion)
+                if seen.setdefault(cell, k) != k:
+                    self.report(document, pointer, f"{adjustment.option} on {adjustment.criterion} is adjusted twice "
+                                f"(first at /adjustments/{seen[cell]})")
+                if adjustment.shift is None:
+                    for field, message in score_problems(criterion, adjustment.level, adjustment.value, None, None):
+                        self.report(document, f"{pointer}/{field}", message)
+                elif baseline is not None and adjustment.option in options:
+                    self.check_shift(document, f"{pointer}/shift", adjustment, criterion, baseline)
+            probability = d.get("probability")
+            found.append(Scenario(d["id"], d["name"], d["narrative"], tuple(d.get("drivers", ())),
+                                  tuple(d.get("decisions", ())), _float_or_none(probability),
+                                  tuple(Evidence(**e) for e in d.get("evidence", ())), adjustments))
+        self.unique_records("scenario", [s.id for s in found])
+        for decision in sorted(decisions) or [None]:
+            applying = [(doc, s) for doc, s in zip(documents, found) if s.applies_to(decision)]
+            total = sum(s.probability or 0.0 for _, s in applying)
+            if total > 1 + 1e-9:
+                where = f" for decision {decision}" if decision else ""
+                self.report(applying[-1][0], "/probability", f"the scenarios' probabilities{where} sum to {total:g}, "
+                            "more than 1 (the baseline, today, takes what is left)")
+        known = {s.id for s in found}
+        for document in self.by_kind.get("session", []):
+            scenario = document.data.get("scenario")
+            if scenario is not None and scenario not in known:
+                self.report(document, "/scenario", f"unknown scenario {scenario!r}")
+        self.agreeing_scenario_sessions(sessions)
+        return tuple(found)
+
+    def check_shift(self, document: Document, pointer: str, adjustment: Adjustment, criterion: Criterion,
+                    baseline: Session) -> None:
+        """A shift must keep every analyst's baseline score of the cell inside the scale."""
+        for score in baseline.scores:
+            if (score.option, score.criterion) != (adjustment.option, adjustment.criterion) or score.abstained:
+                continue
+            moved = score.score + adjustment.shift
+            if criterion.natural:
+                inside = criterion.scale.contains(moved)
+                scale = f"{criterion.scale.worst:g} to {criterion.scale.best:g} {criterion.unit}"
+            else:
+                inside = moved in set(criterion.level_numbers)
+                scale = f"levels {list(criterion.level_numbers)}"
+            if not inside:
+                self.report(document, pointer, f"shift {adjustment.shift:+g} takes {score.analyst}'s {score.score:g} "
+                            f"to {moved:g}, outside {criterion.id!r}'s scale ({scale})")
+                return
+
+    def agreeing_scenario_sessions(self, sessions) -> None:
+        """Two sessions for one scenario may share an analyst only if they agree on every cell both score."""
+        documents = {Path(d.path).stem: d for d in self.by_kind.get("session", [])}
+        first: dict[tuple, tuple] = {}
+        for session in sessions:
+            if session.scenario is None:
+                continue
+            for index, score in enumerate(session.scores):
+                key = (session.scenario, score.analyst, score.option, score.criterion)
+                given = (score.level, score.value, score.abstain is not None)
+                if key in first and first[key][1] != given:
+                    other = first[key][0]
+                    self.report(documents.get(session.id, self.one("study")), f"/scores/{index}",
+                                f"{score.analyst} scored {score.option} on {score.criterion} differently for scenario "
+                                f"{session.scenario} in session {other}")
+                first.setdefault(key, (session.id, given))
 
     def unique(self, document: Document, pointer: str, ids, what: str) -> None:
         duplicates = _duplicates(ids)
@@ -698,6 +801,7 @@ class _StudyBuilder:
             sessions.append(Session(
                 d["id"], d["date"], d["rubric"]["id"], str(d["rubric"]["version"]), participants, tuple(scores),
                 tuple(Dissent(x["analyst"], x["note"], x.get("option"), x.get("criterion")) for x in d.get("dissent", ())),
-                d.get("title", ""), d.get("facilitator", ""), d.get("illustrative", False), tuple(verdicts)))
+                d.get("title", ""), d.get("facilitator", ""), d.get("illustrative", False), tuple(verdicts),
+                d.get("scenario")))
         self.unique_records("session", [s.id for s in sessions])
         return tuple(sessions)

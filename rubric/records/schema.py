@@ -12,7 +12,7 @@ from ..model import CONFIDENCES, ID_PATTERN, is_valid_id
 from ..resources import schema_dir
 from .yamlio import Document
 
-KINDS = ("study", "sources", "option", "rubric", "profile", "session")
+KINDS = ("study", "sources", "option", "rubric", "profile", "session", "scenario")
 
 
 @cache

@@ -170,7 +170,43 @@ def smaa_document(study_id: str, session_id: str, result) -> dict:
                                 if math.isfinite(float(row[0])) else None)
                             for o, row in zip(result.options, result.central_weights)},
         "confidence": {o: optional(c) for o, c in zip(result.options, result.confidence)},
+        **({"scenarios": {
+            "probabilities": (None if result.scenario_probabilities is None else
+                              {k: float(p) for k, p in zip(result.scenarios, result.scenario_probabilities)}),
+            "draws": {k: int(n) for k, n in zip(result.scenarios, result.scenario_draws)},
+            "acceptability": {k: {o: [optional(p) for p in row] for o, row in zip(result.options, table)}
+                              for k, table in zip(result.scenarios, result.scenario_acceptability)},
+        }} if result.scenarios else {}),
     }
+
+
+def scenarios_document(analysis) -> dict:
+    """The object `rubric scenarios --format json` prints."""
+    a = analysis
+    expected = a.expected
+    return {
+        "study": a.study_id, "profile": a.profile, "method": a.method, "session": a.session,
+        "higher_is_better": a.higher_is_better, "top_k": a.top_k,
+        "scenarios": [{"id": k, "name": name, "probability": None if a.probabilities is None else float(a.probabilities[i])}
+                      for i, (k, name) in enumerate(zip(a.scenarios, a.names))],
+        "scores": {k: {o: float(x) for o, x in zip(a.options, row)} for k, row in zip(a.scenarios, a.scores)},
+        "ranks": {k: {o: int(r) for o, r in zip(a.options, row)} for k, row in zip(a.scenarios, a.ranks)},
+        "regret": {k: {o: float(x) for o, x in zip(a.options, row)} for k, row in zip(a.scenarios, a.regret)},
+        "max_regret": {o: float(x) for o, x in zip(a.options, a.max_regret)},
+        "minimax_regret": list(a.minimax_regret),
+        "robust": list(a.robust),
+        "fragile": list(a.fragile),
+        "expected": None if expected is None else {o: float(x) for o, x in zip(a.options, expected)},
+        "best_ranges": [{"from": lo, "to": hi, "option": o} for lo, hi, o in a.best_ranges],
+    }
+
+
+def scenarios_rows(analysis):
+    a = analysis
+    header = ["option"] + [f"score:{k}" for k in a.scenarios] + [f"rank:{k}" for k in a.scenarios] + ["max_regret"]
+    rows = [[o] + [repr(float(x)) for x in a.scores[:, i]] + [int(r) for r in a.ranks[:, i]] + [repr(float(a.max_regret[i]))]
+            for i, o in enumerate(a.options)]
+    return header, rows
 
 
 def smaa_rows(result):

@@ -59,6 +59,31 @@ def scope_lines(scope) -> str:
     return _finish([""] + lines) if lines else ""
 
 
+def scenarios_table(analysis, study) -> str:
+    a = analysis
+    lines = [f"{study.title}: scenarios, profile {a.profile}, {a.method}, session {a.session}"
+             + ("" if a.higher_is_better else " (lower score ranks first)")]
+    for k, name in zip(a.scenarios, a.names):
+        lines.append(f"  {k}: {name}")
+    order = np.lexsort((a.max_regret, a.ranks[0]))
+    header = ["option"] + [k[:14] for k in a.scenarios] + ["max regret"]
+    rows = [[a.options[i][:28]] + [f"{int(a.ranks[s, i])} ({a.scores[s, i]:.4g})" for s in range(len(a.scenarios))]
+            + [f"{a.max_regret[i]:.4g}"] for i in order]
+    lines.append("rank (score) per scenario")
+    lines.append(_table(header, rows))
+    lines.append(f"minimax regret: {', '.join(a.minimax_regret)}")
+    lines.append(f"robust (top {a.top_k} in every scenario): {', '.join(a.robust) or 'none'}")
+    lines.append(f"fragile (top {a.top_k} today, out of it in some scenario): {', '.join(a.fragile) or 'none'}")
+    if a.expected is not None:
+        best = int(np.argmax(a.expected) if a.higher_is_better else np.argmin(a.expected))
+        lines.append(f"expected score, scenario probabilities as given: best {a.options[best]} "
+                     f"({a.expected[best]:.4g})")
+    if a.best_ranges:
+        lines.append(f"best option by the probability p of {a.scenarios[1]}: "
+                     + "; ".join(f"p {lo:.3f}-{hi:.3f}: {o}" for lo, hi, o in a.best_ranges))
+    return _finish(lines)
+
+
 WIDTH = 100
 
 
@@ -174,6 +199,13 @@ def smaa_table(study, session_id, result) -> str:
     rows = [[result.options[i][:28]] + [f"{p:.3f}" for p in result.acceptability[i, :shown]]
             + ["-" if np.isnan(result.confidence[i]) else f"{result.confidence[i]:.2f}"] for i in order]
     lines.append(_table(header, rows))
+    if result.scenarios:
+        given = "by their probabilities" if result.scenario_probabilities is not None else "uniformly"
+        lines.append(f"scenarios drawn {given}: " + ", ".join(
+            f"{k} {n / result.samples:.0%}" for k, n in zip(result.scenarios, result.scenario_draws)))
+        lines.append("rank 1 acceptability per scenario: " + "; ".join(
+            f"{k}: " + ", ".join(f"{result.options[i]} {table[i, 0]:.2f}" for i in np.argsort(-table[:, 0])[:3])
+            for k, table in zip(result.scenarios, result.scenario_acceptability)))
     return _finish(lines)
 
 
