@@ -528,6 +528,56 @@ def section_report(res: Results, study_dir: str, runs: int, work: str) -> None:
     res.target("report write-phase memory vs bare XlsxWriter dump", grew / max(xw_grew, 1.0), "<=", 2)
 
 
+def add_scenarios(study_dir: str, count: int, cells: int, seed: int) -> None:
+    """Scenario records for a generated study: each replaces the level of `cells` random option x
+    criterion cells (levels 1-5 are always inside the generated scales)."""
+    import random
+
+    from rubric.records.load import load_study
+
+    study = load_study(study_dir)
+    rng = random.Random(f"{seed}/scenarios")
+    options, criteria = [o.id for o in study.options], [c.id for c in study.rubric.criteria]
+    folder = Path(study_dir) / "scenarios"
+    folder.mkdir(exist_ok=True)
+    for k in range(count):
+        picked = rng.sample([(o, c) for o in options for c in criteria], cells)
+        lines = [f"id: future-{k + 1}", f"name: \"Synthetic future {k + 1}\"",
+                 "narrative: \"Generated for the benchmarks; the content is meaningless.\"", "adjustments:"]
+        lines += [f"  - {{option: {o}, criterion: {c}, level: {rng.randint(1, 5)}, rationale: \"Generated.\"}}"
+                  for o, c in picked]
+        (folder / f"future-{k + 1}.yaml").write_text("\n".join(lines) + "\n")
+
+
+def section_scenarios(res: Results, runs: int, study_dir: str, work: str, seed: int, samples: int) -> None:
+    """`rubric scenarios` with 5 scenarios against `rubric rank` (subprocesses), and SMAA across the
+    scenarios against plain SMAA at the same sample count (in process), on a copy of the study."""
+    from rubric.compute.evaluate import run_smaa
+    from rubric.records.load import load_study
+
+    copy = os.path.join(work, "study-with-scenarios")
+    if not os.path.exists(copy):
+        shutil.copytree(study_dir, copy)
+        add_scenarios(copy, 5, 400, seed)
+    py = sys.executable
+
+    def command(*args):
+        return lambda: child([py, "-m", "rubric", *args, copy])[0]
+
+    times = interleaved(runs, {"rank": command("rank"), "scenarios": command("scenarios")})
+    t_rank = res.time_row("scenarios", "`rubric rank`", times["rank"])
+    t_scen = res.time_row("scenarios", "`rubric scenarios`, 5 scenarios of 400 adjusted cells", times["scenarios"])
+    study = load_study(copy)
+    smaa_times = interleaved(runs, {
+        "plain": lambda: run_smaa(study, samples=samples, seed=5),
+        "scenarios": lambda: run_smaa(study, samples=samples, seed=5, scenarios=True)})
+    t_plain = res.time_row("scenarios", f"run_smaa, {samples:,} samples", smaa_times["plain"])
+    t_across = res.time_row("scenarios", f"run_smaa --scenarios (6 with the baseline), {samples:,} samples",
+                            smaa_times["scenarios"])
+    res.target("`rubric scenarios` (5 scenarios) vs `rubric rank`", t_scen / t_rank, "<=", 6)
+    res.target("smaa --scenarios vs plain smaa", t_across / t_plain, "<=", 1.5)
+
+
 def section_sensitivity(res: Results, runs: int, work: str, seed: int) -> None:
     """`rubric sensitivity` against `rubric rank` on a generated 800 x 40 study (3 analysts: 12 would
     put the session file over rubric's 20 MiB limit)."""
@@ -637,7 +687,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="runs per measurement (default 5; --quick: 3)")
     parser.add_argument("--study", metavar="DIR", help="use this study instead of generating one")
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
-    parser.add_argument("--only", default="smaa,validate,help,report,sensitivity,natural",
+    parser.add_argument("--only", default="smaa,validate,help,report,sensitivity,natural,scenarios",
                         help="comma-separated sections to run (default: all)")
     parser.add_argument("--scaling", action="store_true",
                         help="instead: time and peak RSS of every command over options 50-2,000, criteria 10-100 "
@@ -660,7 +710,7 @@ def main(argv: list[str] | None = None) -> int:
     size = "M" if args.quick else "L"
     samples, peer_samples = (10_000, 500) if args.quick else (100_000, 2_000)
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
-    unknown = set(sections) - {"smaa", "validate", "help", "report", "sensitivity", "natural"}
+    unknown = set(sections) - {"smaa", "validate", "help", "report", "sensitivity", "natural", "scenarios"}
     if unknown:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     with tempfile.TemporaryDirectory(prefix="rubric-bench-") as work:
@@ -695,8 +745,10 @@ def main(argv: list[str] | None = None) -> int:
                 section_report(res, study_dir, runs, work)
             elif section == "sensitivity":
                 section_sensitivity(res, runs, work, args.seed)
+            elif section == "scenarios":
+                section_scenarios(res, runs, study_dir, work, args.seed, samples)
             elif section == "natural":
-                section_natural(res, runs, work, size, args.seed, samples // 5)
+                section_natural(res, runs, work, size, args.seed, samples // 50)
         print_table(res, header)
     return 0
 

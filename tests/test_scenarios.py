@@ -259,3 +259,23 @@ def test_a_study_without_scenarios_is_unchanged(tmp_path):
     assert list(analysis.scores[0]) == pytest.approx(list(evaluate(study).scores))
     code, _, err = run_cli("smaa", SHIPPED, "--scenarios", "--samples", "100")
     assert code == 2 and "--scenarios: the study has no scenarios" in err
+
+
+def test_check_sources_checks_scenario_quotes(tmp_path):
+    root = _study(tmp_path)
+    sources = yaml.safe_load((root / "sources.yaml").read_text())
+    sources["sources"][0]["file"] = "src.txt"
+    (root / "sources.yaml").write_text(yaml.safe_dump(sources, sort_keys=False))
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "src.txt").write_text("Text with a quote in it, and prisons were attacked at night.")
+    _scenario_file(root, "troops-leave", lambda d: d.update(evidence=[
+        {"source": "src", "locator": "p. 1", "quote": "prisons were attacked at night"},
+        {"source": "src", "locator": "p. 2", "quote": "the camps emptied"}]))
+    code, out, err = run_cli("check-sources", root, "--corpus", corpus)
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert lines[0].startswith(f"{root}/scenarios/troops-leave.yaml:") and lines[0].split(": ", 1)[1] == (
+        "/evidence/1/quote: quote not found verbatim in src (scenario troops-leave, locator 'p. 2'): "
+        "\"the camps emptied\"")
+    assert lines[-1] == "1 of 5 quotes not found"

@@ -90,17 +90,8 @@ def _merged_session(study: Study, scenario: Scenario) -> Session | None:
     return attrs.evolve(sessions[0], participants=tuple(participants.values()), scores=tuple(scores))
 
 
-def scenario_analysis(study: Study, baseline: SessionAnalysis, scenario: Scenario) -> SessionAnalysis:
-    """The session analysis of one scenario: from its session(s), or the baseline scores adjusted."""
-    session = _merged_session(study, scenario)
-    if session is not None:
-        tensor = score_tensor(study, session)
-        missing = np.argwhere(np.isnan(tensor.values).all(axis=0))
-        if len(missing):
-            cells = ", ".join(f"{tensor.options[o]}/{tensor.criteria[c]}" for o, c in missing[:5])
-            raise RubricError(Problem(f"{study.root}/sessions/{session.id}.yaml",
-                                      f"scenario {scenario.id}: no analyst scored {len(missing)} cell(s): {cells}"))
-        return SessionAnalysis(session, tensor, consensus(tensor, study.consensus))
+def adjusted_tensor(study: Study, baseline: SessionAnalysis, scenario: Scenario):
+    """The baseline scores with the scenario's adjustments applied for every analyst."""
     tensor = baseline.tensor
     raw = tensor.raw.copy()
     options = {o: i for i, o in enumerate(tensor.options)}
@@ -124,8 +115,34 @@ def scenario_analysis(study: Study, baseline: SessionAnalysis, scenario: Scenari
             positions[:, :, k] = np.nan
             for position, level in enumerate(criterion.level_numbers):
                 positions[:, :, k][raw[:, :, k] == level] = position
-    adjusted = attrs.evolve(tensor, raw=raw, values=values, positions=positions)
+    return attrs.evolve(tensor, raw=raw, values=values, positions=positions)
+
+
+def scenario_analysis(study: Study, baseline: SessionAnalysis, scenario: Scenario) -> SessionAnalysis:
+    """The session analysis of one scenario: from its session(s), or the baseline scores adjusted."""
+    session = _merged_session(study, scenario)
+    if session is not None:
+        tensor = score_tensor(study, session)
+        missing = np.argwhere(np.isnan(tensor.values).all(axis=0))
+        if len(missing):
+            cells = ", ".join(f"{tensor.options[o]}/{tensor.criteria[c]}" for o, c in missing[:5])
+            raise RubricError(Problem(f"{study.root}/sessions/{session.id}.yaml",
+                                      f"scenario {scenario.id}: no analyst scored {len(missing)} cell(s): {cells}"))
+        return SessionAnalysis(session, tensor, consensus(tensor, study.consensus))
+    adjusted = adjusted_tensor(study, baseline, scenario)
     return SessionAnalysis(baseline.session, adjusted, consensus(adjusted, study.consensus))
+
+
+def _pooled_values(study: Study, baseline: SessionAnalysis, scenario: Scenario) -> np.ndarray:
+    """A scenario's consensus values alone (no spread or agreement statistics), for SMAA."""
+    import warnings
+
+    if _merged_session(study, scenario) is not None:
+        return scenario_analysis(study, baseline, scenario).consensus.value
+    values = adjusted_tensor(study, baseline, scenario).values
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(values, axis=0) if study.consensus == "median" else np.nanmean(values, axis=0)
 
 
 def applicable(study: Study) -> tuple[Scenario, ...]:
@@ -183,5 +200,5 @@ def analyse_scenarios(study: Study, profile: str | None = None, method: str | No
 def scenario_values(study: Study, baseline: SessionAnalysis) -> tuple[tuple[str, ...], np.ndarray]:
     """Scenario ids (baseline first) and their consensus values [scenario, option, criterion], for SMAA."""
     scenarios = applicable(study)
-    values = [baseline.consensus.value] + [scenario_analysis(study, baseline, s).consensus.value for s in scenarios]
+    values = [baseline.consensus.value] + [_pooled_values(study, baseline, s) for s in scenarios]
     return (BASELINE,) + tuple(s.id for s in scenarios), np.array(values)

@@ -252,13 +252,14 @@ def _smaa_scenarios(values, scenarios, probabilities, options, criteria, samples
     counts = np.zeros((n_scenarios, n_options, n_options), dtype=np.int64)
     first_weight_sums = np.zeros((n_options, n_criteria))
     ranks_descending = n_options - 1 - np.arange(n_options)
-    stacked = values.transpose(1, 0, 2).reshape(n_options * n_scenarios, n_criteria)   # [option x scenario, c]
     for start, size in _chunks(samples, CHUNK):
         rng = np.random.default_rng(streams.spawn(1)[0])
         weights = draw_weights(rng, n_criteria, size, centre, concentration or DEFAULT_CONCENTRATION)
         drawn = rng.choice(n_scenarios, size=size, p=p)
-        every = (weights @ stacked.T).reshape(size, n_options, n_scenarios)      # one matmul for all scenarios
-        scores = np.take_along_axis(every, drawn[:, None, None], axis=2)[:, :, 0]
+        scores = np.empty((size, n_options))
+        for k in range(n_scenarios):          # each sample's scores on its own scenario's values only
+            rows = drawn == k
+            scores[rows] = weights[rows] @ values[k].T
         ascending = _ascending_order(scores, rng)
         flat = (drawn[:, None] * n_options + ascending) * n_options + ranks_descending
         counts += np.bincount(flat.ravel(), minlength=counts.size).reshape(counts.shape)

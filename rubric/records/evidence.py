@@ -43,9 +43,15 @@ def missing_quotes(study: Study, corpus: str | os.PathLike) -> tuple[list[Proble
             texts[source.id] = normalise_text(read_text(path, os.fspath(path), MAX_CORPUS_FILE))
     problems: list[Problem] = []
     checked = 0
-    for option in study.options:
+    # every record that carries quotes: options, scenarios and study.yaml's requirements
+    holders = [(f"option {o.id}", Path("options") / f"{o.id}.yaml", "/evidence", o.evidence) for o in study.options]
+    holders += [(f"scenario {s.id}", Path("scenarios") / f"{s.id}.yaml", "/evidence", s.evidence)
+                for s in study.scenarios]
+    holders += [(f"requirement {r.id}", Path("study.yaml"), f"/requirements/{i}/evidence", r.evidence)
+                for i, r in enumerate(study.requirements)]
+    for holder, relative, pointer, evidence_list in holders:
         document = None
-        for index, evidence in enumerate(option.evidence):
+        for index, evidence in enumerate(evidence_list):
             checked += 1
             text = texts[evidence.source]
             if isinstance(text, Problem):
@@ -55,11 +61,10 @@ def missing_quotes(study: Study, corpus: str | os.PathLike) -> tuple[list[Proble
             if normalise_text(evidence.quote) in text:
                 continue
             if document is None:  # only re-read a file that has a problem, to give its line
-                path = Path(study.root) / "options" / f"{option.id}.yaml"
-                document = load_yaml(path, os.path.join(study.root, "options", f"{option.id}.yaml"))
+                document = load_yaml(Path(study.root) / relative, os.path.join(study.root, relative))
             problems.append(document.problem(
-                f"/evidence/{index}/quote",
-                f"quote not found verbatim in {evidence.source} (option {option.id}, locator "
+                f"{pointer}/{index}/quote",
+                f"quote not found verbatim in {evidence.source} ({holder}, locator "
                 f"{evidence.locator!r}): \"{_clip(evidence.quote)}\"", code=QUOTE_NOT_FOUND))
     return problems, checked
 
