@@ -9,6 +9,23 @@ from .compute import SCORE_MODELS
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 FORMATS = ("table", "json", "csv")
+FORMAT_HELP = "output: a table for people (default), JSON or CSV"
+# one example per command, shown under its --help
+EXAMPLES = {
+    "validate": "rubric validate policies",
+    "check-sources": "rubric check-sources policies --corpus ../shared/seeds",
+    "init": "rubric init my-study --example",
+    "rank": "rubric rank policies --decision syria-detainees --profile human-rights-ngo --method topsis",
+    "compare": "rubric compare policies --top 3 --format json",
+    "sensitivity": "rubric sensitivity policies --profile justice-ministry",
+    "smaa": "rubric smaa policies --scores ranges --samples 20000 --seed 7",
+    "scenarios": "rubric scenarios policies --decision syria-detainees --method wsm",
+    "report": "rubric report policies --session illustrative-2026 -o reports/review.xlsx",
+    "template": "rubric template policies --session round-2 --analyst dan --prefill",
+    "import-scores": "rubric import-scores policies reports/round-2-dan-scores.xlsx --dry-run",
+    "import-weights": "rubric import-weights policies reviewed.xlsx --as panel",
+    "diff": "rubric diff policies justice-ministry interior-security",
+}
 
 
 def _count(text: str) -> int:
@@ -62,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", required=True, metavar="DIR", help="folder holding the sources' text files")
 
     p = commands.add_parser("init", help="create a new minimal study, or a copy of the shipped example")
-    p.add_argument("dir", metavar="DIR")
+    p.add_argument("dir", metavar="DIR", help="folder to create (it must not hold anything yet)")
     p.add_argument("--example", action="store_true", help="copy the shipped study instead")
 
     def evaluation_options(p, profile=True, analyst=True):
@@ -73,15 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--session", metavar="ID", help="scoring session (default: the study's)")
         if profile and analyst:
             p.add_argument("--analyst", metavar="ID", help="use one analyst's scores instead of the consensus")
-        p.add_argument("--format", choices=FORMATS, default="table")
+        p.add_argument("--format", choices=FORMATS, default="table", help=FORMAT_HELP)
 
     p = commands.add_parser("rank", help="rank the options for one profile and method")
     evaluation_options(p)
-    p.add_argument("--method", choices=_method_names())
+    p.add_argument("--method", choices=_method_names(), help="aggregation method (default: the study's)")
 
     p = commands.add_parser("compare", help="rankings under every profile side by side")
     evaluation_options(p, profile=False)
-    p.add_argument("--method", choices=_method_names())
+    p.add_argument("--method", choices=_method_names(), help="aggregation method (default: the study's)")
     p.add_argument("--top", type=int, default=3, metavar="K", help="top-k used for robust options (default 3)")
 
     p = commands.add_parser("sensitivity", help="exact one-way weight thresholds (weighted sum)")
@@ -95,20 +112,21 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--uniform", action="store_true", help="weights uniform on the simplex")
     p.add_argument("--concentration", type=float, default=None, metavar="K",
                    help="Dirichlet concentration around the profile (default 100)")
-    p.add_argument("--samples", type=int, default=10000, metavar="N")
-    p.add_argument("--seed", type=_count, default=None, metavar="S")
+    p.add_argument("--samples", type=int, default=10000, metavar="N", help="Monte Carlo samples (default 10000)")
+    p.add_argument("--seed", type=_count, default=None, metavar="S",
+                   help="random seed (default: a fresh one, printed with the results)")
     p.add_argument("--scores", choices=SCORE_MODELS, default="consensus",
                    help="values: the consensus (fixed), one analyst per cell, or one analyst and a value in "
                         "their range (default consensus)")
-    p.add_argument("--session", metavar="ID")
+    p.add_argument("--session", metavar="ID", help="scoring session (default: the study's)")
     p.add_argument("--scenarios", action="store_true",
                    help="draw a scenario per sample (by the scenarios' probabilities, else uniformly) with the "
                         "weights; acceptabilities overall and per scenario")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--format", choices=FORMATS, default="table", help=FORMAT_HELP)
 
     p = commands.add_parser("scenarios", help="ranks, regret and robustness across the study's scenarios")
     evaluation_options(p, analyst=False)
-    p.add_argument("--method", choices=_method_names())
+    p.add_argument("--method", choices=_method_names(), help="aggregation method (default: the study's)")
     p.add_argument("--top", type=int, default=3, metavar="K", help="top-k for robust and fragile options (default 3)")
 
     p = commands.add_parser("report", help="write the comparison workbook (.xlsx) of a study")
@@ -121,11 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_count, default=None, metavar="S", help="SMAA seed (default 20261121)")
     p.add_argument("--scores", choices=SCORE_MODELS, default="consensus",
                    help="SMAA's score model: consensus, analysts or ranges (default consensus)")
+    p.add_argument("--session", metavar="ID", help="scoring session to report (default: the study's)")
 
     p = commands.add_parser("template", help="write the scoring workbook one analyst fills in")
     _study_arg(p)
-    p.add_argument("--session", required=True, metavar="ID")
-    p.add_argument("--analyst", required=True, metavar="ID")
+    p.add_argument("--session", required=True, metavar="ID", help="the session the analyst scores for")
+    p.add_argument("--analyst", required=True, metavar="ID", help="the analyst's id (a new id joins the session "
+                                                                  "on import)")
     p.add_argument("-o", "--output", metavar="PATH",
                    help="workbook to write (default: reports/<session>-<analyst>-scores.xlsx)")
     _force_arg(p)
@@ -133,23 +153,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("import-scores", help="merge filled-in scoring workbooks into their session")
     _study_arg(p)
-    p.add_argument("files", nargs="+", metavar="FILE.xlsx")
+    p.add_argument("files", nargs="+", metavar="FILE.xlsx", help="filled-in scoring workbooks")
     p.add_argument("--replace", action="store_true", help="replace an analyst's earlier scores")
     p.add_argument("--dry-run", action="store_true", help="print the changes, write nothing")
 
     p = commands.add_parser("import-weights", help="turn weights edited in a comparison workbook into profiles")
     _study_arg(p)
-    p.add_argument("workbook", metavar="REVIEWED.xlsx")
+    p.add_argument("workbook", metavar="REVIEWED.xlsx", help="a comparison workbook whose weights a reviewer edited")
     p.add_argument("--as", dest="as_id", metavar="PROFILE_ID", help="id for the profile (one changed column)")
     p.add_argument("--dry-run", action="store_true", help="print the changes, write nothing")
 
     p = commands.add_parser("diff", help="compare two profiles or two sessions: weights, scores, ranks")
     _study_arg(p)
-    p.add_argument("a", metavar="A")
-    p.add_argument("b", metavar="B")
-    p.add_argument("--method", choices=_method_names())
-    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("a", metavar="A", help="a profile id or a session id")
+    p.add_argument("b", metavar="B", help="another of the same kind")
+    p.add_argument("--method", choices=_method_names(), help="aggregation method (default: the study's)")
+    p.add_argument("--format", choices=FORMATS, default="table", help=FORMAT_HELP)
 
+    for name, sub in commands.choices.items():
+        sub.epilog = f"example:\n  {EXAMPLES[name]}"
+        sub.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
@@ -177,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             return COMMANDS[args.command](args, parser)
+        except BrokenPipeError:
+            return _closed_pipe()
         except RubricError as error:
             _quiet_abandoned_writers()
             for problem in error.problems:
@@ -184,6 +209,19 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_USAGE if isinstance(error, UsageError) else EXIT_PROBLEMS
     except KeyboardInterrupt:
         return interrupted()
+
+
+def _closed_pipe() -> int:
+    """The reader went away (`rubric smaa | head`): stop quietly. stdout is pointed at /dev/null so
+    that flushing it at exit raises nothing; exit 1, as Python does on EPIPE."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+    return EXIT_PROBLEMS
 
 
 def interrupted() -> int:
@@ -416,11 +454,12 @@ def cmd_report(args, parser) -> int:
     if not 1 <= args.samples <= MAX_SAMPLES:
         parser.error(f"--samples must be between 1 and {MAX_SAMPLES:,}")
     loaded = _load(args.study)
-    scoped = _scoped(loaded, args)
+    scoped = _scoped(loaded, args, args.session)
     study = scoped.study
     name = f"{study.id}-{scoped.decision.id}" if scoped.decision else study.id
     path = _output_path(args.output, f"{name}-comparison.xlsx", loaded, args.force)
-    report = build_report(study, samples=args.samples, seed=args.seed, scores=args.scores)
+    report = build_report(study, session=args.session, samples=args.samples, seed=args.seed, scores=args.scores,
+                          progress=_progress_bar("smaa"))
     print(write_workbook(report, path))
     return EXIT_OK
 

@@ -29,6 +29,7 @@ class Diff:
     weights: tuple[tuple[str, float, float], ...]  # (criterion, a, b); both the same for sessions
     cells: tuple[tuple[str, str, float, float], ...]  # (option, criterion, value a, value b) that differ
     ranks: tuple[RankChange, ...]
+    notes: tuple[str, ...] = ()     # what the comparison should be read with (analyst sets that differ)
 
 
 def diff(study: Study, a: str, b: str, method: str | None = None) -> Diff:
@@ -51,4 +52,10 @@ def diff(study: Study, a: str, b: str, method: str | None = None) -> Diff:
     ranks = tuple(sorted((RankChange(o, int(ra), int(rb), float(sa), float(sb))
                           for o, ra, rb, sa, sb in zip(first.options, first.ranks, second.ranks, first.scores,
                                                        second.scores)), key=lambda r: (r.rank_b, r.option)))
-    return Diff(kind, a, b, context, first.method, weights, cells, ranks)
+    notes = ()
+    if kind == "sessions":
+        analysts_a, analysts_b = study.session(a).analysts, study.session(b).analysts
+        if set(analysts_a) != set(analysts_b):
+            notes = (f"the sessions' analysts differ: {a} has {len(analysts_a)} ({', '.join(analysts_a)}), {b} has "
+                     f"{len(analysts_b)} ({', '.join(analysts_b)}); a consensus of different people is compared",)
+    return Diff(kind, a, b, context, first.method, weights, cells, ranks, notes)

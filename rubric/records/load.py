@@ -764,6 +764,14 @@ class _StudyBuilder:
                     self.report(document, pointer, f"{score.analyst} scored {score.option} on {score.criterion} "
                                 f"twice (first at /scores/{seen[key]})")
                 seen.setdefault(key, index)
+            scored_cells: dict[tuple, list] = {}   # (option, criterion) -> [first index, anyone scored]
+            for index, score in enumerate(scores):
+                cell = scored_cells.setdefault((score.option, score.criterion), [index, False])
+                cell[1] = cell[1] or not score.abstained
+            for (option, criterion_id), (index, anyone) in scored_cells.items():
+                if not anyone and len(analyst_ids) and option in options and criterion_id in criteria:
+                    self.report(document, f"/scores/{index}", f"every analyst abstained on {option} / {criterion_id}: "
+                                "the cell has no value to rank on (score it, or drop the option)")
             for analyst in analyst_ids if self.complete_sessions else ():
                 for option in option_order:
                     missing = [c for c in criteria if (analyst, option, c) not in seen]

@@ -23,6 +23,7 @@ def rank_document(evaluation) -> dict:
         "session": evaluation.session_id,
         "analyst": evaluation.analyst,
         "weights": evaluation.weights.as_dict(),
+        "consistency": consistency(evaluation.weights),
         "values": {option: {c: _number(v) for c, v in zip(evaluation.criteria, row)}
                    for option, row in zip(evaluation.options, evaluation.values)},
         "inputs": evaluation.inputs,
@@ -30,6 +31,12 @@ def rank_document(evaluation) -> dict:
         "ranking": [{"option": r.option, "score": r.score, "rank": r.rank} for r in evaluation.ranking()],
         "findings": evaluation.findings(),
     }
+
+
+def consistency(weights) -> list[dict]:
+    """Each AHP block's consistency ratio (Saaty: 0.10 or less is acceptable); empty for other methods."""
+    return [{"node": block.node, "consistency_ratio": float(block.ahp.consistency_ratio)}
+            for block in weights.blocks if block.ahp is not None]
 
 
 def _measures(evaluation) -> dict:
@@ -225,6 +232,7 @@ def diff_document(result) -> dict:
         "values": [{"option": o, "criterion": c, "a": x, "b": y} for o, c, x, y in result.cells],
         "ranks": [{"option": r.option, "rank_a": r.rank_a, "rank_b": r.rank_b, "score_a": r.score_a,
                    "score_b": r.score_b} for r in result.ranks],
+        "notes": list(result.notes),
     }
 
 

@@ -219,7 +219,11 @@ def diff_table(result, study) -> str:
         lines.append(f"{len(result.cells)} option x criterion value(s) differ")
         rows = [[o[:28], c[:22], f"{x:.1f}", f"{y:.1f}"] for o, c, x, y in result.cells[:40]]
         if rows:
-            lines += [_table(["option", "criterion", "A", "B"], rows, ["<", "<", ">", ">"]), ""]
+            lines += [_table(["option", "criterion", "A", "B"], rows, ["<", "<", ">", ">"])]
+            if len(result.cells) > 40:
+                lines.append(f"... and {len(result.cells) - 40} more (all of them: --format json or csv)")
+            lines.append("")
+        lines += [f"note: {note}" for note in result.notes]
     rows = [[r.option[:30], r.rank_a, r.rank_b, f"{r.rank_a - r.rank_b:+d}" if r.rank_a != r.rank_b else "",
              f"{r.score_a:.4g}", f"{r.score_b:.4g}"] for r in result.ranks]
     lines += ["ranks", _table(["option", "rank A", "rank B", "moved", "score A", "score B"], rows)]
