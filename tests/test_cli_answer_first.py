@@ -1,0 +1,96 @@
+"""Command-line details a reviewer meets first: help and examples, closed pipes, report --session,
+diff's notes, all-abstained cells and AHP consistency in the JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import ROOT, SHIPPED, run_cli
+
+
+def test_every_option_has_help_and_every_command_an_example():
+    from rubric.cli import EXAMPLES, build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    assert set(commands.choices) == set(EXAMPLES)
+    for name, sub in commands.choices.items():
+        missing = [a.dest for a in sub._actions if a.help is None and a.dest != "help"]
+        assert not missing, f"{name}: no help for {missing}"
+        code, out, _ = run_cli(name, "--help")
+        assert code == 0 and f"example:\n  {EXAMPLES[name]}" in out
+
+
+def test_a_closed_pipe_ends_quietly():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(f"{sys.executable} -m rubric compare {SHIPPED} --format csv | head -c 10",
+                          shell=True, capture_output=True, text=True, env=env, timeout=120)
+    assert len(proc.stdout) == 10
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+
+
+def test_report_takes_a_session(mini, tmp_path):
+    out = tmp_path / "r.xlsx"
+    code, text, err = run_cli("report", mini, "--session", "round-1", "--samples", "200", "-o", out)
+    assert code == 0, err and out.is_file()
+    code, _, err = run_cli("report", mini, "--session", "round-9", "--samples", "200", "-o", tmp_path / "x.xlsx")
+    assert code == 2 and "unknown session 'round-9' (sessions: round-1)" in err
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_diff_notes_what_it_leaves_out_and_different_analysts(shipped):
+    path = shipped / "sessions" / "illustrative-2026.yaml"
+    data = yaml.safe_load(path.read_text())
+    first = data["participants"][0]["id"]
+    data["id"] = "round-2"
+    data["participants"] = data["participants"][1:]
+    data["scores"] = [s for s in data["scores"] if s["analyst"] != first]
+    data["dissent"] = [d for d in data.get("dissent", []) if d["analyst"] != first]
+    if not data["dissent"]:
+        data.pop("dissent")
+    changed = 0
+    for score in data["scores"]:
+        if "level" in score and score["level"] > 1 and changed < 120:
+            score["level"] -= 1
+            changed += 1
+    (shipped / "sessions" / "round-2.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    code, out, err = run_cli("diff", shipped, "illustrative-2026", "round-2")
+    assert code == 0, err
+    differ = int(next(line for line in out.splitlines() if "value(s) differ" in line).split()[0])
+    assert differ > 40
+    assert f"... and {differ - 40} more (all of them: --format json or csv)" in out
+    assert "note: the sessions' analysts differ: illustrative-2026 has 3" in out and "round-2 has 2" in out
+    document = json.loads(run_cli("diff", shipped, "illustrative-2026", "round-2", "--format", "json")[1])
+    assert len(document["values"]) == differ and document["notes"]
+
+
+def test_validate_reports_a_cell_every_analyst_abstained_on(mini):
+    path = mini / "sessions" / "round-1.yaml"
+    data = yaml.safe_load(path.read_text())
+    indices = [i for i, s in enumerate(data["scores"]) if (s["option"], s["criterion"]) == ("beta", "risk")]
+    for i in indices:
+        data["scores"][i].pop("level")
+        data["scores"][i]["abstain"] = "No basis."
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    code, _, err = run_cli("validate", mini)
+    assert code == 1
+    assert f"/scores/{indices[0]}: every analyst abstained on beta / risk" in err
+
+
+def test_rank_json_carries_the_ahp_consistency_ratio(mini):
+    from rubric.compute.weights import profile_weights
+    from rubric.records.load import load_study
+
+    document = json.loads(run_cli("rank", mini, "--profile", "tree-ahp", "--format", "json")[1])
+    weights = profile_weights(load_study(mini), "tree-ahp")
+    expected = [(b.node, b.ahp.consistency_ratio) for b in weights.blocks if b.ahp]
+    assert expected and [(c["node"], c["consistency_ratio"]) for c in document["consistency"]] == \
+        [(node, pytest.approx(cr, abs=1e-15)) for node, cr in expected]
+    direct = json.loads(run_cli("rank", mini, "--profile", "flat-direct", "--format", "json")[1])
+    assert direct["consistency"] == []
