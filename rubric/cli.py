@@ -454,6 +454,8 @@ def cmd_report(args, parser) -> int:
     if not 1 <= args.samples <= MAX_SAMPLES:
         parser.error(f"--samples must be between 1 and {MAX_SAMPLES:,}")
     loaded = _load(args.study)
+    if loaded.decisions and args.decision is None:
+        return _report_every_decision(args, loaded)
     scoped = _scoped(loaded, args, args.session)
     study = scoped.study
     name = f"{study.id}-{scoped.decision.id}" if scoped.decision else study.id
@@ -461,6 +463,40 @@ def cmd_report(args, parser) -> int:
     report = build_report(study, session=args.session, samples=args.samples, seed=args.seed, scores=args.scores,
                           progress=_progress_bar("smaa"))
     print(write_workbook(report, path))
+    return EXIT_OK
+
+
+def _report_every_decision(args, loaded) -> int:
+    """One workbook per decision, written all or nothing: each is built into a temporary folder,
+    then every file lands through the study's journal."""
+    import os
+    import tempfile
+
+    from .atomic import study_lock, write_files_atomically
+    from .compute.report import build_report
+    from .compute.scope import scope
+    from .errors import Problem, UsageError
+    from .writers.xlsx import write_workbook
+
+    if args.output is not None:
+        raise UsageError(Problem(loaded.root, "-o names one workbook, and the study has "
+                                 f"{len(loaded.decisions)} decisions: give --decision, or leave out -o to write "
+                                 "one workbook per decision into reports/"))
+    targets = [(d, _output_path(None, f"{loaded.id}-{d.id}-comparison.xlsx", loaded, args.force))
+               for d in loaded.decisions]
+    contents = {}
+    with tempfile.TemporaryDirectory(prefix="rubric-report-") as folder:
+        for decision, target in targets:
+            scoped = scope(loaded, decision.id, args.screening, args.session)
+            report = build_report(scoped.study, session=args.session, samples=args.samples, seed=args.seed,
+                                  scores=args.scores, progress=_progress_bar(f"smaa {decision.id}"))
+            staged = write_workbook(report, os.path.join(folder, os.path.basename(target)))
+            with open(staged, "rb") as handle:
+                contents[target] = handle.read()
+    with study_lock(loaded.root):
+        write_files_atomically(contents, loaded.root)
+    for _, target in targets:
+        print(target)
     return EXIT_OK
 
 

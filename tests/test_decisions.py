@@ -165,15 +165,24 @@ def test_screened_options_are_absent_from_every_ranking_and_visible_with_reasons
     assert everything["screening"]["applied"] is False
 
 
-def test_the_default_decision_and_the_decision_workbook_name(tmp_path):
+def test_the_default_decision_and_one_workbook_per_decision(tmp_path):
     root = _study(tmp_path)
     _edit_yaml(root / "study.yaml", lambda d: d["defaults"].update(decision="syria"))
     assert _ranking(root)["decision"] == "syria"
-    out = tmp_path / "reports"
-    out.mkdir()
     code, text, err = run_cli("report", root, "--samples", "200", cwd=tmp_path)
     assert code == 0, err
-    assert (tmp_path / "reports" / "natural-syria-comparison.xlsx").is_file()
+    import openpyxl
+
+    for decision, options in (("turkey", {"tr-family", "tr-police"}), ("syria", {"sy-repatriate"})):
+        path = tmp_path / "reports" / f"natural-{decision}-comparison.xlsx"
+        assert str(path.relative_to(tmp_path)) in text
+        sheet = openpyxl.load_workbook(path, read_only=True)["Scores"]
+        found = {row[0] for row in sheet.iter_rows(values_only=True) if row and row[0] in set(OPTIONS)}
+        assert found == options
+    code, _, err = run_cli("report", root, "-o", tmp_path / "one.xlsx", cwd=tmp_path)
+    assert code == 2 and "-o names one workbook, and the study has 2 decisions" in err
+    code, text, err = run_cli("report", root, "--decision", "turkey", "-o", tmp_path / "one.xlsx", "--samples", "200")
+    assert code == 0 and (tmp_path / "one.xlsx").is_file()
 
 
 def test_a_session_may_score_one_decision_only(tmp_path):
