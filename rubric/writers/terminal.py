@@ -67,8 +67,10 @@ def scenarios_table(analysis, study) -> str:
         lines.append(f"  {k}: {name}")
     order = np.lexsort((a.max_regret, a.ranks[0]))
     header = ["option"] + [k[:14] for k in a.scenarios] + ["max regret"]
-    rows = [[a.options[i][:28]] + [f"{int(a.ranks[s, i])} ({a.scores[s, i]:.4g})" for s in range(len(a.scenarios))]
-            + [f"{a.max_regret[i]:.4g}"] for i in order]
+    decimals = 2 if a.method in ("wsm", "wpm") else 4
+    rows = [[a.options[i][:28]] + [f"{int(a.ranks[s, i])} ({a.scores[s, i]:.{decimals}f})"
+                                   for s in range(len(a.scenarios))]
+            + [f"{a.max_regret[i]:.{decimals}f}"] for i in order]
     lines.append("rank (score) per scenario")
     lines.append(_table(header, rows))
     lines.append(f"minimax regret: {', '.join(a.minimax_regret)}")
@@ -87,14 +89,32 @@ def scenarios_table(analysis, study) -> str:
 WIDTH = 100
 
 
+class _Table(str):
+    """A table's text: never wrapped (a wrapped row is unreadable); the columns are kept narrow
+    instead, by short headers with a legend where ids are long."""
+
+
 def _finish(lines) -> str:
-    """Join output lines, wrapping any prose line wider than the terminal width."""
+    """Join output lines, wrapping prose lines wider than the terminal width; tables stay whole."""
     import textwrap
 
     out = []
-    for line in "\n".join(lines).splitlines():
-        out.extend(textwrap.wrap(line, WIDTH, subsequent_indent="  ") if len(line) > WIDTH else [line])
+    for block in lines:
+        if isinstance(block, _Table):
+            out.extend(block.splitlines())
+            continue
+        for line in str(block).splitlines() or [""]:
+            out.extend(textwrap.wrap(line, WIDTH, subsequent_indent="  ", break_on_hyphens=False,
+                                     break_long_words=False) if len(line) > WIDTH else [line])
     return "\n".join(out)
+
+
+def _short_names(names, width: int = 12) -> tuple[list[str], str | None]:
+    """Column headers for ids: the ids themselves when they fit, else P1, P2, ... and a legend."""
+    if all(len(n) <= width for n in names):
+        return list(names), None
+    short = [f"P{k + 1}" for k in range(len(names))]
+    return short, "  ".join(f"{s} = {n}" for s, n in zip(short, names))
 
 
 def _table(header, rows, align=None) -> str:
@@ -106,7 +126,7 @@ def _table(header, rows, align=None) -> str:
         lines.append("  ".join(f"{value:{a}{w}}" for value, a, w in zip(row, align, widths)).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return _Table("\n".join(lines))
 
 
 def _clip(text: str, width: int) -> str:
@@ -122,7 +142,8 @@ def rank_table(evaluation, study) -> str:
     if session.illustrative:
         lines.append("ILLUSTRATIVE DATA: the scores are example data, not a real appraisal")
     titles = {o.id: o.title for o in study.options}
-    rows = [(r.rank, r.option, f"{r.score:.4g}", _clip(titles[r.option], 50)) for r in evaluation.ranking()]
+    decimals = 2 if evaluation.method in ("wsm", "wpm") else 4     # 0-100 values; closeness and flows
+    rows = [(r.rank, r.option, f"{r.score:.{decimals}f}", _clip(titles[r.option], 50)) for r in evaluation.ranking()]
     lines.append(_table(["rank", "option", "score", "title"], rows, [">", "<", ">", "<"]))
     findings = findings_text(evaluation.findings())
     if findings:
@@ -137,7 +158,7 @@ def rank_table(evaluation, study) -> str:
 
 def compare_table(comparison, study) -> str:
     c = comparison
-    short = [p[:12] for p in c.profiles]
+    short, legend = _short_names(c.profiles)
     header = ["option"] + short + ["best", "worst"]
     rows = []
     order = np.argsort(c.profile_ranks.mean(axis=0), kind="stable")
@@ -147,11 +168,13 @@ def compare_table(comparison, study) -> str:
     lines = [f"{study.title}: ranks by profile ({c.method}, session {c.session_id})"]
     if study.session(c.session_id).illustrative:
         lines.append("ILLUSTRATIVE DATA: the scores are example data, not a real appraisal")
+    if legend:
+        lines.append(f"profiles: {legend}")
     lines.append(_table(header, rows))
     lines.append("")
     lines.append("Kendall's tau between profiles")
-    lines.append(_table(["profile"] + short, [[p[:24]] + [f"{t:.2f}" for t in row]
-                                              for p, row in zip(c.profiles, c.profile_tau)]))
+    lines.append(_table(["profile"] + short, [[p[:24] if not legend else s] + [f"{t:.2f}" for t in row]
+                                              for s, p, row in zip(short, c.profiles, c.profile_tau)]))
     lines.append("")
     lines.append(f"robust (top {c.top_k} for every profile): {', '.join(c.robust) or 'none'}")
     lines.append("contested (widest rank range): " + (", ".join(f"{o} ({b}-{w})" for o, b, w in c.contested) or "none"))
@@ -176,14 +199,19 @@ def sensitivity_table(evaluation, result, study) -> str:
     lines = [f"{study.title}: one-way weight sensitivity, profile {result.profile_id}, weighted sum, "
              f"session {result.session_id}"] + _illustrative(study, result.session_id)
     lines.append("weight of each criterion (or group) varied over [0, 1], the others keeping their proportions")
+    tops = {a.top for a in result.analyses}
+    if len(tops) == 1:
+        lines.append(f"top option at the current weights: {next(iter(tops))}")
     rows = []
     for a in result.analyses:
         distance = "never" if a.distance is None else f"{a.distance:.3f}"
-        rows.append([a.kind, a.name[:20], f"{a.current:.3f}", a.top[:28],
-                     f"{a.top_interval[0]:.3f}-{a.top_interval[1]:.3f}", distance, (a.takes_over or "-")[:28],
-                     a.swap_count])
-    lines.append(_table(["kind", "name", "weight", "top option", "top holds", "to change", "takes over", "swaps"],
-                        rows, ["<", "<", ">", "<", ">", ">", "<", ">"]))
+        row = [a.kind, a.name[:24], f"{a.current:.3f}"] + ([] if len(tops) == 1 else [a.top[:28]])
+        rows.append(row + [f"{a.top_interval[0]:.3f}-{a.top_interval[1]:.3f}", distance, (a.takes_over or "-")[:28],
+                           a.swap_count])
+    header = ["kind", "name", "weight"] + ([] if len(tops) == 1 else ["top option"])
+    align = ["<", "<", ">"] + ([] if len(tops) == 1 else ["<"])
+    lines.append(_table(header + ["top holds", "to change", "takes over", "swaps"], rows,
+                        align + [">", ">", "<", ">"]))
     lines.append("swaps: pairs whose order changes strictly inside (0, 1); a touch at 0 or 1 is not one")
     return _finish(lines)
 
@@ -225,6 +253,6 @@ def diff_table(result, study) -> str:
             lines.append("")
         lines += [f"note: {note}" for note in result.notes]
     rows = [[r.option[:30], r.rank_a, r.rank_b, f"{r.rank_a - r.rank_b:+d}" if r.rank_a != r.rank_b else "",
-             f"{r.score_a:.4g}", f"{r.score_b:.4g}"] for r in result.ranks]
+             f"{r.score_a:.4f}", f"{r.score_b:.4f}"] for r in result.ranks]
     lines += ["ranks", _table(["option", "rank A", "rank B", "moved", "score A", "score B"], rows)]
     return _finish(lines)
