@@ -96,8 +96,8 @@ def test_screening_outcomes_and_reasons(tmp_path):
     assert turkey.screened_out == ("tr-prison",)
     reasons = {f.requirement: f.reason for f in turkey.failures("tr-prison")}
     assert set(reasons) == {"rights-floor", "affordable"}
-    assert reasons["affordable"] == "annual-cost: consensus 290 EUR million per year against 280 EUR million per " \
-                                    "year (short of the threshold)"
+    assert reasons["affordable"] == "annual-cost: consensus 290 EUR million per year, threshold at most 280 EUR " \
+                                    "million per year (short of the threshold)"
     assert [o.id for o in turkey.study.options] == ["tr-family", "tr-police"]   # study order (file names)
     syria = scope(study, "syria")
     # sy-camps fails the rights floor (level 1 from both); sy-trial fails the judgement (2 of 2 fail)
@@ -212,7 +212,7 @@ BAD = [
     ("requirement on an unknown criterion", lambda d: d["requirements"][0]["test"].update(criterion="morale"),
      "study.yaml", "/requirements/0/test/criterion: unknown criterion 'morale'"),
     ("threshold outside the scale", lambda d: d["requirements"][1]["test"].update(value=900),
-     "study.yaml", "/requirements/1/test/value: threshold 900 is outside 'annual-cost''s scale (500 to 0"),
+     "study.yaml", "/requirements/1/test/value: threshold 900 is outside the scale of annual-cost (500 to 0"),
     ("threshold level not a level", lambda d: d["requirements"][0]["test"].update(level=7),
      "study.yaml", "/requirements/0/test/level: level 7 is not a level of 'rights'"),
     ("requirement for an unknown decision", lambda d: d["requirements"][2].update(decisions=["iraq"]),
@@ -255,3 +255,42 @@ def test_the_shipped_study_without_decisions_is_unchanged(tmp_path):
     result = scope(study)
     assert result.study is study and result.decision is None and result.outcomes == ()
     assert evaluate(result.study).ranking() == evaluate(study).ranking()
+
+
+def test_a_natural_threshold_compares_measures_not_values(tmp_path):
+    """A flat stretch of a piecewise value function must not let a worse measure pass: cost 200 is
+    value 30 like cost 100 on this function, yet fails "at most 100" (found by hostile testing)."""
+    flat = natural("annual-cost", "cost", 500, 0, "EUR million per year",
+                   value_function={"kind": "piecewise", "points": [[0, 100], [50, 30], [200, 30], [500, 0]]})
+    root = write_study(tmp_path / "flat", [[200], [80]], [flat], [1], options=["dear", "cheap"])
+    _edit_yaml(root / "study.yaml", lambda d: d.update(requirements=[
+        {"id": "ceiling", "statement": "At most 100.", "rationale": "Budget.",
+         "test": {"kind": "threshold", "criterion": "annual-cost", "value": 100}}]))
+    result = scope(load_study(root))
+    assert result.screened_out == ("dear",)
+    assert result.failures("dear")[0].reason == ("annual-cost: consensus 200 EUR million per year, threshold at "
+                                                 "most 100 EUR million per year (short of the threshold)")
+
+
+def test_a_decision_keeps_the_study_default_profile_where_it_is_relevant(shipped):
+    path = shipped / "study.yaml"
+    data = yaml.safe_load(path.read_text())
+    default = data["defaults"]["profile"]
+    options = [p.stem for p in (shipped / "options").glob("*.yaml")]
+    data["decisions"] = [{"id": "all", "question": "Everything?", "options": options}]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    study = load_study(shipped)
+    assert study.decision("all").default_profile == default
+    assert _ranking(shipped)["profile"] == default
+
+
+def test_decision_sessions_and_verdicts_are_checked(tmp_path):
+    root = _study(tmp_path)
+    _edit_yaml(root / "study.yaml", lambda d: d["decisions"][0].update(session="round-9"))
+    code, _, err = run_cli("validate", root)
+    assert code == 1 and "/decisions/0/session: unknown session 'round-9'" in err
+    root = _study(tmp_path, "b")
+    _edit_yaml(root / "sessions" / "s1.yaml", lambda d: d["verdicts"][0].update(option="tr-police"))
+    code, _, err = run_cli("validate", root)
+    assert code == 1 and ("/verdicts/0/option: 'tr-police' is in none of the decisions requirement "
+                          "'sanctions-law' applies to (syria)") in err

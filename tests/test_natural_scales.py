@@ -232,7 +232,7 @@ def test_bad_natural_criteria_are_located(tmp_path, case):
 
 SCORE_CASES = [
     ("value outside the range", ("ann", "opt-1", "annual-cost"), {"value": 650},
-     "/value", "value 650 is outside 'annual-cost''s scale (500 to 0 EUR million per year); widen"),
+     "/value", "value 650 is outside the scale of annual-cost (500 to 0 EUR million per year); widen"),
     ("low above high", ("ann", "opt-1", "annual-cost"), {"low": 140, "high": 100},
      "/low", "low 140 is above high 100"),
     ("range not around the value", ("ann", "opt-1", "annual-cost"), {"low": 130},
@@ -271,7 +271,7 @@ def test_bad_measures_and_method_inputs_are_located(tmp_path):
     code, _, err = run_cli("validate", study)
     assert code == 1
     assert "options/opt-1.yaml:" in err
-    assert "/measures/0/value: value 700 is outside 'annual-cost''s scale" in err
+    assert "/measures/0/value: value 700 is outside the scale of annual-cost" in err
     assert "/measures/1/criterion: 'judged' is a level scale; measures are for criteria on a natural scale" in err
     assert "/measures/2/source: unknown source 'nope'" in err
     assert "/measures/2/low: low 400 is above the score 300" in err

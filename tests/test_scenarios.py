@@ -200,11 +200,11 @@ BAD = [
      lambda d: d["adjustments"][0].update(criterion="morale"), "/adjustments/0/criterion: unknown criterion 'morale'"),
     ("a shift that leaves the scale", "troops-leave",
      lambda d: d["adjustments"][1].update(shift=-4),
-     "/adjustments/1/shift: shift -4 takes solo's 4 to 0, outside 'control''s scale (levels [1, 2, 3, 4, 5])"),
+     "/adjustments/1/shift: shift -4 takes solo's 4 (session s1) to 0, outside the scale of control (levels [1, 2, 3, 4, 5])"),
     ("a natural shift that leaves the scale", "donor-fatigue",
      lambda d: d["adjustments"].__setitem__(0, {"option": "repatriate", "criterion": "annual-cost", "shift": 250,
                                                 "rationale": "Costs rise."}),
-     "/adjustments/0/shift: shift +250 takes solo's 300 to 550, outside 'annual-cost''s scale (500 to 0"),
+     "/adjustments/0/shift: shift +250 takes solo's 300 (session s1) to 550, outside the scale of annual-cost (500 to 0"),
     ("a replacement outside the scale", "donor-fatigue",
      lambda d: d["adjustments"][1].update(value=600), "/adjustments/1/value: value 600 is outside"),
     ("a negative probability", "troops-leave", lambda d: d.update(probability=-0.1),
@@ -279,3 +279,28 @@ def test_check_sources_checks_scenario_quotes(tmp_path):
         "/evidence/1/quote: quote not found verbatim in src (scenario troops-leave, locator 'p. 2'): "
         "\"the camps emptied\"")
     assert lines[-1] == "1 of 5 quotes not found"
+
+
+def test_a_scenario_session_is_not_today(tmp_path):
+    root = _study(tmp_path)
+    code, _, err = run_cli("rank", root, "--session", "resurgence-round")
+    assert code == 2 and "session resurgence-round scores scenario resurgence, not today" in err
+    code, out, err = run_cli("diff", root, "s1", "resurgence-round")
+    assert code == 0, err
+
+
+def test_a_scenario_must_change_something_and_shifts_are_checked_in_every_session(tmp_path):
+    root = _study(tmp_path)
+    _scenario_file(root, "troops-leave", lambda d: d.pop("adjustments"))
+    code, _, err = run_cli("validate", root)
+    assert code == 1 and "scenarios/troops-leave.yaml" in err and "scenario 'troops-leave' changes nothing" in err
+    # a second session of today where the same shift leaves the scale
+    root = _study(tmp_path, name="t")
+    data = yaml.safe_load((root / "sessions" / "s1.yaml").read_text())
+    data["id"] = "s2"
+    for score in data["scores"]:
+        if (score["option"], score["criterion"]) == ("trial", "control"):
+            score["level"] = 2
+    (root / "sessions" / "s2.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    code, _, err = run_cli("validate", root)
+    assert code == 1 and "shift -2 takes solo's 2 (session s2) to 0, outside the scale of control" in err

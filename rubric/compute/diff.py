@@ -39,8 +39,8 @@ def diff(study: Study, a: str, b: str, method: str | None = None) -> Diff:
         first, second = evaluate(study, a, method), evaluate(study, b, method)
         kind, context = "profiles", first.session_id
     elif a in sessions and b in sessions:
-        first = evaluate(study, None, method, analysis=analyse_session(study, a))
-        second = evaluate(study, None, method, analysis=analyse_session(study, b))
+        first = evaluate(study, None, method, analysis=analyse_session(study, a, scenario_ok=True))
+        second = evaluate(study, None, method, analysis=analyse_session(study, b, scenario_ok=True))
         kind, context = "sessions", first.profile_id
     else:
         raise UsageError(Problem(study.root, f"{a!r} and {b!r} must both be profiles ({', '.join(sorted(profiles))}) "

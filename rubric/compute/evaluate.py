@@ -68,7 +68,9 @@ class Evaluation:
         return [RankedOption(self.options[i], float(self.scores[i]), int(self.ranks[i])) for i in order]
 
 
-def pick_session(study: Study, session_id: str | None) -> Session:
+def pick_session(study: Study, session_id: str | None, scenario_ok: bool = False) -> Session:
+    """The session to rank from: the one named, else the study's default, else its first session of
+    today. A session scored under a scenario is not today's: it is refused unless `scenario_ok`."""
     session_id = session_id or study.defaults.session
     if session_id is None:
         today = [s for s in study.sessions if s.scenario is None]   # scenario sessions are not the baseline
@@ -78,7 +80,11 @@ def pick_session(study: Study, session_id: str | None) -> Session:
     if session_id not in {s.id for s in study.sessions}:
         raise UsageError(Problem(study.root, f"unknown session {session_id!r} "
                                  f"(sessions: {', '.join(s.id for s in study.sessions) or 'none'})"))
-    return study.session(session_id)
+    session = study.session(session_id)
+    if session.scenario is not None and not scenario_ok:
+        raise UsageError(Problem(study.root, f"session {session_id} scores scenario {session.scenario}, not today: "
+                                 "rank a session of today, and see the scenario with `rubric scenarios`"))
+    return session
 
 
 def pick_profile(study: Study, profile_id: str | None) -> str:
@@ -97,8 +103,8 @@ def pick_method(study: Study, method: str | None) -> str:
     return method
 
 
-def analyse_session(study: Study, session_id: str | None = None) -> SessionAnalysis:
-    session = pick_session(study, session_id)
+def analyse_session(study: Study, session_id: str | None = None, scenario_ok: bool = False) -> SessionAnalysis:
+    session = pick_session(study, session_id, scenario_ok)
     if not session.scores:
         raise RubricError(Problem(f"{study.root}/sessions/{session.id}.yaml",
                                   f"session {session.id} has no scores yet (see `rubric template`)"))

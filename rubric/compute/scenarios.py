@@ -90,6 +90,20 @@ def _merged_session(study: Study, scenario: Scenario) -> Session | None:
     return attrs.evolve(sessions[0], participants=tuple(participants.values()), scores=tuple(scores))
 
 
+def _check_inside(study: Study, scenario: Scenario, adjustment, shifted) -> None:
+    """The loader checks shifts against every session of today; this guards what it cannot see."""
+    criterion = study.rubric.criterion(adjustment.criterion)
+    given = shifted[~np.isnan(shifted)]
+    if criterion.natural:
+        outside = (given < criterion.scale.lowest) | (given > criterion.scale.highest)
+    else:
+        outside = ~np.isin(given, criterion.level_numbers)
+    if outside.any():
+        raise RubricError(Problem(f"{study.root}/scenarios/{scenario.id}.yaml",
+                                  f"shift {adjustment.shift:+g} on {adjustment.option} / {criterion.id} leaves the "
+                                  "scale for this session's scores", pointer="/adjustments"))
+
+
 def adjusted_tensor(study: Study, baseline: SessionAnalysis, scenario: Scenario):
     """The baseline scores with the scenario's adjustments applied for every analyst."""
     tensor = baseline.tensor
@@ -103,6 +117,7 @@ def adjusted_tensor(study: Study, baseline: SessionAnalysis, scenario: Scenario)
         cell = (slice(None), options[adjustment.option], criteria[adjustment.criterion])
         if adjustment.shift is not None:
             raw[cell] = raw[cell] + adjustment.shift          # abstentions (NaN) stay abstentions
+            _check_inside(study, scenario, adjustment, raw[cell])
         else:
             raw[cell] = adjustment.level if adjustment.level is not None else adjustment.value
         touched.add(criteria[adjustment.criterion])

@@ -107,18 +107,26 @@ def _check_complete(study: Study, decision: Decision | None) -> None:
 
 
 def _threshold(requirement: Requirement, study: Study, analysis, option_index: int) -> tuple[str, str]:
+    """A level threshold is met when the consensus value is at least the level's value; a natural
+    one when the pooled measure is as good as the threshold in the criterion's direction (a flat or
+    curved value function must not let a worse measure pass)."""
     criterion = study.rubric.criterion(requirement.criterion)
     k = analysis.tensor.criteria.index(criterion.id)
-    value = float(analysis.consensus.value[option_index, k])
     if criterion.natural:
-        needed = float(criterion.value_of(requirement.value))
         measure = float(analysis.consensus.measure[option_index, k])
-        shown = f"{measure:g} {criterion.unit} against {requirement.value:g} {criterion.unit}"
+        tolerance = SCREEN_TOLERANCE * max(1.0, abs(requirement.value))
+        if criterion.direction == "benefit":
+            met, relation = measure >= requirement.value - tolerance, "at least"
+        else:
+            met, relation = measure <= requirement.value + tolerance, "at most"
+        shown = f"{measure:g} {criterion.unit}, threshold {relation} {requirement.value:g} {criterion.unit}"
     else:
+        value = float(analysis.consensus.value[option_index, k])
         needed = criterion.values()[requirement.level]
+        met = value >= needed - SCREEN_TOLERANCE
         shown = f"value {value:.4g} against level {requirement.level}'s {needed:.4g}"
-    verdict = "pass" if value >= needed - SCREEN_TOLERANCE else "fail"
-    better = "or better" if verdict == "pass" else "short of the threshold"
+    verdict = "pass" if met else "fail"
+    better = "or better" if met else "short of the threshold"
     return verdict, f"{criterion.id}: consensus {shown} ({better})"
 
 

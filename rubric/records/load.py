@@ -132,7 +132,7 @@ def score_problems(criterion: Criterion, level, value, low, high) -> list[tuple[
                               "not a level")]
         for field, x in (("value", value), ("low", low), ("high", high)):
             if x is not None and not scale.contains(x):
-                problems.append((field, f"{field} {x:g} is outside {criterion.id!r}'s scale ({scale.worst:g} to "
+                problems.append((field, f"{field} {x:g} is outside the scale of {criterion.id} ({scale.worst:g} to "
                                         f"{scale.best:g} {scale.unit}); widen the scale's worst or best in the rubric"))
         centre = value
     else:
@@ -201,6 +201,8 @@ class _StudyBuilder:
         options = self.options({f.id for f in families}, {s.id for s in sources}, rubric)
         profiles = self.profiles(rubric)
         decisions = self.decisions(study_doc, options, families, profiles)
+        self.decision_records = decisions
+        self.decision_options = {d.id: set(d.options) for d in decisions}
         requirements = self.requirements(study_doc, rubric, {s.id for s in sources}, {d.id for d in decisions})
         self.complete_sessions = not decisions  # with decisions, completeness is checked per decision ranked
         sessions = self.sessions(rubric, {o.id for o in options}, {s.id for s in sources},
@@ -255,6 +257,7 @@ class _StudyBuilder:
 
     def decisions(self, document: Document, options, families, profiles) -> tuple[Decision, ...]:
         """`decisions:` of study.yaml, with each option set resolved; every option must belong to one."""
+        self.session_ids = {d.data.get("id") for d in self.by_kind.get("session", [])}
         raw = document.data.get("decisions", [])
         option_ids = [o.id for o in options]
         family_ids = {f.id for f in families}
@@ -280,9 +283,14 @@ class _StudyBuilder:
                 self.report(document, f"{pointer}/baseline", f"baseline {baseline!r} is not an option of the decision")
             if not members:
                 self.report(document, pointer, f"decision {d['id']!r} has no options")
+            if default_profile is None:   # the study's default profile where it is relevant, else the first
+                study_default = document.data.get("defaults", {}).get("profile")
+                default_profile = study_default if study_default in relevant else (relevant[0] if relevant else None)
+            session = d.get("session")
+            if session is not None and session not in self.session_ids:
+                self.report(document, f"{pointer}/session", f"unknown session {session!r}")
             decisions.append(Decision(d["id"], d["question"], tuple(d.get("decision_makers", ())), members, relevant,
-                                      default_profile or (relevant[0] if relevant else None), baseline,
-                                      d.get("session"), d.get("title", "")))
+                                      default_profile, baseline, session, d.get("title", "")))
         self.unique(document, "/decisions", [d.id for d in decisions], "decision")
         if decisions:
             covered = {o for d in decisions for o in d.options}
@@ -321,7 +329,7 @@ class _StudyBuilder:
                                 f"(levels {list(criterion.level_numbers)})")
                 elif value is not None and not criterion.scale.contains(value):
                     self.report(document, f"{pointer}/test/value", f"threshold {value:g} is outside "
-                                f"{criterion.id!r}'s scale ({criterion.scale.worst:g} to {criterion.scale.best:g} "
+                                f"the scale of {criterion.id} ({criterion.scale.worst:g} to {criterion.scale.best:g} "
                                 f"{criterion.unit})")
             found.append(Requirement(r["id"], r["statement"], r["rationale"], test["kind"], test.get("criterion"),
                                      level, _float_or_none(value), tuple(r.get("decisions", ())),
@@ -335,10 +343,9 @@ class _StudyBuilder:
         shifts move (the study's default session, else its first session of today)."""
         criteria = {c.id: c for c in rubric.criteria}
         documents = self.by_kind.get("scenario", [])
-        baseline_id = self.one("study").data.get("defaults", {}).get("session")
-        baseline = next((s for s in sessions if s.id == baseline_id and s.scenario is None), None) or next(
-            (s for s in sessions if s.scenario is None), None)
+        today = [s for s in sessions if s.scenario is None]   # any of them may be the baseline of a run
         scored = {s.scenario for s in sessions if s.scenario}
+        members = {d.id: set(d.options) for d in self.decision_records}
         found = []
         for document in documents:
             d = document.data
@@ -356,11 +363,19 @@ class _StudyBuilder:
             if adjustments and d["id"] in scored:
                 self.report(document, "/adjustments", f"scenario {d['id']!r} is scored by a session; a scenario "
                             "takes a session or adjustments, not both")
+            if not adjustments and d["id"] not in scored:
+                self.report(document, "", f"scenario {d['id']!r} changes nothing: give it adjustments, or score it in "
+                            "a session marked `scenario: " + d["id"] + "`")
+            in_scope = set().union(*(members.get(x, set()) for x in d.get("decisions", ()))) \
+                if d.get("decisions") else None
             seen: dict[tuple, int] = {}
             for k, adjustment in enumerate(adjustments):
                 pointer = f"/adjustments/{k}"
                 if adjustment.option not in options:
                     self.report(document, f"{pointer}/option", f"unknown option {adjustment.option!r}")
+                elif in_scope is not None and adjustment.option not in in_scope:
+                    self.report(document, f"{pointer}/option", f"{adjustment.option!r} is in none of the scenario's "
+                                f"decisions ({', '.join(d['decisions'])}), so the adjustment would never apply")
                 criterion = criteria.get(adjustment.criterion)
                 if criterion is None:
                     self.report(document, f"{pointer}/criterion", f"unknown criterion {adjustment.criterion!r}")
@@ -372,8 +387,10 @@ class _StudyBuilder:
                 if adjustment.shift is None:
                     for field, message in score_problems(criterion, adjustment.level, adjustment.value, None, None):
                         self.report(document, f"{pointer}/{field}", message)
-                elif baseline is not None and adjustment.option in options:
-                    self.check_shift(document, f"{pointer}/shift", adjustment, criterion, baseline)
+                elif adjustment.option in options:
+                    for baseline in today:
+                        if self.check_shift(document, f"{pointer}/shift", adjustment, criterion, baseline):
+                            break
             probability = d.get("probability")
             found.append(Scenario(d["id"], d["name"], d["narrative"], tuple(d.get("drivers", ())),
                                   tuple(d.get("decisions", ())), _float_or_none(probability),
@@ -395,8 +412,9 @@ class _StudyBuilder:
         return tuple(found)
 
     def check_shift(self, document: Document, pointer: str, adjustment: Adjustment, criterion: Criterion,
-                    baseline: Session) -> None:
-        """A shift must keep every analyst's baseline score of the cell inside the scale."""
+                    baseline: Session) -> bool:
+        """A shift must keep every analyst's score of the cell inside the scale, in every session of
+        today (any of them can be the baseline of a run). True when it reported a problem."""
         for score in baseline.scores:
             if (score.option, score.criterion) != (adjustment.option, adjustment.criterion) or score.abstained:
                 continue
@@ -409,8 +427,9 @@ class _StudyBuilder:
                 scale = f"levels {list(criterion.level_numbers)}"
             if not inside:
                 self.report(document, pointer, f"shift {adjustment.shift:+g} takes {score.analyst}'s {score.score:g} "
-                            f"to {moved:g}, outside {criterion.id!r}'s scale ({scale})")
-                return
+                            f"(session {baseline.id}) to {moved:g}, outside the scale of {criterion.id} ({scale})")
+                return True
+        return False
 
     def agreeing_scenario_sessions(self, sessions) -> None:
         """Two sessions for one scenario may share an analyst only if they agree on every cell both score."""
@@ -796,6 +815,11 @@ class _StudyBuilder:
                 requirement = requirements.get(verdict.requirement)
                 if requirement is None:
                     self.report(document, f"{pointer}/requirement", f"unknown requirement {verdict.requirement!r}")
+                elif requirement.decisions and verdict.option in options and not any(
+                        verdict.option in members for x, members in self.decision_options.items()
+                        if x in requirement.decisions):
+                    self.report(document, f"{pointer}/option", f"{verdict.option!r} is in none of the decisions "
+                                f"requirement {requirement.id!r} applies to ({', '.join(requirement.decisions)})")
                 elif requirement.test != "judgement":
                     self.report(document, f"{pointer}/requirement", f"requirement {requirement.id!r} is a threshold "
                                 "on a criterion; only judgement requirements take verdicts")

@@ -49,6 +49,8 @@ def _non_finite(data, path=()):
 # It is used only while session.schema.json still says what it was written for (see _fast_scores).
 
 _SCORED_BY = ("level", "value", "abstain")  # a score has exactly one of these
+# measures are at most 10^15 in size, so that sums and differences of them stay finite and exact enough
+_BOUNDED = {"type": "number", "minimum": -1e15, "maximum": 1e15}
 _EXPECTED_DEFS = {
     "id": {"type": "string", "pattern": ID_PATTERN, "maxLength": 48},
     "text": {"type": "string", "minLength": 1, "maxLength": 4000},
@@ -58,7 +60,7 @@ _EXPECTED_DEFS = {
         "properties": {
             "analyst": {"$ref": "#/$defs/id"}, "option": {"$ref": "#/$defs/id"},
             "criterion": {"$ref": "#/$defs/id"}, "level": {"type": "integer"},
-            "value": {"type": "number"}, "low": {"type": "number"}, "high": {"type": "number"},
+            "value": _BOUNDED, "low": _BOUNDED, "high": _BOUNDED,
             "abstain": {"$ref": "#/$defs/text"}, "confidence": {"enum": list(CONFIDENCES)},
             "rationale": {"$ref": "#/$defs/text"},
             "evidence": {"type": "array", "items": {"$ref": "#/$defs/id"}},
@@ -123,9 +125,10 @@ def _scores_certainly_valid(scores: list) -> bool:
             return False
         if "abstain" in score and not is_text(score["abstain"]):
             return False
-        for key in ("value", "low", "high"):  # numbers, finite (the NaN walk skips these scores)
-            if key in score and not (type(score[key]) is int or (type(score[key]) is float
-                                                                 and math.isfinite(score[key]))):
+        for key in ("value", "low", "high"):  # numbers, finite and bounded (the NaN walk skips these scores)
+            if key in score and not ((type(score[key]) is int or (type(score[key]) is float
+                                                                  and math.isfinite(score[key])))
+                                     and -1e15 <= score[key] <= 1e15):
                 return False
         if "evidence" in score:
             evidence = score["evidence"]
@@ -149,6 +152,8 @@ def _message(error) -> str:
             return "give a level (level scale) or a value (natural scale), or abstain with a reason"
         if {"levels", "scale"} & set(error.validator_value[0].get("required", [])):
             return "a criterion has either `levels` (an anchored scale) or `scale` (a natural scale), not both"
+        if error.instance.get("kind") == "exponential" and "curvature" in error.instance:
+            return "an exponential value function's curvature must be a number between -50 and 50"
         if "kind" in error.instance:
             return ("value_function must be {kind: linear}, {kind: points, points: {level: value}}, "
                     "{kind: piecewise, points: [[measure, value], ...]} or {kind: exponential, curvature: c}")

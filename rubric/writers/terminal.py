@@ -73,9 +73,13 @@ def scenarios_table(analysis, study) -> str:
             + [f"{a.max_regret[i]:.{decimals}f}"] for i in order]
     lines.append("rank (score) per scenario")
     lines.append(_table(header, rows))
+    if len(a.scenarios) == 1:
+        lines.append("no scenario applies here: the table is today's ranking alone")
     lines.append(f"minimax regret: {', '.join(a.minimax_regret)}")
     lines.append(f"robust (top {a.top_k} in every scenario): {', '.join(a.robust) or 'none'}")
     lines.append(f"fragile (top {a.top_k} today, out of it in some scenario): {', '.join(a.fragile) or 'none'}")
+    if a.expected is None and len(a.scenarios) > 1:
+        lines.append("no expected score: not every scenario states a probability")
     if a.expected is not None:
         best = int(np.argmax(a.expected) if a.higher_is_better else np.argmin(a.expected))
         lines.append(f"expected score, scenario probabilities as given: best {a.options[best]} "
@@ -232,8 +236,9 @@ def smaa_table(study, session_id, result) -> str:
         lines.append(f"scenarios drawn {given}: " + ", ".join(
             f"{k} {n / result.samples:.0%}" for k, n in zip(result.scenarios, result.scenario_draws)))
         lines.append("rank 1 acceptability per scenario: " + "; ".join(
-            f"{k}: " + ", ".join(f"{result.options[i]} {table[i, 0]:.2f}" for i in np.argsort(-table[:, 0])[:3])
-            for k, table in zip(result.scenarios, result.scenario_acceptability)))
+            f"{k}: " + (", ".join(f"{result.options[i]} {table[i, 0]:.2f}" for i in np.argsort(-table[:, 0])[:3])
+                        if n else "not drawn")
+            for k, table, n in zip(result.scenarios, result.scenario_acceptability, result.scenario_draws)))
     return _finish(lines)
 
 
