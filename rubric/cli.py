@@ -125,6 +125,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=_method_names())
     p.add_argument("--format", choices=FORMATS, default="table")
 
+    p = commands.add_parser("value-for-money", help="benefit against cost, per unit cost, efficient frontier")
+    evaluation_options(p, profile=False)
+    p.add_argument("--profile", metavar="ID", help="stakeholder profile (default: the study's)")
+
+    p = commands.add_parser("packages", help="the best sets of compatible options within a budget")
+    evaluation_options(p, profile=False)
+    p.add_argument("--profile", metavar="ID", help="stakeholder profile (default: the study's)")
+    p.add_argument("--budget", type=float, required=True, metavar="B", help="in the cost criterion's unit")
+    p.add_argument("--top", type=int, default=1, metavar="K", help="how many packages (default 1)")
+
     return parser
 
 
@@ -481,7 +491,41 @@ def cmd_diff(args, parser) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"template": cmd_template, "import-scores": cmd_import_scores, "diff": cmd_diff,
+def cmd_value_for_money(args, parser) -> int:
+    from .compute.value_for_money import value_for_money
+    from .writers import documents, terminal
+
+    study = _load(args.study)
+    result = value_for_money(study, args.profile, args.session)
+    _emit(args.format, lambda: documents.value_for_money_document(result),
+          lambda: terminal.value_for_money_table(result, study),
+          lambda: documents.value_for_money_rows(result))
+    return EXIT_OK
+
+
+def cmd_packages(args, parser) -> int:
+    import math
+
+    from .compute.packages import option_packages
+    from .errors import Problem, UsageError
+    from .writers import documents, terminal
+
+    if args.top < 1:
+        parser.error("--top must be at least 1")
+    if not math.isfinite(args.budget):
+        parser.error("--budget must be a finite number")
+    if args.budget < 0:
+        raise UsageError(Problem(args.study, f"--budget {args.budget:g} is negative: a budget is 0 or more"))
+    study = _load(args.study)
+    result = option_packages(study, args.budget, args.top, args.profile, args.session)
+    _emit(args.format, lambda: documents.packages_document(result),
+          lambda: terminal.packages_table(result, study),
+          lambda: documents.packages_rows(result))
+    return EXIT_OK
+
+
+COMMANDS = {"value-for-money": cmd_value_for_money, "packages": cmd_packages,
+            "template": cmd_template, "import-scores": cmd_import_scores, "diff": cmd_diff,
             "import-weights": cmd_import_weights,
             "validate": cmd_validate, "check-sources": cmd_check_sources, "init": cmd_init,
             "rank": cmd_rank, "compare": cmd_compare, "sensitivity": cmd_sensitivity, "smaa": cmd_smaa,
