@@ -25,7 +25,7 @@ the order is deterministic: benefit descending, cost ascending, then the option 
 
 The top package's budget range: at a budget b the top package S* (cost C*) stays the best for
 every b in [C*, B'), where B' is the lowest cost of any package whose benefit beats S*'s (by more
-than TOLERANCE). Below C*, S* is not affordable; from B' on, a better package is; in between every
+than TOLERANCE, 1e-4 value points). Below C*, S* is not affordable; from B' on, a better package is; in between every
 package affordable at b was affordable at the budget asked, or costs more than C* and so cannot
 win a benefit tie. B' is one more integer programme: minimise cost . x over packages with
 gain . x >= benefit(S*) + TOLERANCE, no budget; no such package means S* stays best at any budget.
@@ -38,7 +38,10 @@ import math
 import attrs
 import numpy as np
 
-TOLERANCE = 1e-6  # benefits closer than this are ties; every package the solver returns is checked exactly
+# benefits closer than this (in 0-100 value points) are ties. Well above HiGHS's feasibility
+# tolerance (1e-6), so that a benefit floor of `benefit + TOLERANCE` is never infeasible by less than
+# the solver can tell (which HiGHS ends in a solve error); every package it returns is checked exactly
+TOLERANCE = 1e-4
 MAX_TIED = 1000   # packages tied with the K-th collected at most, before choosing K of them
 
 
@@ -121,18 +124,40 @@ class _Solver:
         self.highs.append(len(inside) - 1.0)
 
     def solve(self, objective, extra_rows=(), extra_lows=(), extra_highs=()):
+        """The members of an optimal x (minimising objective . x), () for the empty set, or None
+        when no x meets the rows. Options fixed at 0 are left out of the programme, and a row left
+        with no option is checked at x = 0 (HiGHS ends some fully reduced problems in a solve error)."""
         from scipy.optimize import Bounds, LinearConstraint, milp
 
-        rows = [*self.rows, *extra_rows]
-        constraints = []
-        if rows:
-            constraints.append(LinearConstraint(_matrix(rows, self.n), [*self.lows, *extra_lows],
-                                                [*self.highs, *extra_highs]))
-        result = milp(objective, integrality=np.ones(self.n), bounds=Bounds(np.zeros(self.n), self.upper),
-                      constraints=constraints, options={"mip_rel_gap": 0.0})
-        if result.status != 0 or result.x is None:  # 2: infeasible
+        free = np.flatnonzero(self.upper > 0)
+        column = {int(j): c for c, j in enumerate(free)}
+        rows, lows, highs = [], [], []
+        for row, low, high in zip([*self.rows, *extra_rows], [*self.lows, *extra_lows],
+                                  [*self.highs, *extra_highs]):
+            kept = {column[i]: value for i, value in row.items() if i in column and value != 0}
+            if kept:
+                rows.append(kept), lows.append(low), highs.append(high)
+            elif not low <= 0 <= high:
+                return None
+        if not len(free):
+            return ()
+        constraints = [LinearConstraint(_matrix(rows, len(free)), lows, highs)] if rows else []
+        objective = np.asarray(objective, dtype=float)[free]
+        for presolve in (True, False):
+            # HiGHS's presolve can end a small problem in a solve error (status 4); the same
+            # problem without presolve solves
+            result = milp(objective, integrality=np.ones(len(free)), bounds=Bounds(0, 1),
+                          constraints=constraints, options={"mip_rel_gap": 0.0, "presolve": presolve})
+            if result.status in (0, 2):
+                break
+        else:
+            from ..errors import RubricError
+
+            raise RubricError(f"the integer programme solver (HiGHS) failed on the package problem: "
+                              f"{result.message}")
+        if result.status == 2 or result.x is None:  # infeasible: no package left
             return None
-        return tuple(int(i) for i in np.flatnonzero(np.round(result.x) > 0.5))
+        return tuple(int(free[c]) for c in np.flatnonzero(np.round(result.x) > 0.5))
 
     def best_within(self, budget: float):
         cost_row = {i: float(c) for i, c in enumerate(self.problem.cost) if c != 0}
