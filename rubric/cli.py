@@ -493,14 +493,20 @@ def cmd_diff(args, parser) -> int:
 
 def cmd_value_for_money(args, parser) -> int:
     from .compute.value_for_money import value_for_money
-    from .writers import documents, terminal
 
     study = _load(args.study)
-    result = value_for_money(study, args.profile, args.session)
-    _emit(args.format, lambda: documents.value_for_money_document(result),
-          lambda: terminal.value_for_money_table(result, study),
-          lambda: documents.value_for_money_rows(result))
+    _emit_result(args.format, "value_for_money", value_for_money(study, args.profile, args.session), study)
     return EXIT_OK
+
+
+def _emit_result(fmt: str, name: str, result, study) -> None:
+    """_emit with the writers named after the result: documents.<name>_document and _rows,
+    terminal.<name>_table(result, study)."""
+    from .writers import documents, terminal
+
+    _emit(fmt, lambda: getattr(documents, f"{name}_document")(result),
+          lambda: getattr(terminal, f"{name}_table")(result, study),
+          lambda: getattr(documents, f"{name}_rows")(result))
 
 
 def cmd_packages(args, parser) -> int:
@@ -508,7 +514,6 @@ def cmd_packages(args, parser) -> int:
 
     from .compute.packages import option_packages
     from .errors import Problem, UsageError
-    from .writers import documents, terminal
 
     if args.top < 1:
         parser.error("--top must be at least 1")
@@ -517,10 +522,8 @@ def cmd_packages(args, parser) -> int:
     if args.budget < 0:
         raise UsageError(Problem(args.study, f"--budget {args.budget:g} is negative: a budget is 0 or more"))
     study = _load(args.study)
-    result = option_packages(study, args.budget, args.top, args.profile, args.session)
-    _emit(args.format, lambda: documents.packages_document(result),
-          lambda: terminal.packages_table(result, study),
-          lambda: documents.packages_rows(result))
+    _emit_result(args.format, "packages", option_packages(study, args.budget, args.top, args.profile, args.session),
+                 study)
     return EXIT_OK
 
 
