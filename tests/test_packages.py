@@ -157,3 +157,19 @@ def test_bad_package_arguments(tmp_path, argv, code, message):
     before = _snapshot(root)
     got, out, err = run_cli("packages", root, *argv)
     assert got == code and out == "" and message in err and _snapshot(root) == before
+
+
+def test_scope_and_links_to_business_as_usual(tmp_path):
+    from rubric.compute.packages import option_packages
+    from rubric.records.load import load_study
+
+    root = hand_study(tmp_path / "s")
+    set_option(root, "opt-a", requires=["bau"])        # met: business as usual is where packages start
+    set_option(root, "opt-b", conflicts_with=["bau"])  # no effect
+    study = load_study(root)
+    names = lambda result: [[result.options[i] for i in p.members] for p in result.packages]  # noqa: E731
+    assert names(option_packages(study, 60, 2)) == [["opt-c", "opt-d", "opt-e"], ["opt-a", "opt-b"]]
+    # out of scope, opt-d cannot be adopted, so neither can opt-e, which requires it
+    scoped = option_packages(study, 60, 2, scope=[o.id != "opt-d" for o in study.options])
+    assert names(scoped) == [["opt-a", "opt-b"], ["opt-a", "opt-c"]]
+    assert (scoped.packages[0].benefit, scoped.best_until) == (70.0, None)  # nothing in scope beats it
