@@ -20,15 +20,17 @@ The best packages are found exactly, as a 0-1 integer programme solved by HiGHS
 (`scipy.optimize.milp`, with a zero optimality gap): maximise gain . x subject to the rules above
 as linear constraints. The next best are found by adding, after each package S found, the no-good
 cut sum_{i in S} x_i - sum_{i not in S} x_i <= |S| - 1, which removes S and nothing else. Packages
-whose benefits tie with the K-th (within TOLERANCE) are all collected before the K are chosen, so
-the order is deterministic: benefit descending, cost ascending, then the option ids.
+whose benefits tie with the K-th (within TOLERANCE; at most MAX_TIED of them) are all collected
+before the K are chosen, so the order is deterministic: benefit descending, cost ascending, then
+the members in study order (option records are read sorted by file name, that is by id).
 
-The top package's budget range: at a budget b the top package S* (cost C*) stays the best for
-every b in [C*, B'), where B' is the lowest cost of any package whose benefit beats S*'s (by more
-than TOLERANCE, 1e-4 value points). Below C*, S* is not affordable; from B' on, a better package is; in between every
-package affordable at b was affordable at the budget asked, or costs more than C* and so cannot
-win a benefit tie. B' is one more integer programme: minimise cost . x over packages with
-gain . x >= benefit(S*) + TOLERANCE, no budget; no such package means S* stays best at any budget.
+The top package's budget range: the top package S* (cost C*) at the budget asked, B, stays the
+best for every budget b in [C*, B'), where B' is the lowest cost of any package whose benefit beats
+S*'s by more than TOLERANCE (1e-4 value points). Below C*, S* is not affordable; from B' on, a
+better package is. In between, a package affordable at b either was affordable at B (b <= B), so
+S* beat it then, or costs more than B >= C* and so loses a benefit tie to S* on cost. B' is one
+more integer programme: minimise cost . x over packages with gain . x >= benefit(S*) + TOLERANCE,
+no budget; when there is none, S* stays the best at every budget from C* up.
 """
 
 from __future__ import annotations
