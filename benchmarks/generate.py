@@ -2,6 +2,7 @@
 
     python -m benchmarks.generate DIR [--options N] [--criteria M] [--groups G] [--analysts A]
                                       [--profiles P] [--seed S] [--abstain F] [--natural] [--ranges F]
+                                      [--conflicts N]
 
 The default size is L: 200 options x 40 criteria in 8 groups x 12 analysts x 10 profiles, i.e. one
 session of 96,000 scores. The YAML text is written directly (no YAML library), in the same record
@@ -30,6 +31,10 @@ What is generated:
 - with `--ranges F`, a share F of the scores carries a range (`low`/`high`: a level either side,
   or 10 points either side, within the scale), drawn from a stream of its own so the scores stay
   the same.
+- with `--conflicts N`, option packages: study.yaml names the first cost criterion as the value-for-
+  money cost (`value_for_money: {cost_criterion: ...}`) and N disjoint pairs of options (never the
+  business-as-usual one) conflict (`conflicts_with`), drawn from a stream of their own. Without it
+  the bytes are those of earlier versions.
 """
 
 from __future__ import annotations
@@ -289,11 +294,23 @@ def _session(spec: Spec, rng: random.Random) -> str:
     return "".join(out)
 
 
+def _conflict_pairs(spec: Spec, count: int) -> dict[str, list[str]]:
+    """option id -> the options it conflicts with: `count` disjoint pairs, option 1 (business as
+    usual) never in one."""
+    if count < 0 or 2 * count > spec.n_options - 1:
+        raise ValueError("--conflicts must be between 0 and (options - 1) / 2")
+    chosen = random.Random(f"{spec.seed}/conflicts").sample(spec.options[1:], 2 * count)
+    return {a: [b] for a, b in zip(chosen[::2], chosen[1::2])}
+
+
 def generate(directory: str | os.PathLike, options: int = 200, criteria: int = 40, groups: int = 8,
              analysts: int = 12, profiles: int = 10, seed: int = 1, abstain: float = 0.005,
-             natural: bool = False, ranges: float = 0.0) -> Path:
-    """Write a synthetic study into `directory` (created; it must not hold a study already)."""
+             natural: bool = False, ranges: float = 0.0, conflicts: int | None = None) -> Path:
+    """Write a synthetic study into `directory` (created; it must not hold a study already).
+    `conflicts`: None for no packages settings; a number for the value-for-money cost criterion
+    and that many conflicting pairs of options."""
     spec = Spec(options, criteria, groups, analysts, profiles, seed, abstain, natural, ranges)
+    pairs = _conflict_pairs(spec, conflicts) if conflicts is not None else {}
     root = Path(directory)
     if (root / "study.yaml").exists():
         raise FileExistsError(f"{root} already holds a study")
@@ -306,6 +323,13 @@ def generate(directory: str | os.PathLike, options: int = 200, criteria: int = 4
     rng = random.Random(f"{seed}/options")
     for i, oid in enumerate(spec.options):
         files[f"options/{oid}.yaml"] = _option(spec, rng, i)
+        if oid in pairs:
+            files[f"options/{oid}.yaml"] += f"conflicts_with: [{', '.join(pairs[oid])}]\n"
+    if conflicts is not None:
+        costs = [c for k, c in enumerate(spec.criteria) if k % 3 == 2]
+        if not costs:
+            raise ValueError("--conflicts needs a cost criterion: at least 3 criteria")
+        files["study.yaml"] += f"value_for_money: {{cost_criterion: {costs[0]}}}\n"
     rng = random.Random(f"{seed}/profiles")
     for i, pid in enumerate(spec.profiles):
         files[f"profiles/{pid}.yaml"] = _profile(spec, rng, i)
@@ -333,12 +357,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--abstain", type=float, default=0.005, help="share of abstentions (default 0.005)")
     parser.add_argument("--natural", action="store_true", help="the same study with criteria on natural scales")
     parser.add_argument("--ranges", type=float, default=0.0, help="share of scores with a low/high range")
+    parser.add_argument("--conflicts", type=int, default=None, metavar="N",
+                        help="option packages: a value-for-money cost criterion and N conflicting pairs")
     args = parser.parse_args(argv)
     preset = dict(zip(("options", "criteria", "groups", "analysts", "profiles"), SIZES[args.size]))
     counts = {k: getattr(args, k) if getattr(args, k) is not None else v for k, v in preset.items()}
     try:
         root = generate(args.dir, seed=args.seed, abstain=args.abstain, natural=args.natural, ranges=args.ranges,
-                        **counts)
+                        conflicts=args.conflicts, **counts)
     except (ValueError, FileExistsError) as error:
         print(f"generate: {error}", file=sys.stderr)
         return 2

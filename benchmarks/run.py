@@ -11,7 +11,9 @@ profiles, 96,000 scores; `--quick`: size M, 50 x 16 x 4 x 6 x 6, fewer runs and 
   of the same files (yaml.load with CSafeLoader where PyYAML has libyaml, else SafeLoader);
 - help: `rubric --help` against `python -c pass` (subprocess wall time);
 - report: `rubric report` with its phases and peak RSS, against a bare openpyxl write_only dump of
-  the same number of cells.
+  the same number of cells;
+- packages: `rubric packages` (200 options, 30 conflicting pairs, a budget for about 20 options,
+  K = 10) and `rubric value-for-money` (the study of the size), each against `rubric rank`.
 
 Within each run the timed things of a section run one after the other (interleaved), so slow
 phases of the machine hit every side of a comparison alike. The table shows the median, and the
@@ -602,6 +604,52 @@ def section_sensitivity(res: Results, runs: int, work: str, seed: int) -> None:
     res.target("`rubric sensitivity` vs `rubric rank` on 800 x 40", t_sens / t_rank, "<=", 2)
 
 
+def section_packages(res: Results, runs: int, work: str, size: str, seed: int) -> None:
+    """Option packages and value for money, each against `rubric rank` on the same study, as
+    subprocesses measured in the same runs.
+
+    packages: a generated study of 200 options (the other counts of the size) on natural scales,
+    the first cost criterion (points 10..50) the value-for-money cost and 30 conflicting pairs;
+    the budget is the total cost of the 20 cheapest options that gain over business as usual, so
+    no package holds more than 20 options; K = 10.
+    value-for-money: the size's study on levels (the first cost criterion named in study.yaml,
+    as a level cost), against `rubric rank` on it."""
+    from rubric.compute.value_for_money import benefit_and_cost
+    from rubric.records.load import load_study
+
+    _, c, g, a, p = SIZES[size]
+    natural_dir, levels_dir = os.path.join(work, "packages-natural"), os.path.join(work, "packages-levels")
+    generate(natural_dir, 200, c, g, a, p, seed=seed, natural=True, conflicts=30)
+    generate(levels_dir, *SIZES[size], seed=seed, conflicts=0)
+    study = load_study(natural_dir)
+    _, _, _, benefit, cost = benefit_and_cost(study)
+    reference = max(benefit[i] for i, o in enumerate(study.options) if o.baseline == "business-as-usual")
+    budget = float(np.sort(cost[benefit > reference])[:20].sum())
+    py = sys.executable
+    out: dict = {}
+
+    def command(name, directory, *extra):
+        def run():
+            elapsed, _, printed = child([py, "-m", "rubric", name, directory, "--format", "json", *extra])
+            out[name] = printed
+            return elapsed
+        return run
+
+    times = interleaved(runs, {"rank": command("rank", natural_dir),
+                               "packages": command("packages", natural_dir, "--budget", repr(budget), "--top", "10")})
+    top = json.loads(out["packages"])["packages"]
+    t_rank = res.time_row("packages", f"`rubric rank`, 200 x {c} x {a} analysts, natural", times["rank"])
+    t_packages = res.time_row("packages", f"`rubric packages --top 10`, the same, budget {budget:g} points",
+                              times["packages"])
+    res.value_row("packages", "packages found / options in the top one",
+                  f"{len(top)} / {len(top[0]['options']) if top else 0}")
+    times = interleaved(runs, {"rank": command("rank", levels_dir), "vfm": command("value-for-money", levels_dir)})
+    t_rank_l = res.time_row("packages", f"`rubric rank`, study {size}", times["rank"])
+    t_vfm = res.time_row("packages", f"`rubric value-for-money`, study {size}", times["vfm"])
+    res.target("`rubric packages` (200 options, K = 10) vs `rubric rank`", t_packages / t_rank, "<=", 2)
+    res.target(f"`rubric value-for-money` vs `rubric rank` on study {size}", t_vfm / t_rank_l, "<=", 1.2)
+
+
 # -- scaling ---------------------------------------------------------------------------------------
 
 SCALING_COMMANDS = {  # name: arguments after the study folder
@@ -687,7 +735,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="runs per measurement (default 5; --quick: 3)")
     parser.add_argument("--study", metavar="DIR", help="use this study instead of generating one")
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
-    parser.add_argument("--only", default="smaa,validate,help,report,sensitivity,natural,scenarios",
+    parser.add_argument("--only", default="smaa,validate,help,report,sensitivity,natural,scenarios,packages",
                         help="comma-separated sections to run (default: all)")
     parser.add_argument("--scaling", action="store_true",
                         help="instead: time and peak RSS of every command over options 50-2,000, criteria 10-100 "
@@ -710,7 +758,7 @@ def main(argv: list[str] | None = None) -> int:
     size = "M" if args.quick else "L"
     samples, peer_samples = (10_000, 500) if args.quick else (100_000, 2_000)
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
-    unknown = set(sections) - {"smaa", "validate", "help", "report", "sensitivity", "natural", "scenarios"}
+    unknown = set(sections) - {"smaa", "validate", "help", "report", "sensitivity", "natural", "scenarios", "packages"}
     if unknown:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     with tempfile.TemporaryDirectory(prefix="rubric-bench-") as work:
@@ -749,6 +797,8 @@ def main(argv: list[str] | None = None) -> int:
                 section_scenarios(res, runs, study_dir, work, args.seed, samples)
             elif section == "natural":
                 section_natural(res, runs, work, size, args.seed, samples // 50)
+            elif section == "packages":
+                section_packages(res, runs, work, size, args.seed)
         print_table(res, header)
     return 0
 

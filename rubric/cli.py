@@ -25,6 +25,8 @@ EXAMPLES = {
     "import-scores": "rubric import-scores policies reports/round-2-dan-scores.xlsx --dry-run",
     "import-weights": "rubric import-weights policies reviewed.xlsx --as panel",
     "diff": "rubric diff policies justice-ministry interior-security",
+    "value-for-money": "rubric value-for-money policies --format json",
+    "packages": "rubric packages policies --budget 300 --top 3",
 }
 
 
@@ -169,6 +171,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("b", metavar="B", help="another of the same kind")
     p.add_argument("--method", choices=_method_names(), help="aggregation method (default: the study's)")
     p.add_argument("--format", choices=FORMATS, default="table", help=FORMAT_HELP)
+
+    p = commands.add_parser("value-for-money", help="benefit against cost, per unit cost, efficient frontier")
+    evaluation_options(p, profile=False)
+    p.add_argument("--profile", metavar="ID", help="stakeholder profile (default: the study's)")
+
+    p = commands.add_parser("packages", help="the best sets of compatible options within a budget")
+    evaluation_options(p, profile=False)
+    p.add_argument("--profile", metavar="ID", help="stakeholder profile (default: the study's)")
+    p.add_argument("--budget", type=float, required=True, metavar="B", help="in the cost criterion's unit")
+    p.add_argument("--top", type=int, default=1, metavar="K", help="how many packages (default 1)")
 
     for name, sub in commands.choices.items():
         sub.epilog = f"example:\n  {EXAMPLES[name]}"
@@ -604,7 +616,46 @@ def cmd_diff(args, parser) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"scenarios": cmd_scenarios, "template": cmd_template, "import-scores": cmd_import_scores, "diff": cmd_diff,
+def cmd_value_for_money(args, parser) -> int:
+    from .compute.value_for_money import value_for_money
+
+    scoped = _scoped(_load(args.study), args, args.session)
+    study = scoped.study
+    _emit_result(args.format, "value_for_money", value_for_money(study, args.profile, args.session), study)
+    return EXIT_OK
+
+
+def _emit_result(fmt: str, name: str, result, study) -> None:
+    """_emit with the writers named after the result: documents.<name>_document and _rows,
+    terminal.<name>_table(result, study)."""
+    from .writers import documents, terminal
+
+    _emit(fmt, lambda: getattr(documents, f"{name}_document")(result),
+          lambda: getattr(terminal, f"{name}_table")(result, study),
+          lambda: getattr(documents, f"{name}_rows")(result))
+
+
+def cmd_packages(args, parser) -> int:
+    import math
+
+    from .compute.packages import option_packages
+    from .errors import Problem, UsageError
+
+    if args.top < 1:
+        parser.error("--top must be at least 1")
+    if not math.isfinite(args.budget):
+        parser.error("--budget must be a finite number")
+    if args.budget < 0:
+        raise UsageError(Problem(args.study, f"--budget {args.budget:g} is negative: a budget is 0 or more"))
+    scoped = _scoped(_load(args.study), args, args.session)
+    study = scoped.study
+    _emit_result(args.format, "packages", option_packages(study, args.budget, args.top, args.profile, args.session),
+                 study)
+    return EXIT_OK
+
+
+COMMANDS = {"value-for-money": cmd_value_for_money, "packages": cmd_packages, "scenarios": cmd_scenarios,
+            "template": cmd_template, "import-scores": cmd_import_scores, "diff": cmd_diff,
             "import-weights": cmd_import_weights,
             "validate": cmd_validate, "check-sources": cmd_check_sources, "init": cmd_init,
             "rank": cmd_rank, "compare": cmd_compare, "sensitivity": cmd_sensitivity, "smaa": cmd_smaa,

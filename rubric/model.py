@@ -96,6 +96,10 @@ class Option:
     preconditions: tuple[str, ...] = _tuple
     evidence: tuple[Evidence, ...] = _tuple
     measures: tuple[Measure, ...] = _tuple
+    # option packages: ids of options this one cannot be combined with (symmetric: naming it on
+    # one side is enough) and of options it cannot go without
+    conflicts_with: tuple[str, ...] = _tuple
+    requires: tuple[str, ...] = _tuple
 
     def measure(self, criterion_id: str) -> Measure | None:
         return next((m for m in self.measures if m.criterion == criterion_id), None)
@@ -467,6 +471,9 @@ class Study:
     # per aggregation method, the settings given under `methods:` in study.yaml (the method's
     # defaults fill in the rest when it runs)
     method_settings: dict[str, dict] = attrs.field(factory=dict, eq=False)
+    # study.yaml `value_for_money: {cost_criterion: ID}`: the criterion whose measures are the
+    # options' costs (None: the one natural cost criterion, if there is exactly one)
+    cost_criterion: str | None = None
     # profile id -> its derived weights, filled once (by the loader, or on first use) and reused by
     # every command; never passed in, so a changed copy of a study starts with an empty one
     derived_weights: dict = attrs.field(factory=dict, init=False, eq=False, repr=False)

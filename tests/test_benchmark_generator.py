@@ -78,3 +78,13 @@ def test_a_broken_generated_study_is_reported(tmp_path):
     session.write_text(session.read_text().replace("confidence: high", "confidence: certain", 1))
     with pytest.raises(RubricError, match="'certain' is not one of"):
         load_study(root)
+
+
+def test_generator_packages_settings(tmp_path):
+    study = load_study(generate(tmp_path / "s", seed=3, natural=True, conflicts=3, **COUNTS))
+    assert study.cost_criterion == study.rubric.criteria[2].id and study.rubric.criteria[2].direction == "cost"
+    pairs = [(o.id, other) for o in study.options for other in o.conflicts_with]
+    assert len(pairs) == 3 and len({x for pair in pairs for x in pair}) == 6
+    assert study.options[0].id not in {x for pair in pairs for x in pair}
+    with pytest.raises(ValueError, match="--conflicts"):
+        generate(tmp_path / "t", seed=3, conflicts=6, **COUNTS)

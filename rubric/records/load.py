@@ -158,6 +158,76 @@ def score_problems(criterion: Criterion, level, value, low, high) -> list[tuple[
     return problems
 
 
+def requires_cycles(graph) -> list[list[str]]:
+    """Cycles of a `requires` graph given as [(node, [required, ...])] in file order: one cycle per
+    strongly connected component that has one, as the path from its first node (in file order)
+    back to itself. Iterative Tarjan, so a chain of thousands of options does not overflow."""
+    order = {node: i for i, (node, _) in enumerate(graph)}
+    edges = dict(graph)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+    for root, _ in graph:
+        if root in index:
+            continue
+        work = [(root, iter(edges[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(edges[child])))
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        components.append(component)
+    cycles = []
+    for component in components:
+        members = set(component)
+        start = min(component, key=order.__getitem__)
+        # breadth-first from start inside the component: the shortest way back to it
+        previous = {start: None}
+        frontier, found = [start], None
+        while frontier and found is None:
+            following = []
+            for node in frontier:
+                for child in edges[node]:
+                    if child == start:
+                        found = node
+                        break
+                    if child in members and child not in previous:
+                        previous[child] = node
+                        following.append(child)
+                if found is not None:
+                    break
+            frontier = following
+        path = [found]
+        while previous[path[-1]] is not None:
+            path.append(previous[path[-1]])
+        cycles.append(path[::-1])
+    return sorted(cycles, key=lambda cycle: order[cycle[0]])
+
+
 def _float_or_none(x):
     return None if x is None else float(x)
 
@@ -218,13 +288,27 @@ class _StudyBuilder:
         if defaults.session and defaults.session not in {s.id for s in sessions}:
             self.report(study_doc, "/defaults/session", f"unknown session {defaults.session!r}")
         method_settings = self.method_settings(study_doc, rubric)
+        cost_criterion = self.cost_criterion(study_doc, rubric)
         return Study(
             method_settings=method_settings, id=data["id"], title=data["title"], question=data["question"],
             context=data["context"], root=self.shown, input_hash=self.digest, rubric=rubric,
             decision_makers=data["decision_makers"], families=families,
             consensus=data.get("consensus", "median"), defaults=defaults, sources=sources,
             options=options, profiles=profiles, sessions=sessions, decisions=decisions, requirements=requirements,
-            scenarios=scenarios)
+            scenarios=scenarios, cost_criterion=cost_criterion)
+
+    def cost_criterion(self, document: Document, rubric: Rubric) -> str | None:
+        """study.yaml `value_for_money: {cost_criterion: ID}`: a criterion of the rubric, of direction cost."""
+        given = document.data.get("value_for_money", {}).get("cost_criterion")
+        if given is None:
+            return None
+        known = {c.id: c for c in rubric.criteria}
+        if given not in known:
+            self.report(document, "/value_for_money/cost_criterion", f"unknown criterion {given!r}")
+        elif known[given].direction != "cost":
+            self.report(document, "/value_for_money/cost_criterion", f"{given!r} is not a cost criterion "
+                        "(its direction is benefit): name a criterion whose direction is cost")
+        return given
 
     def method_settings(self, document: Document, rubric: Rubric) -> dict[str, dict]:
         """The `methods:` settings of study.yaml (the schema checked each value; the rules across
@@ -626,10 +710,34 @@ class _StudyBuilder:
                 precedents=tuple(Precedent(**p) for p in d.get("precedents", ())),
                 benefits=d.get("benefits", ()), risks=d.get("risks", ()),
                 preconditions=d.get("preconditions", ()),
-                evidence=tuple(Evidence(**e) for e in d["evidence"]), measures=measures))
+                evidence=tuple(Evidence(**e) for e in d["evidence"]), measures=measures,
+                conflicts_with=tuple(d.get("conflicts_with", ())), requires=tuple(d.get("requires", ()))))
+        self.check_package_links(options)
         if not options:
             self.problems.append(Problem(os.path.join(self.shown, "options"), "a study needs at least one option"))
         return tuple(options)
+
+    def check_package_links(self, options) -> None:
+        """`conflicts_with` and `requires` name other options of the study; `requires` has no cycle
+        (each cycle reported once, at the record of its first member in file order)."""
+        documents = self.by_kind.get("option", [])
+        known = {option.id for option in options}
+        for document, option in zip(documents, options):
+            for field in ("conflicts_with", "requires"):
+                for index, other in enumerate(getattr(option, field)):
+                    if other == option.id:
+                        self.report(document, f"/{field}/{index}", f"an option cannot name itself in {field}")
+                    elif other not in known:
+                        self.report(document, f"/{field}/{index}", f"unknown option {other!r}")
+            for index, other in enumerate(option.requires):
+                if other in option.conflicts_with:
+                    self.report(document, f"/requires/{index}", f"{option.id} both requires and conflicts with "
+                                f"{other!r}, so it could never be adopted")
+        where = {option.id: (document, option) for document, option in zip(documents, options)}
+        for cycle in requires_cycles([(o.id, [r for r in o.requires if r in known and r != o.id]) for o in options]):
+            document, option = where[cycle[0]]
+            index = option.requires.index(cycle[1])
+            self.report(document, f"/requires/{index}", "circular requires: " + " -> ".join([*cycle, cycle[0]]))
 
     def check_measures(self, document: Document, measures, criteria: dict, sources: set[str]) -> None:
         seen: dict[str, int] = {}

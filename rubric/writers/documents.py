@@ -239,3 +239,52 @@ def diff_document(result) -> dict:
 def diff_rows(result):
     header = ["option", "rank_a", "rank_b", "score_a", "score_b"]
     return header, [[r.option, r.rank_a, r.rank_b, repr(r.score_a), repr(r.score_b)] for r in result.ranks]
+
+
+def _optional(x) -> float | None:
+    return None if x is None or not math.isfinite(float(x)) else float(x)
+
+
+def value_for_money_document(result) -> dict:
+    """The object `rubric value-for-money --format json` prints."""
+    return {
+        "study": result.study_id, "profile": result.profile_id, "session": result.session_id,
+        "cost_criterion": result.cost_criterion, "unit": result.unit,
+        "options": [{"option": o, "benefit": float(b), "cost": float(c), "benefit_per_cost": _optional(r),
+                     "efficient": bool(e)}
+                    for o, b, c, r, e in zip(result.options, result.benefit, result.cost, result.ratio,
+                                             result.efficient)],
+        "frontier": [result.options[i] for i in result.frontier],
+    }
+
+
+def value_for_money_rows(result):
+    header = ["option", "benefit", "cost", "benefit_per_cost", "efficient"]
+    rows = [[o, repr(float(b)), repr(float(c)), "" if _optional(r) is None else repr(float(r)), str(bool(e)).lower()]
+            for o, b, c, r, e in zip(result.options, result.benefit, result.cost, result.ratio, result.efficient)]
+    return header, rows
+
+
+def packages_document(result) -> dict:
+    """The object `rubric packages --format json` prints."""
+    packages = []
+    for rank, package in enumerate(result.packages, start=1):
+        item = {"rank": rank, "options": [result.options[i] for i in package.members],
+                "benefit": package.benefit, "cost": package.cost}
+        if rank == 1:
+            item["best_for_budgets"] = {"from": package.cost, "below": _optional(result.best_until)}
+        packages.append(item)
+    return {
+        "study": result.study_id, "profile": result.profile_id, "session": result.session_id,
+        "cost_criterion": result.cost_criterion, "unit": result.unit, "budget": result.budget,
+        "baseline": list(result.baseline), "reference_benefit": result.reference,
+        "gains": {o: float(g) for o, g in zip(result.options, result.gain)},
+        "packages": packages,
+    }
+
+
+def packages_rows(result):
+    header = ["rank", "benefit", "cost", "options"]
+    rows = [[rank, repr(p.benefit), repr(p.cost), " ".join(result.options[i] for i in p.members)]
+            for rank, p in enumerate(result.packages, start=1)]
+    return header, rows

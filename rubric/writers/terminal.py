@@ -261,3 +261,36 @@ def diff_table(result, study) -> str:
              f"{r.score_a:.4f}", f"{r.score_b:.4f}"] for r in result.ranks]
     lines += ["ranks", _table(["option", "rank A", "rank B", "moved", "score A", "score B"], rows)]
     return _finish(lines)
+
+
+def value_for_money_table(result, study) -> str:
+    lines = [f"{study.title}: value for money, profile {result.profile_id}, session {result.session_id}"]
+    lines += _illustrative(study, result.session_id)
+    lines.append(f"benefit: weighted value of every criterion but {result.cost_criterion} (0-100); "
+                 f"cost: {result.cost_criterion} in {result.unit}")
+    order = sorted(range(len(result.options)), key=lambda i: (result.cost[i], -result.benefit[i], i))
+    rows = [[result.options[i][:40], f"{result.benefit[i]:.2f}", f"{result.cost[i]:.4g}",
+             "-" if np.isnan(result.ratio[i]) else f"{result.ratio[i]:.4g}", "yes" if result.efficient[i] else ""]
+            for i in order]
+    lines.append(_table(["option", "benefit", "cost", "per unit", "efficient"], rows,
+                        ["<", ">", ">", ">", "<"]))
+    lines.append("frontier (cost order): " + ", ".join(result.options[i] for i in result.frontier))
+    return _finish(lines)
+
+
+def packages_table(result, study) -> str:
+    lines = [f"{study.title}: option packages within {result.budget:g} {result.unit}, profile {result.profile_id}, "
+             f"session {result.session_id}"] + _illustrative(study, result.session_id)
+    reference = (f"benefit over business as usual ({', '.join(result.baseline)}: {result.reference:.2f})"
+                 if result.baseline else "benefit over doing nothing (no business-as-usual option)")
+    lines.append(f"gain: {reference}; cost: {result.cost_criterion}")
+    if not result.packages:
+        lines.append("no package within the budget gains anything")
+        return _finish(lines)
+    rows = [[rank, f"{p.benefit:.2f}", f"{p.cost:.4g}", ", ".join(result.options[i] for i in p.members)]
+            for rank, p in enumerate(result.packages, start=1)]
+    lines.append(_table(["rank", "benefit", "cost", "options"], rows, [">", ">", ">", "<"]))
+    top = result.packages[0]
+    until = "any higher budget" if result.best_until is None else f"budgets below {result.best_until:g}"
+    lines.append(f"package 1 stays the best from a budget of {top.cost:g} up to {until}")
+    return _finish(lines)
