@@ -23,7 +23,7 @@ HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 BANNER_FILL = PatternFill("solid", fgColor="C00000")
 WIDTHS = {"Key": 10, "Option": 22, "Option title": 30, "Criterion": 20, "Criterion name": 22, "Question": 40,
           "Level": 8, "What the level means": 40, "Abstain (reason)": 20, "Confidence": 12, "Rationale": 50,
-          "Sources cited": 18, "Evidence (hint)": 60, "Value": 11, "Unit": 16, "Low": 9, "High": 9,
+          "Sources cited": 18, "Evidence (hint)": 60, "Value": 11, "Unit": 22, "Low": 9, "High": 9,
           "Measure (hint)": 40}
 LOCKED_FILL = PatternFill("solid", fgColor="E7E6E6")  # an input cell that does not apply to the row
 
@@ -95,8 +95,8 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool) 
             if criterion.natural:
                 scale = criterion.scale
                 put_text(ws, row, col["Unit"], scale.unit)
-                put_text(ws, row, col["What the level means"],
-                         f"measured in {scale.unit}: worst {scale.worst:g}, best {scale.best:g}")
+                put_text(ws, row, col["What the level means"], f"a value from {scale.worst:g} (worst) to "
+                                                               f"{scale.best:g} (best)")
                 put_text(ws, row, col["Measure (hint)"], measure_hint(option.measure(criterion.id)))
                 level_rows[criterion.id].extend((cells["Value"], cells["Low"], cells["High"]))
             else:
@@ -129,6 +129,7 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool) 
                     cell.protection = Protection(locked=False)
                 if name in ("Value", "Low", "High"):
                     cell.number_format = "General"
+            _fit_height(ws, row, col)
     last = row
     for criterion in study.rubric.criteria:
         if criterion.natural:
@@ -154,6 +155,10 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool) 
     ws.cell(row=HEADER_ROW, column=col["Low"]).comment = Comment(
         "Optional: the low and high ends of your range (levels, or numbers in the unit).", "rubric")
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=col["Criterion"])
+    # printed (or saved as PDF) landscape, all columns on one page wide
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.auto_filter.ref = f"B{HEADER_ROW}:{ws.cell(row=last, column=len(COLUMNS)).coordinate}"
     ws.protection.sheet = True
     ws.protection.sort = False
@@ -162,6 +167,18 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool) 
     ws.protection.formatColumns = False
     _meta(book, study, session, analyst)
     return book
+
+
+def _fit_height(ws, row: int, col: dict[str, int]) -> None:
+    """Tall enough for the row's wrapped text (spreadsheets do not grow a row written without a height)."""
+    lines = 1
+    for name, i in col.items():
+        value = ws.cell(row=row, column=i).value
+        if isinstance(value, str) and not value.startswith("=IF("):
+            per_line = max(1, int(WIDTHS[name] * 1.1))
+            lines = max(lines, sum(-(-max(1, len(part)) // per_line) for part in value.split("\n")))
+    if lines > 1:
+        ws.row_dimensions[row].height = min(409, 15 * lines)
 
 
 def measure_hint(measure) -> str | None:

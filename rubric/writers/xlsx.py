@@ -246,7 +246,8 @@ def _rubric(book: Book, report) -> None:
                 s.number(r, 2, x, MEASURE)
                 s.number(r, 3, v, VALUE)
             s.line_chart(first - 1, 4, f"{curve.criterion}: {curve.kind} value function", curve.unit,
-                         "value (0-100)", height, 14.0, 2, 3, first, r, (0, 100))
+                         "value (0-100)", height, 14.0, 2, 3, first, r,
+                         (min(curve.worst, curve.best), max(curve.worst, curve.best)), (0, 100))
             r = max(r + 2, first - 1 + _rows_for(height) + 1)
     s.finish(freeze="C5")
 
@@ -457,12 +458,16 @@ def _disagreement(book: Book, report) -> None:
     s.header(r, 1, ["criterion", "alpha (interval)", "alpha (ordinal)"])
     r += 1
     rows = [(c, pooled.alpha_interval[c], pooled.alpha_ordinal.get(c, float("nan")), False) for c in analysis.tensor.criteria]
-    rows.append(("all cells" if not measured else "all cells (ordinal: the level criteria's cells, on their "
-                 "0-100 values)", pooled.overall_alpha_interval, pooled.overall_alpha_ordinal, True))
+    rows.append(("all cells", pooled.overall_alpha_interval, pooled.overall_alpha_ordinal, True))
     for label, interval, ordinal, bold in rows:
         s.text(r, 1, label, bold=bold)
         s.number(r, 2, interval, WEIGHT)
         s.number(r, 3, ordinal, WEIGHT)
+        r += 1
+    if measured:
+        s.span(r, 1, 4 + len(analysts), "all cells: interval alpha over every cell's 0-100 value; ordinal alpha over "
+                                         "the cells of the criteria scored by level only, on their 0-100 values "
+                                         "(so that higher is better on every criterion)")
         r += 1
     if session.dissent:
         r += 1
