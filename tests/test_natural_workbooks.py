@@ -8,6 +8,7 @@ import hashlib
 import re
 import zipfile
 
+import numpy as np
 import openpyxl
 import pytest
 import yaml
@@ -262,17 +263,190 @@ def test_layout_1_meta_is_still_read(study, tmp_path):
 # the comparison workbook
 
 
-@pytest.fixture
-def report(study, tmp_path):
-    out = tmp_path / "report.xlsx"
-    code, stdout, err = run_cli("report", study, "-o", out, "--samples", "200")
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """The natural study's comparison workbook, written once: (study path, report, workbook path)."""
+    from rubric import load_study
+    from rubric.compute.report import build_report
+    from rubric.writers.xlsx import write_workbook
+
+    base = tmp_path_factory.mktemp("natural-report")
+    root = write_study(base / "study", MATRIX, CRITERIA, [1, 1, 1, 1], analysts=("a1", "a2"), ranges=RANGES,
+                       measures=MEASURES)
+    report = build_report(load_study(root), samples=300)
+    path = base / "report.xlsx"
+    write_workbook(report, path)
+    return root, report, path
+
+
+def table(ws, header_row, first_col=1):
+    """{header: column} of a header row."""
+    return {ws.cell(row=header_row, column=c).value: c for c in range(first_col, ws.max_column + 1)
+            if ws.cell(row=header_row, column=c).value is not None}
+
+
+def row_where(ws, given):
+    for r in range(1, ws.max_row + 1):
+        if all(ws.cell(row=r, column=c).value == v for c, v in given.items()):
+            return r
+    raise AssertionError(f"no row with {given} in {ws.title}")
+
+
+def charts(path):
+    """[(title, x range, y range, x axis title, x min, x max)] of the workbook's scatter charts."""
+    found = []
+    with zipfile.ZipFile(path) as z:
+        for name in sorted(n for n in z.namelist() if n.startswith("xl/charts/chart")):
+            xml = z.read(name).decode()
+            if "<c:scatterChart>" not in xml:
+                continue
+            refs = re.findall(r"<c:f>([^<]+)</c:f>", xml)
+            titles = re.findall(r"<a:t>([^<]+)</a:t>", xml)
+            limits = re.search(r'<c:max val="([^"]+)"/><c:min val="([^"]+)"/>', xml)
+            found.append((titles[0], refs[0], refs[1], titles[1], float(limits.group(2)), float(limits.group(1))))
+    return found
+
+
+def points(ref):
+    first, last = re.fullmatch(r"Rubric!\$[A-Z]+\$(\d+):\$[A-Z]+\$(\d+)", ref).groups()
+    return int(last) - int(first) + 1
+
+
+def test_rubric_sheet_shows_scales_and_charts_each_value_function(written):
+    _, report, path = written
+    ws = openpyxl.load_workbook(path)[layout.RUBRIC_SHEET]
+    cols = table(ws, 4)
+    r = row_where(ws, {cols["criterion"]: "annual-cost"})
+    assert [ws.cell(row=r, column=cols[k]).value for k in ("unit", "worst", "best", "value function")] == \
+        [UNIT, 500, 0, "linear"]
+    r = row_where(ws, {cols["criterion"]: "jobs"})
+    assert ws.cell(row=r, column=cols["value function"]).value == "exponential, curvature 2"
+    r = row_where(ws, {cols["criterion"]: "delay"})
+    assert ws.cell(row=r, column=cols["value function"]).value == "piecewise: (0, 100), (10, 80), (20, 30), (40, 0)"
+    assert ws.cell(row=r, column=cols["level"]).value is None
+    found = charts(path)
+    assert [(t, points(x), points(y), axis, low, high) for t, x, y, axis, low, high in found] == [
+        ("annual-cost: linear value function", 2, 2, UNIT, 0, 500),
+        ("jobs: exponential value function", 21, 21, "jobs", 0, 1000),
+        ("delay: piecewise value function", 4, 4, "months", 0, 40)]
+    # the points the charts are drawn through are the value function's
+    title, x_ref, y_ref, *_ = found[1]
+    xs = [c[0].value for c in ws[x_ref.split("!")[1].replace("$", "")]]
+    ys = [c[0].value for c in ws[y_ref.split("!")[1].replace("$", "")]]
+    assert xs[0] == 0 and xs[-1] == 1000 and xs[10] == 500
+    assert ys[0] == 0 and ys[-1] == pytest.approx(100)
+    assert ys[10] == pytest.approx(100 * (1 - np.exp(-1.0)) / (1 - np.exp(-2.0)))
+    title, x_ref, y_ref, *_ = found[2]
+    assert [c[0].value for c in ws[x_ref.split("!")[1].replace("$", "")]] == [0, 10, 20, 40]
+    assert [c[0].value for c in ws[y_ref.split("!")[1].replace("$", "")]] == [100, 80, 30, 0]
+
+
+def test_scores_sheet_shows_measures_and_ranges_beside_the_values(written):
+    _, report, path = written
+    book = openpyxl.load_workbook(path)
+    ws = book[layout.SCORES_SHEET]
+    cols = table(ws, 4)
+    opt1, opt2 = row_where(ws, {1: "opt-1"}), row_where(ws, {1: "opt-2"})
+    # the 0-100 values stay where Results reads them: the Scores_values block, nothing else in it
+    [(_, ref)] = list(book.defined_names[layout.SCORES_VALUES].destinations)
+    assert ref == "$C$5:$F$6"
+    assert ws.cell(row=opt1, column=cols["annual-cost"]).value == pytest.approx(60.0)  # median of 40 and 80
+    measure = {k: v for k, v in cols.items() if "median" in k}
+    assert list(measure) == [f"annual-cost ({UNIT}, median)", "jobs (jobs, median)", "delay (months, median)"]
+    assert [ws.cell(row=opt1, column=c).value for c in measure.values()] == [200, 425, 13]
+    assert [ws.cell(row=opt2, column=c).value for c in measure.values()] == [55, 875, 5.5]
+    low, high = cols[f"annual-cost range ({UNIT}): lowest low"], cols[f"annual-cost range ({UNIT}): highest high"]
+    assert (ws.cell(row=opt1, column=low).value, ws.cell(row=opt1, column=high).value) == (80, 350)
+    assert ws.cell(row=opt2, column=low).value is None  # nobody gave a range there
+    low, high = cols["quality range (levels): lowest low"], cols["quality range (levels): highest high"]
+    assert (ws.cell(row=opt2, column=low).value, ws.cell(row=opt2, column=high).value) == (1, 3)
+    assert "jobs range (jobs): lowest low" not in cols
+
+
+def test_evidence_and_analysts_sheets_show_measures_with_units(written):
+    _, report, path = written
+    book = openpyxl.load_workbook(path)
+    ws = book[layout.EVIDENCE_SHEET]
+    head = row_where(ws, {1: "option", 2: "criterion"})
+    cols = table(ws, head)
+    assert list(cols) == ["option", "criterion", "value", "low", "high", "unit", "source", "source title",
+                          "locator", "quote", "note"]
+    assert [ws.cell(row=head + 1, column=c).value for c in cols.values()] == \
+        ["opt-1", "annual-cost", 210, 180, 260, UNIT, "src", "A source", "table 4", "about 210 million a year", None]
+    assert ws.cell(row=head + 2, column=1).value is None
+    ws = book[layout.ANALYSTS_SHEET]
+    cols = table(ws, 4)
+    r = row_where(ws, {1: "a2", 2: "opt-1", 3: "annual-cost"})
+    assert [ws.cell(row=r, column=cols[k]).value for k in ("level or measure", "value (0-100)", "low", "high",
+                                                           "unit")] == [100, 80, 80, 130, UNIT]
+    r = row_where(ws, {1: "a1", 2: "opt-2", 3: "quality"})
+    assert [ws.cell(row=r, column=cols[k]).value for k in ("level or measure", "low", "high", "unit")] == \
+        [3, 2, 3, None]
+
+
+def test_disagreement_sheet_states_both_rules_and_flags_natural_cells(written):
+    from rubric.compute.consensus import DISAGREEMENT_LEVELS, DISAGREEMENT_VALUE
+
+    _, report, path = written
+    ws = openpyxl.load_workbook(path)[layout.DISAGREEMENT_SHEET]
+    note = ws["A3"].value
+    assert f"{DISAGREEMENT_LEVELS} or more levels apart" in note
+    assert f"{DISAGREEMENT_VALUE:g} or more value points (of 0-100) apart" in note
+    cols = table(ws, 4)
+    assert list(cols) == ["option", "criterion", "a1", "a2", "spread (levels, or value points)", "consensus value",
+                          "unit"]
+    r = row_where(ws, {1: "opt-1", 2: "annual-cost"})
+    assert [ws.cell(row=r, column=c).value for c in cols.values()] == ["opt-1", "annual-cost", 300, 100, 40, 60, UNIT]
+    r = row_where(ws, {1: "opt-2", 2: "quality"})
+    assert [ws.cell(row=r, column=c).value for c in cols.values()] == ["opt-2", "quality", 3, 1, 2, 50, None]
+    assert ws.cell(row=r + 1, column=1).value is None  # jobs (50 apart, about 2 value points) is not flagged
+    alpha = row_where(ws, {1: "criterion", 2: "alpha (interval)"})
+    assert [ws.cell(row=alpha + 1 + k, column=3).value for k in range(3)] == ["n/a"] * 3
+    assert ws.cell(row=alpha + 5, column=1).value == "all cells"
+    assert ws.cell(row=alpha + 5, column=3).value == pytest.approx(report.analysis.consensus.overall_alpha_ordinal)
+    assert ws.cell(row=alpha + 6, column=1).value.startswith("all cells: interval alpha over every cell's 0-100 "
+                                                              "value; ordinal alpha over the cells of the criteria "
+                                                              "scored by level only")
+
+
+def test_smaa_sheet_names_its_score_model(written, tmp_path):
+    root, _, _ = written
+    out = tmp_path / "ranges.xlsx"
+    code, stdout, err = run_cli("report", root, "-o", out, "--samples", "200", "--scores", "ranges")
     assert code == 0, err
-    return out
+    ws = openpyxl.load_workbook(out)[layout.SMAA_SHEET]
+    r = row_where(ws, {1: "score model"})
+    assert ws.cell(row=r, column=2).value.startswith("ranges: each draw takes one analyst, then a value within")
+    _, _, path = written
+    ws = openpyxl.load_workbook(path)[layout.SMAA_SHEET]
+    assert ws.cell(row=row_where(ws, {1: "score model"}), column=2).value.startswith("consensus:")
 
 
-def sheet_rows(ws):
-    return [[c.value for c in row] for row in ws.iter_rows()]
+@pytest.mark.slow
+def test_libreoffice_recalculates_the_natural_workbook_to_the_engine(written, tmp_path):
+    import libreoffice
+    from test_workbook import check_formulas, engine_expectations
+
+    libreoffice.require_soffice()
+    root, report, path = written
+    book = libreoffice.recalculated(path, tmp_path / "recalc")
+    count, deviation = check_formulas(path, book, engine_expectations(report.study))
+    assert count > 0 and deviation <= 1e-9
+    assert libreoffice.error_cells(book) == []
 
 
-def find_row(rows, *start):
-    return next(r for r in rows if tuple(r[:len(start)]) == start)
+def test_ranges_sampler_draws_levels_within_a_level_range(written):
+    """`--scores ranges` on a study with a level criterion scored with a range (the case that made
+    the sampler fail on its per-level candidates): a1 gave level 3 in 2..3 on opt-2/quality, a2 level
+    1 without a range, so the draws are the values of levels 1, 2 and 3 and nothing else."""
+    from rubric.compute.evaluate import range_sampler
+
+    _, report, _ = written
+    tensor = report.analysis.tensor
+    sampler = range_sampler(report.study, tensor)
+    drawn = sampler.draw(np.random.default_rng(7), 3000)
+    option, criterion = tensor.options.index("opt-2"), tensor.criteria.index("quality")
+    assert set(np.unique(drawn[:, option, criterion])) == {0.0, 50.0, 100.0}
+    # annual-cost on opt-1: a1 in 250..350, a2 in 80..130 -> values 30..50 or 74..84
+    cost = drawn[:, tensor.options.index("opt-1"), tensor.criteria.index("annual-cost")]
+    assert ((cost >= 30 - 1e-9) & (cost <= 50 + 1e-9) | (cost >= 74 - 1e-9) & (cost <= 84 + 1e-9)).all()
