@@ -21,6 +21,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from conftest import MINI, ROOT, run_cli
 from rubric import RubricError, load_study
 from rubric.records.workbook_scores import read_scores_workbook
+from rubric.workbooks.scoring import COLUMNS
 
 
 def new_session(study_dir: Path, session_id="round-2"):
@@ -36,8 +37,8 @@ def filled_template(study_dir: Path, analyst: str, path: Path, level: int = 2, s
     ws = book["Scores"]
     for r in range(6, ws.max_row + 1):
         ws.cell(row=r, column=7).value = level
-        ws.cell(row=r, column=10).value = "medium"
-        ws.cell(row=r, column=11).value = f"{analyst} says so, row {r}."
+        ws.cell(row=r, column=COLUMNS.index("Confidence") + 1).value = "medium"
+        ws.cell(row=r, column=COLUMNS.index("Rationale") + 1).value = f"{analyst} says so, row {r}."
     book.save(path)
     return path
 

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from conftest import edit, run_cli
+from rubric.workbooks.scoring import COLUMNS
 
 # -------------------------------------------------------------------------------------------------
 # cases that break a study record: (id, file, old, new, expected text in the error)
@@ -180,7 +181,7 @@ def _template(mini, tmp_path) -> Path:
     ws = book["Scores"]
     for r in range(6, ws.max_row + 1):
         ws.cell(row=r, column=7).value = 2
-        for c, v in ((10, "medium"), (11, "A reason.")):
+        for c, v in ((COLUMNS.index("Confidence") + 1, "medium"), (COLUMNS.index("Rationale") + 1, "A reason.")):
             ws.cell(row=r, column=c).value = v
     book.save(path)
     return path
@@ -246,7 +247,7 @@ def _tamper_meta(path: Path):
 def _formula(text):
     def change(path: Path):
         book = openpyxl.load_workbook(path)
-        book["Scores"]["K6"].value = text  # a string starting with "=" becomes a formula cell
+        book["Scores"]["O6"].value = text  # a string starting with "=" becomes a formula cell
         book.save(path)
     return change
 
@@ -265,11 +266,11 @@ WORKBOOK_CASES = [
     ("sheet-renamed", _rename_sheet, "sheet 'Scores' is missing"),
     ("meta-removed", _drop_meta, "sheet '_meta' is missing"),
     ("meta-tampered", _tamper_meta, "_meta!A1: the hidden _meta sheet was altered"),
-    ("formula-equals", _formula("=1+1"), "Scores!K6: rationale: a formula was typed into an input cell"),
-    ("formula-dde", _formula("=cmd|' /C calc'!A0"), "Scores!K6: rationale: a formula was typed"),
-    ("formula-hyperlink", _formula('=HYPERLINK("http://example.invalid","x")'), "Scores!K6: rationale: a formula"),
-    ("formula-plus-as-formula", _formula("=+1+1"), "Scores!K6: rationale: a formula"),
-    ("formula-at-as-formula", _formula("=@SUM(1)"), "Scores!K6: rationale: a formula"),
+    ("formula-equals", _formula("=1+1"), "Scores!O6: rationale: a formula was typed into an input cell"),
+    ("formula-dde", _formula("=cmd|' /C calc'!A0"), "Scores!O6: rationale: a formula was typed"),
+    ("formula-hyperlink", _formula('=HYPERLINK("http://example.invalid","x")'), "Scores!O6: rationale: a formula"),
+    ("formula-plus-as-formula", _formula("=+1+1"), "Scores!O6: rationale: a formula"),
+    ("formula-at-as-formula", _formula("=@SUM(1)"), "Scores!O6: rationale: a formula"),
     ("missing-file", lambda p: p.unlink(), "cannot read file"),
 ]
 
@@ -320,7 +321,7 @@ def test_record_text_that_looks_like_a_formula_stays_text(mini, tmp_path, text):
     from rubric.workbooks.text import decode_text
 
     ws = openpyxl.load_workbook(out)["Scores"]
-    title, rationale = ws["C6"], ws["K6"]
+    title, rationale = ws["C6"], ws["O6"]
     assert (decode_text(title.value), title.data_type) == (text, "s")
     assert (decode_text(rationale.value), rationale.data_type) == (text, "s")
     # and it imports back unchanged

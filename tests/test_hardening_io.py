@@ -20,6 +20,7 @@ import pytest
 from conftest import ROOT, run_cli
 from test_review_roundtrip import report  # noqa: F401  (the written comparison workbook fixture)
 from test_hardening import _template, assert_clean_failure, assert_import_refused, tree_hash
+from rubric.workbooks.scoring import COLUMNS
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
@@ -120,8 +121,8 @@ def _fill(path: Path, level=2):
     ws = book["Scores"]
     for r in range(6, ws.max_row + 1):
         ws.cell(row=r, column=7).value = level
-        ws.cell(row=r, column=10).value = "medium"
-        ws.cell(row=r, column=11).value = "A reason."
+        ws.cell(row=r, column=COLUMNS.index("Confidence") + 1).value = "medium"
+        ws.cell(row=r, column=COLUMNS.index("Rationale") + 1).value = "A reason."
     book.save(path)
 
 
@@ -152,10 +153,10 @@ def _forge_analyst(analyst: str):
         from rubric.workbooks.scoring import checksum
         book = openpyxl.load_workbook(path)
         ws = book["_meta"]
-        rows = {ws.cell(row=r, column=1).value: r for r in range(1, 13)}
+        rows = {ws.cell(row=r, column=1).value: r for r in range(1, 14)}
         ws.cell(row=rows["analyst"], column=2).value = analyst
         fields = {k: str(ws.cell(row=rows[k], column=2).value) for k in
-                  ("kind", "study", "session", "analyst", "rubric_id", "rubric_version", "rubric_hash")}
+                  ("kind", "study", "session", "analyst", "rubric_id", "rubric_version", "rubric_hash", "format")}
         keys = [ws.cell(row=r, column=1).value for r in range(rows["keys"] + 1, ws.max_row + 1)]
         ws.cell(row=rows["checksum"], column=2).value = checksum(fields, keys)
         book.save(path)
@@ -165,9 +166,9 @@ def _forge_analyst(analyst: str):
 SCORE_CASES = [
     ("level-400-digits", _huge_level, "Scores!G6: a number of 401 digits is not a level of impact"),
     ("swapped-keys", _swap_keys, "Scores!A6: key 'alpha/risk' does not match the row's criterion 'impact'"),
-    ("second-level-column", _set("N5", "Level"), "Scores!N5: a second column headed 'Level'"),
-    ("long-rationale", _set("K6", "x" * 5000), "Scores!K6: rationale of 5,000 characters; the limit is 4,000"),
-    ("long-abstention", _set("I6", "y" * 4001), "Scores!I6: abstain of 4,001 characters"),
+    ("second-level-column", _set("S5", "Level"), "Scores!S5: a second column headed 'Level'"),
+    ("long-rationale", _set("O6", "x" * 5000), "Scores!O6: rationale of 5,000 characters; the limit is 4,000"),
+    ("long-abstention", _set("M6", "y" * 4001), "Scores!M6: abstain of 4,001 characters"),
     ("forged-analyst-newline", _forge_analyst("ann\n"), "_meta!B4: analyst 'ann\\n' is not a valid id"),
     ("forged-analyst-spaces", _forge_analyst("Ann Smith"), "_meta!B4: analyst 'Ann Smith' is not a valid id"),
 ]

@@ -234,12 +234,12 @@ def test_reject_formula_in_input_cell(mini, filled):
         cell(ws, cols, rows, "beta/cost", "Rationale").value = "=A1"
     edit_book(filled, change)
     rejects(mini, filled, f"{filled}: Scores!G10: a formula was typed into the level cell",
-            f"{filled}: Scores!K11: rationale: a formula was typed into an input cell")
+            f"{filled}: Scores!O11: rationale: a formula was typed into an input cell")
 
 
 def test_reject_merged_cells(mini, filled):
-    edit_book(filled, lambda b, ws, c, r: ws.merge_cells("K12:K13"))
-    rejects(mini, filled, f"{filled}: Scores!K12: merged cells (K12:K13) in the score rows")
+    edit_book(filled, lambda b, ws, c, r: ws.merge_cells("O12:O13"))
+    rejects(mini, filled, f"{filled}: Scores!O12: merged cells (O12:O13) in the score rows")
 
 
 def test_reject_duplicated_and_altered_keys(mini, filled):
@@ -263,9 +263,9 @@ def test_reject_bad_confidence_missing_rationale_unknown_source(mini, filled):
         cell(ws, cols, rows, "alpha/risk", "Rationale").value = None
         set_text(cell(ws, cols, rows, "alpha/cost", "Sources cited"), "src-one, src-404")
     edit_book(filled, change)
-    rejects(mini, filled, f"{filled}: Scores!J6: 'sure' is not a confidence (low, medium or high)",
-            f"{filled}: Scores!K7: alpha/risk: rationale missing",
-            f"{filled}: Scores!L8: unknown source(s) ['src-404']")
+    rejects(mini, filled, f"{filled}: Scores!N6: 'sure' is not a confidence (low, medium or high)",
+            f"{filled}: Scores!O7: alpha/risk: rationale missing",
+            f"{filled}: Scores!P8: unknown source(s) ['src-404']")
 
 
 def test_reject_level_and_abstention_together(mini, filled):
@@ -404,5 +404,5 @@ def test_workbook_problems_carry_sheet_and_cell_as_fields(mini, filled):
     with pytest.raises(RubricError) as caught:
         read_scores_workbook(filled, load_study(mini))
     [problem] = caught.value.problems
-    assert (problem.sheet, problem.cell, problem.line, problem.pointer) == ("Scores", "J6", None, None)
-    assert str(problem) == f"{filled}: Scores!J6: 'sure' is not a confidence (low, medium or high)"
+    assert (problem.sheet, problem.cell, problem.line, problem.pointer) == ("Scores", "N6", None, None)
+    assert str(problem) == f"{filled}: Scores!N6: 'sure' is not a confidence (low, medium or high)"

@@ -48,6 +48,64 @@ class DisagreementCell:
 
 
 @attrs.frozen
+class ValueCurve:
+    """A natural criterion's value function drawn as points (measure in its unit, value 0-100), for
+    the Rubric sheet's chart: its own points for piecewise, worst and best for linear, and
+    CURVE_POINTS evenly spaced measures from worst to best for exponential."""
+
+    criterion: str
+    unit: str
+    worst: float
+    best: float
+    kind: str
+    curvature: float
+    measures: tuple[float, ...]
+    values: tuple[float, ...]
+
+
+CURVE_POINTS = 21
+
+
+def _value_curves(study: Study) -> tuple[ValueCurve, ...]:
+    curves = []
+    for criterion in study.rubric.criteria:
+        if not criterion.natural:
+            continue
+        scale, function = criterion.scale, criterion.value_function
+        if function.kind == "piecewise":
+            xs = np.array(sorted(point[0] for point in function.points), dtype=float)
+        elif function.kind == "exponential" and function.curvature != 0:
+            xs = np.linspace(scale.worst, scale.best, CURVE_POINTS)
+        else:
+            xs = np.array([scale.worst, scale.best], dtype=float)
+        if xs[0] > xs[-1]:
+            xs = xs[::-1]
+        values = criterion.value_of(xs)
+        curves.append(ValueCurve(criterion.id, scale.unit, float(scale.worst), float(scale.best), function.kind,
+                                 float(function.curvature), tuple(float(x) for x in xs),
+                                 tuple(float(v) for v in values)))
+    return tuple(curves)
+
+
+def _score_ranges(analysis: SessionAnalysis) -> np.ndarray:
+    """[option, criterion, 2]: the lowest low and highest high across the analysts, where any analyst
+    gave a range (an analyst without one counts with the score itself); NaN where nobody did."""
+    tensor = analysis.tensor
+    low = np.where(np.isnan(tensor.low), tensor.raw, tensor.low)
+    high = np.where(np.isnan(tensor.high), tensor.raw, tensor.high)
+    given = (np.isfinite(tensor.low) | np.isfinite(tensor.high)).any(axis=0)
+    out = np.full(tensor.raw.shape[1:] + (2,), np.nan)
+    if tensor.raw.shape[0]:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out[..., 0] = np.where(given, np.nanmin(low, axis=0), np.nan)
+            out[..., 1] = np.where(given, np.nanmax(high, axis=0), np.nan)
+    return out
+
+
+@attrs.frozen
 class LiveModel:
     """What the workbook's live formulas give on the values it writes, stored as their cached values
     (a reader that does not recalculate shows these): rows are profiles in report order."""
@@ -85,6 +143,9 @@ class ComparisonReport:
     group_contributions: np.ndarray = attrs.field(eq=False)  # [option, top group], default profile
     live: LiveModel = attrs.field(eq=False)       # the cached values of the workbook's live formulas
     disagreements: tuple[DisagreementCell, ...] = ()
+    value_curves: tuple[ValueCurve, ...] = ()      # natural criteria, rubric order
+    # [option, criterion, 2] lowest low and highest high across analysts (NaN: no range given)
+    score_ranges: np.ndarray | None = attrs.field(default=None, eq=False)
     tool_version: str = "0+unknown"
     written_at: str = ""                          # UTC, ISO 8601, seconds
 
@@ -163,5 +224,6 @@ def build_report(study: Study, session: str | None = None, samples: int = DEFAUL
         evaluations=evaluations, comparison=comparison, sensitivity=one_way, smaa=smaa_result,
         criterion_groups=_group_paths(study), top_groups=top_groups, group_contributions=by_group,
         live=_live_model(analysis, evaluations),
-        disagreements=_disagreements(analysis), tool_version=tool_version(),
+        disagreements=_disagreements(analysis), value_curves=_value_curves(study),
+        score_ranges=_score_ranges(analysis), tool_version=tool_version(),
         written_at=written.replace(microsecond=0).isoformat().replace("+00:00", "Z"))

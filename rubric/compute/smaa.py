@@ -126,8 +126,8 @@ class RangeSampler(ValueSampler):
         super().__init__(analyst_values)
         order = np.argsort(np.isnan(analyst_values), axis=0, kind="stable")
 
-        def packed(a):
-            return np.take_along_axis(a, order.reshape(order.shape + (1,) * (a.ndim - 3)), axis=0)
+        def packed(a):  # a: [analyst, option, criterion, ...]; trailing axes follow the cell's order
+            return np.take_along_axis(a, order.reshape(order.shape + (1,) * (a.ndim - order.ndim)), axis=0)
 
         raw = np.asarray(raw, dtype=float)
         low = np.where(np.isnan(low), raw, low)

@@ -21,6 +21,23 @@ from . import roundtrip
 from .load import load_study
 
 
+_SCORE_KEYS = ("level", "value", "abstain")
+
+
+def _yaml_number(x):
+    """A number as the session records it: a whole value as an integer (120, not 120.0)."""
+    return int(x) if isinstance(x, float) and x.is_integer() and abs(x) < 2 ** 53 else x
+
+
+def _score_key(score: Score):
+    """The entry's score field: `level:` on a level criterion, `value:` on a natural one, or `abstain:`."""
+    if score.level is not None:
+        return "level", score.level
+    if score.value is not None:
+        return "value", _yaml_number(score.value)
+    return "abstain", score.abstain
+
+
 def _score_map(score: Score):
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -28,10 +45,11 @@ def _score_map(score: Score):
     entry["analyst"] = score.analyst
     entry["option"] = score.option
     entry["criterion"] = score.criterion
-    if score.level is not None:
-        entry["level"] = score.level
-    else:
-        entry["abstain"] = score.abstain
+    key, value = _score_key(score)
+    entry[key] = value
+    for field in ("low", "high"):
+        if getattr(score, field) is not None:
+            entry[field] = _yaml_number(getattr(score, field))
     entry["confidence"] = score.confidence
     entry["rationale"] = score.rationale
     evidence = CommentedSeq(score.evidence)
@@ -44,12 +62,22 @@ def _update_entry(entry, before: Score, after: Score):
     """Change only the fields that differ, so the rest keep their quoting and comments."""
     from ruamel.yaml.comments import CommentedSeq
 
-    if (before.level, before.abstain) != (after.level, after.abstain):
-        position = list(entry).index("level" if "level" in entry else "abstain")
-        entry.pop("level", None)
-        entry.pop("abstain", None)
-        key, value = ("level", after.level) if after.level is not None else ("abstain", after.abstain)
-        entry.insert(position, key, value)
+    if (before.level, before.value, before.abstain) != (after.level, after.value, after.abstain):
+        position = next((i for i, k in enumerate(entry) if k in _SCORE_KEYS), len(entry))
+        for k in _SCORE_KEYS:
+            entry.pop(k, None)
+        entry.insert(position, *_score_key(after))
+    for field in ("low", "high"):
+        if getattr(before, field) != getattr(after, field):
+            if getattr(after, field) is None:
+                entry.pop(field, None)
+            elif field in entry:
+                entry[field] = _yaml_number(getattr(after, field))
+            else:  # after the score (and after low, for high)
+                anchor = next((i for i, k in enumerate(entry) if k in _SCORE_KEYS), len(entry) - 1)
+                if field == "high" and "low" in entry:
+                    anchor = list(entry).index("low")
+                entry.insert(anchor + 1, field, _yaml_number(getattr(after, field)))
     for field in ("confidence", "rationale"):
         if getattr(before, field) != getattr(after, field):
             entry[field] = getattr(after, field)
@@ -72,11 +100,20 @@ class CellChange:
         def level(s: Score | None) -> str:
             if s is None:
                 return "(none)"
-            return str(s.level) if s.level is not None else f"abstain ({s.abstain})"
+            if s.abstained:
+                return f"abstain ({s.abstain})"
+            shown = str(s.level) if s.level is not None else f"{s.value:g}"
+            if s.low is not None or s.high is not None:
+                low = "" if s.low is None else f"{s.low:g}"
+                high = "" if s.high is None else f"{s.high:g}"
+                shown += f" [{low}..{high}]"
+            return shown
 
         parts = []
+        what = "value" if (self.after.value is not None or self.before is not None and self.before.value is not None) \
+            else "level"
         if self.before is None or level(self.before) != level(self.after):
-            parts.append(f"level {level(self.before)} -> {level(self.after)}")
+            parts.append(f"{what} {level(self.before)} -> {level(self.after)}")
         if self.before is not None:
             for field in ("confidence", "rationale", "evidence"):
                 if getattr(self.before, field) != getattr(self.after, field):

@@ -6,6 +6,7 @@ Every problem is reported with its sheet!cell; a workbook with any problem yield
 
 from __future__ import annotations
 
+import math
 import os
 import re
 
@@ -13,14 +14,16 @@ import attrs
 
 from ..errors import Problem, RubricError
 from ..model import Score, Study, is_valid_id
-from ..workbooks.scoring import (CONFIDENCES, COLUMNS, INPUT_COLUMNS, KIND, META_SHEET, SCORES_SHEET, checksum,
-                            expected_keys, meta_fields)
+from ..workbooks.scoring import (CONFIDENCES, COLUMNS, FORMAT_1_INPUT_COLUMNS, FORMATS, INPUT_COLUMNS, KIND,
+                                 META_SHEET, SCORE_FIELDS, SCORES_SHEET, checksum, expected_keys, meta_fields)
+from .load import score_problems
 from ..workbooks.text import decode_text
 from .workbook_weights import text_limit
 from .xlsx_input import open_workbook
 
 _NUMBER_TEXT = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
 _SPLIT = re.compile(r"[,;\s]+")
+_RANGE_TEXT = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*(-|–|to|\.\.)\s*[-+]?\d+(\.\d*)?\s*")
 
 
 @attrs.frozen
@@ -53,6 +56,7 @@ class _Reader:
         fields: dict[str, str] = {}
         keys: list[str] = []
         in_keys = False
+        keys_at = "A1"
         for row in ws.iter_rows(min_col=1, max_col=2):
             name, value = row[0].value, row[1].value
             if name is None:
@@ -61,16 +65,25 @@ class _Reader:
                 keys.append(str(name))
             elif name == "keys":
                 in_keys = True
+                keys_at = row[0].coordinate
             else:
                 fields[str(name)] = "" if value is None else str(value)
         if fields.get("kind") != KIND:
             self.at(META_SHEET, "B1", "not a scoring workbook made by `rubric template`")
             return None
+        # a layout "1" workbook has no `format` field, and its checksum does not cover one
         stated = {k: fields.get(k, "") for k in ("kind", "study", "session", "analyst", "rubric_id",
-                                                  "rubric_version", "rubric_hash")}
+                                                  "rubric_version", "rubric_hash", "format") if k in fields}
         if fields.get("checksum") != checksum(stated, keys):
             self.at(META_SHEET, "A1", "the hidden _meta sheet was altered; make a new template")
             return None
+        stated.setdefault("format", "1")
+        if stated["format"] not in FORMATS:
+            self.at(META_SHEET, "B8", f"layout {stated['format']!r} comes from a newer version of rubric "
+                                      f"(this one reads layouts {', '.join(FORMATS)}); update rubric")
+            return None
+        for k in ("study", "session", "analyst", "rubric_id", "rubric_version", "rubric_hash"):
+            stated.setdefault(k, "")
         if stated["study"] != self.study.id:
             self.at(META_SHEET, "B2", f"made for study {stated['study']!r}, not {self.study.id!r}")
             return None
@@ -88,12 +101,12 @@ class _Reader:
                              f"{expected[name]!r}; make a new template")
                 return None
         if keys != expected_keys(self.study):
-            self.at(META_SHEET, "A9", "the workbook's rows do not match the study's options and criteria; "
+            self.at(META_SHEET, keys_at, "the workbook's rows do not match the study's options and criteria; "
                          "make a new template")
             return None
         return {**stated, "keys": keys}
 
-    def header(self, ws) -> tuple[int, dict[str, int]] | None:
+    def header(self, ws, required=INPUT_COLUMNS) -> tuple[int, dict[str, int]] | None:
         for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 60)):
             names: dict[str, int] = {}
             duplicates = []
@@ -109,7 +122,7 @@ class _Reader:
                                  f"(the first is column {get_letter(names[c.value.strip()])}); remove or rename it")
                 if duplicates:
                     return None
-                missing = [n for n in COLUMNS if n in INPUT_COLUMNS and n not in names]
+                missing = [n for n in COLUMNS if n in required and n not in names]
                 if missing:
                     self.at(SCORES_SHEET, row[0].row, f"column(s) {missing} missing from the header")
                     return None
@@ -126,7 +139,7 @@ class _Reader:
             self.problem(f"sheet '{SCORES_SHEET}' is missing")
             raise RubricError(self.problems)
         ws = book[SCORES_SHEET]
-        found = self.header(ws)
+        found = self.header(ws, INPUT_COLUMNS if meta["format"] != "1" else FORMAT_1_INPUT_COLUMNS)
         if found is None:
             raise RubricError(self.problems)
         header_row, columns = found
@@ -143,6 +156,7 @@ class _Reader:
         key_col = columns["Key"]
         for row in ws.iter_rows(min_row=header_row + 1):
             cells = {name: row[col - 1] if col - 1 < len(row) else None for name, col in columns.items()}
+            cells.update({name: None for name in INPUT_COLUMNS if name not in columns})  # layout "1"
             key_cell = cells["Key"]
             inputs = [cells[n] for n in INPUT_COLUMNS]
             if (key_cell is None or key_cell.value in (None, "")) and all(c is None or c.value in (None, "")
@@ -202,40 +216,80 @@ class _Reader:
                          f"is {self.text_limit:,}")
         return text if text.strip() else None
 
+    def number(self, cell, label: str):
+        """A numeric input cell's number (float), None when blank; a problem (and None) otherwise."""
+        if cell is None or cell.value in (None, ""):
+            return None
+        at, value = cell.coordinate, cell.value
+        if cell.data_type == "f":
+            self.at(SCORES_SHEET, at, f"a formula was typed into the {label} cell; "
+                                      + ("choose a level" if label == "level" else "type the number itself"))
+        elif isinstance(value, bool):
+            self.at(SCORES_SHEET, at, f"{value!r} is not a level" if label == "level" else
+                    f"{value!r} is not a number ({label})")
+        elif isinstance(value, int) and abs(value) >= 2 ** 53:
+            return value  # kept exact: shown as "a number of N digits", never a float overflow
+        elif isinstance(value, (int, float)):
+            if math.isfinite(value):
+                return float(value)
+            self.at(SCORES_SHEET, at, f"{label} {value!r} is not a finite number")
+        elif isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
+            self.at(SCORES_SHEET, at, f"{label} {value.strip()!r} is a number stored as text; enter it as a number")
+        elif isinstance(value, str) and _RANGE_TEXT.fullmatch(value):
+            self.at(SCORES_SHEET, at, f"{label} {value.strip()!r} is a range typed as text; put one number here "
+                                      "and the range in the Low and High cells")
+        else:
+            self.at(SCORES_SHEET, at, f"{label} {str(value)!r} is not a number")
+        return None
+
+    def level_number(self, cell, label: str, criterion):
+        """A level input (Level, or Low/High on a level criterion): an int when whole, else the float."""
+        if cell is not None and isinstance(cell.value, str) and cell.data_type != "f" \
+                and not _NUMBER_TEXT.fullmatch(cell.value) and not _RANGE_TEXT.fullmatch(cell.value):
+            self.at(SCORES_SHEET, cell.coordinate, f"{str(cell.value)!r} is not a level of {criterion.id}")
+            return None
+        x = self.number(cell, label)
+        if isinstance(x, float) and x.is_integer() and abs(x) < 2 ** 53:
+            return int(x)
+        return x
+
     def row(self, key: str, cells: dict, criteria: dict, sources: set[str]) -> Score | None:
         option, criterion_id = key.split("/", 1)
         criterion = criteria[criterion_id]
         before = len(self.problems)
-        level_cell = cells["Level"]
-        level = None
-        if level_cell is not None and level_cell.value not in (None, ""):
-            at = level_cell.coordinate
-            value = level_cell.value
-            if level_cell.data_type == "f":
-                self.at(SCORES_SHEET, at, "a formula was typed into the level cell; choose a level")
-            elif isinstance(value, bool):
-                self.at(SCORES_SHEET, at, f"{value!r} is not a level")
-            elif isinstance(value, (int, float)):
-                if isinstance(value, int) and value in criterion.level_numbers:
-                    level = value
-                elif isinstance(value, float) and value.is_integer() and int(value) in criterion.level_numbers:
-                    level = int(value)
-                else:
-                    self.at(SCORES_SHEET, at, f"{_shown(value)} is not a level of {criterion_id} "
-                                 f"(levels {', '.join(map(str, criterion.level_numbers))})")
-            elif isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
-                self.at(SCORES_SHEET, at, f"level {value.strip()!r} is a number stored as text; enter it as a number")
-            else:
-                self.at(SCORES_SHEET, at, f"{str(value)!r} is not a level of {criterion_id}")
+        given = {}
+        for field, column in SCORE_FIELDS.items():
+            natural_number = criterion.natural and field != "level" or field == "value"
+            given[field] = (self.number(cells[column], field) if natural_number
+                            else self.level_number(cells[column], field, criterion))
+            huge = isinstance(given[field], int) and abs(given[field]) >= 2 ** 53
+            if huge and (natural_number or field != "level"):
+                self.at(SCORES_SHEET, cells[column].coordinate, f"{field} {_shown(given[field])} is not on "
+                                                                f"{criterion_id}'s scale")
+                given[field] = None
+        level = given["level"]
+        if not criterion.natural and level is not None and level not in criterion.level_numbers:
+            self.at(SCORES_SHEET, cells["Level"].coordinate, f"{_shown(level)} is not a level of {criterion_id} "
+                                                             f"(levels {', '.join(map(str, criterion.level_numbers))})")
+        if len(self.problems) == before:
+            for field, message in score_problems(criterion, **given):
+                cell = cells[SCORE_FIELDS[field]]
+                self.at(SCORES_SHEET, cell.coordinate if cell is not None else SCORE_FIELDS[field],
+                        f"{key}: {_cell_message(message, given[field])}")
         abstain = self.text(cells["Abstain (reason)"], "abstain")
         confidence = self.text(cells["Confidence"], "confidence")
         rationale = self.text(cells["Rationale"], "rationale")
         cited = self.text(cells["Sources cited"], "sources cited")
-        level_at = level_cell.coordinate if level_cell is not None else None
-        if level is not None and abstain is not None:
-            self.at(SCORES_SHEET, level_at, f"{key}: give a level or an abstention reason, not both")
-        if len(self.problems) == before and level is None and abstain is None:
-            self.at(SCORES_SHEET, level_at, f"{key}: no level; choose one, or give a reason to abstain")
+        main = cells["Value" if criterion.natural else "Level"]
+        main_at = main.coordinate if main is not None else None
+        score = given["value"] if criterion.natural else given["level"]
+        if score is not None and abstain is not None:
+            self.at(SCORES_SHEET, main_at, f"{key}: give a {'value' if criterion.natural else 'level'} or an "
+                                           "abstention reason, not both")
+        if len(self.problems) == before and score is None and abstain is None:
+            self.at(SCORES_SHEET, main_at, f"{key}: no value; type one in {criterion.unit}, or give a reason to "
+                                           "abstain" if criterion.natural else
+                                           f"{key}: no level; choose one, or give a reason to abstain")
         conf_cell = cells["Confidence"]
         if confidence is None:
             if not (conf_cell is not None and conf_cell.data_type == "f"):
@@ -253,8 +307,14 @@ class _Reader:
                 self.at(SCORES_SHEET, cells['Sources cited'].coordinate, f"unknown source(s) {unknown}")
         if len(self.problems) > before:
             return None
-        return Score(self.analyst, option, criterion_id, confidence.strip().lower(), rationale, level,
-                     abstain, evidence)
+        return Score(self.analyst, option, criterion_id, confidence.strip().lower(), rationale, given["level"],
+                     abstain, evidence, given["value"], given["low"], given["high"])
+
+
+def _cell_message(message: str, given) -> str:
+    """The loader's message, in the workbook's words (its `value:` and `level:` are YAML keys)."""
+    return (message.replace("give `value:` in that unit, not a level", "type the value in the Value cell, not a level")
+            .replace("give `level:`, not a value", "choose a level in the Level cell, not a value"))
 
 
 def _shown(value) -> str:

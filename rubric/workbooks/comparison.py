@@ -3,6 +3,8 @@ Weights sheet back): sheet names, the Weights block, defined names and the `_met
 
 from __future__ import annotations
 
+from ..compute.consensus import DISAGREEMENT_LEVELS, DISAGREEMENT_VALUE
+
 BANNER = "ILLUSTRATIVE DATA - example scores, not a real appraisal"  # row 1 of every sheet that shows scores
 
 # the sheet names, each spelled once here
@@ -25,11 +27,17 @@ META_SHEET = "_meta"
 SHEETS = (
     (ABOUT_SHEET, "what this workbook is, where its numbers come from, and how to read it"),
     (OPTIONS_SHEET, "the policy options appraised: id, title, family, baseline marker, summary"),
-    (EVIDENCE_SHEET, "the quotes each option's appraisal rests on, with their sources and locators"),
-    (RUBRIC_SHEET, "every criterion with its question, direction and anchored levels, and each level's 0-100 value"),
-    (SCORES_SHEET, "consensus 0-100 value of every option on every criterion (the values behind the totals), as a heatmap"),
-    (ANALYSTS_SHEET, "every analyst's score: level (or abstention and why), value, confidence, rationale"),
-    (DISAGREEMENT_SHEET, "cells where analysts are two or more levels apart, Krippendorff's alpha, recorded dissent"),
+    (EVIDENCE_SHEET, "the quotes each option's appraisal rests on, with their sources and locators, and the options' "
+                     "documented measures on criteria measured in units"),
+    (RUBRIC_SHEET, "every criterion with its question, direction and anchored levels, and each level's 0-100 value; "
+                   "a criterion measured in a unit with its scale (unit, worst, best) and a chart of its value function"),
+    (SCORES_SHEET, "consensus 0-100 value of every option on every criterion (the values behind the totals), as a heatmap; "
+                   "beside it the pooled measures in their units and the analysts' ranges"),
+    (ANALYSTS_SHEET, "every analyst's score: level or measure (or abstention and why), value, confidence, rationale, "
+                     "range"),
+    (DISAGREEMENT_SHEET, f"cells where analysts are {DISAGREEMENT_LEVELS} or more levels apart (or "
+                         f"{DISAGREEMENT_VALUE:g} or more value points on a criterion measured in a unit), "
+                         "Krippendorff's alpha, recorded dissent"),
     (WEIGHTS_SHEET, "each profile's leaf weights as INPUTS (yellow, blue text) and the normalised weights by formula"),
     (WEIGHT_INPUTS_SHEET, "each profile's raw weighting inputs (points, ranks, pairwise judgements) and local weights"),
     (RESULTS_SHEET, "live totals and ranks per profile (formulas over Scores and Weights), contributions and charts"),

@@ -11,14 +11,24 @@ import attrs
 from ..model import CONFIDENCES, Rubric, Study  # noqa: F401  (re-exported for the template's layout)
 
 KIND = "rubric-scoring-workbook"
+# `_meta` format: "2" added Value, Unit, Low, High and Measure (hint); a workbook without the field
+# is layout "1" (level scores only) and is still read, its missing columns taken as blank
+FORMAT = "2"
+FORMATS = ("1", "2")
 SCORES_SHEET = "Scores"
 META_SHEET = "_meta"
 LISTS_SHEET = "_lists"
 HEADER_ROW = 5
 COLUMNS = ("Key", "Option", "Option title", "Criterion", "Criterion name", "Question", "Level",
-           "What the level means", "Abstain (reason)", "Confidence", "Rationale", "Sources cited",
-           "Evidence (hint)")
-INPUT_COLUMNS = ("Level", "Abstain (reason)", "Confidence", "Rationale", "Sources cited")
+           "What the level means", "Value", "Unit", "Low", "High", "Abstain (reason)", "Confidence",
+           "Rationale", "Sources cited", "Evidence (hint)", "Measure (hint)")
+# Level: level criteria; Value: natural criteria (in the Unit shown); Low and High: an optional range
+# (levels, or values in the unit)
+INPUT_COLUMNS = ("Level", "Value", "Low", "High", "Abstain (reason)", "Confidence", "Rationale", "Sources cited")
+# the input columns a layout "1" workbook has
+FORMAT_1_INPUT_COLUMNS = ("Level", "Abstain (reason)", "Confidence", "Rationale", "Sources cited")
+# the score field each numeric input column gives (field names of `records.load.score_problems`)
+SCORE_FIELDS = {"level": "Level", "value": "Value", "low": "Low", "high": "High"}
 
 
 def rubric_hash(rubric: Rubric) -> str:
@@ -38,7 +48,7 @@ def expected_keys(study: Study) -> list[str]:
 def meta_fields(study: Study, session_id: str, analyst: str) -> dict[str, str]:
     return {"kind": KIND, "study": study.id, "session": session_id, "analyst": analyst,
             "rubric_id": study.rubric.id, "rubric_version": study.rubric.version,
-            "rubric_hash": rubric_hash(study.rubric)}
+            "rubric_hash": rubric_hash(study.rubric), "format": FORMAT}
 
 
 def checksum(fields: dict[str, str], keys: list[str]) -> str:

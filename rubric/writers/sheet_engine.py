@@ -420,6 +420,28 @@ class Sheet:
             chart.set_size({"width": round(width_cm * CM), "height": round(height_cm * CM)})
             self.ws.insert_chart(row - 1, 0, chart, {"x_offset": p * round(width_cm * CM)})
 
+    def line_chart(self, row: int, col: int, title: str, x_title: str, y_title: str, height_cm: float,
+                   width_cm: float, x_col: int, y_col: int, first_row: int, last_row: int,
+                   x_range: tuple[float, float] | None = None, y_range: tuple[float, float] | None = None) -> None:
+        """A native scatter chart with straight lines and markers, its top left at (row, col) (on a new
+        printed page): one series, x from column x_col and y from column y_col over rows
+        first_row..last_row; the axes span x_range and y_range when given."""
+        self.page_breaks.append(row - 1)  # so that a chart is never cut across pages
+        if self.measuring:
+            return
+        chart = self.book.workbook.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+        chart.add_series({"name": title,
+                          "categories": [self.title, first_row - 1, x_col - 1, last_row - 1, x_col - 1],
+                          "values": [self.title, first_row - 1, y_col - 1, last_row - 1, y_col - 1],
+                          "marker": {"type": "circle", "size": 4}})
+        chart.set_title({"name": title, "name_font": {"size": 11}})
+        chart.set_x_axis({"name": x_title, "major_gridlines": {"visible": False},
+                          **({"min": x_range[0], "max": x_range[1]} if x_range else {})})
+        chart.set_y_axis({"name": y_title, **({"min": y_range[0], "max": y_range[1]} if y_range else {})})
+        chart.set_legend({"none": True})
+        chart.set_size({"width": round(width_cm * CM), "height": round(height_cm * CM)})
+        self.ws.insert_chart(row - 1, col - 1, chart)
+
     def widths(self) -> dict[int, float]:
         """Column widths: measured over all the data while measuring, then as measured."""
         if not self.measuring:

@@ -23,7 +23,9 @@ HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 BANNER_FILL = PatternFill("solid", fgColor="C00000")
 WIDTHS = {"Key": 10, "Option": 22, "Option title": 30, "Criterion": 20, "Criterion name": 22, "Question": 40,
           "Level": 8, "What the level means": 40, "Abstain (reason)": 20, "Confidence": 12, "Rationale": 50,
-          "Sources cited": 18, "Evidence (hint)": 60}
+          "Sources cited": 18, "Evidence (hint)": 60, "Value": 11, "Unit": 22, "Low": 9, "High": 9,
+          "Measure (hint)": 40}
+LOCKED_FILL = PatternFill("solid", fgColor="E7E6E6")  # an input cell that does not apply to the row
 
 
 def _lists(book: Workbook, study: Study) -> dict[str, int]:
@@ -56,12 +58,13 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool) 
     ws.cell(row=1, column=2, value="Scoring workbook").font = Font(bold=True, size=14)
     put_text(ws, 1, 3, study.title)
     put_text(ws, 2, 2, f"Session {session.id}, analyst {analyst}, rubric {study.rubric.id} v{study.rubric.version}")
-    put_text(ws, 3, 2, "Fill in the yellow cells: a level from the drop-down (or leave it blank and give a reason "
-                       "to abstain), your confidence, a one-sentence rationale, and the source ids you rely on. "
-                       "Do not edit the Key column; rows may be sorted or hidden.")
+    put_text(ws, 3, 2, "Fill in the yellow cells: a level from the drop-down, or on a criterion measured in a "
+                       "unit a Value in that unit (or leave it blank and give a reason to abstain); optionally "
+                       "a range (Low and High); your confidence, a one-sentence rationale, and the source ids "
+                       "you rely on. Do not edit the Key column; rows may be sorted or hidden.")
     ws.cell(row=3, column=2).alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=3, start_column=2, end_row=3, end_column=8)
-    ws.row_dimensions[3].height = 45
+    ws.row_dimensions[3].height = 60
     if session.illustrative:
         banner = put_text(ws, 4, 2, "ILLUSTRATIVE DATA: this session is example data, not a real appraisal")
         banner.font = Font(bold=True, color="FFFFFF")
@@ -88,34 +91,58 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool) 
             put_text(ws, row, col["Criterion"], criterion.id)
             put_text(ws, row, col["Criterion name"], criterion.name)
             put_text(ws, row, col["Question"], criterion.question)
-            level_cell = ws.cell(row=row, column=col["Level"]).coordinate
-            n = numbers[criterion.id]
-            ws.cell(row=row, column=col["What the level means"],
-                    value=f'=IF({level_cell}="","",IFERROR(INDEX(Meanings_c{n},MATCH({level_cell},Levels_c{n},0)),'
-                          f'"(not a level of this criterion)"))')
+            cells = {name: ws.cell(row=row, column=col[name]).coordinate for name in ("Level", "Value", "Low", "High")}
+            if criterion.natural:
+                scale = criterion.scale
+                put_text(ws, row, col["Unit"], scale.unit)
+                put_text(ws, row, col["What the level means"], f"a value from {scale.worst:g} (worst) to "
+                                                               f"{scale.best:g} (best)")
+                put_text(ws, row, col["Measure (hint)"], measure_hint(option.measure(criterion.id)))
+                level_rows[criterion.id].extend((cells["Value"], cells["Low"], cells["High"]))
+            else:
+                level_cell = cells["Level"]
+                n = numbers[criterion.id]
+                ws.cell(row=row, column=col["What the level means"],
+                        value=f'=IF({level_cell}="","",IFERROR(INDEX(Meanings_c{n},MATCH({level_cell},Levels_c{n},0)),'
+                              f'"(not a level of this criterion)"))')
+                level_rows[criterion.id].extend((level_cell, cells["Low"], cells["High"]))
             if k == 0:
                 put_text(ws, row, col["Evidence (hint)"], hint)
-            level_rows[criterion.id].append(level_cell)
             score = existing.get((option.id, criterion.id))
             if score is not None:
-                if score.level is not None:
-                    ws.cell(row=row, column=col["Level"], value=score.level)
+                for field in ("level", "value", "low", "high"):
+                    if getattr(score, field) is not None:
+                        ws.cell(row=row, column=col[field.capitalize()], value=getattr(score, field))
                 put_text(ws, row, col["Abstain (reason)"], score.abstain)
                 put_text(ws, row, col["Confidence"], score.confidence)
                 put_text(ws, row, col["Rationale"], score.rationale)
                 put_text(ws, row, col["Sources cited"], ", ".join(score.evidence) if score.evidence else None)
+            unused = "Level" if criterion.natural else "Value"
             for name in COLUMNS:
                 cell = ws.cell(row=row, column=col[name])
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-                if name in INPUT_COLUMNS:
+                if name == unused:
+                    cell.fill = LOCKED_FILL
+                elif name in INPUT_COLUMNS:
                     cell.fill = INPUT_FILL
                     cell.font = INPUT_FONT
                     cell.protection = Protection(locked=False)
+                if name in ("Value", "Low", "High"):
+                    cell.number_format = "General"
+            _fit_height(ws, row, col)
     last = row
     for criterion in study.rubric.criteria:
-        validation = DataValidation(type="list", formula1=f"=Levels_c{numbers[criterion.id]}", allow_blank=True,
-                                    showErrorMessage=True, errorTitle="Not a level",
-                                    error=f"Choose one of the levels of {criterion.name}")
+        if criterion.natural:
+            scale = criterion.scale
+            validation = DataValidation(type="decimal", operator="between", formula1=repr(float(scale.lowest)),
+                                        formula2=repr(float(scale.highest)), allow_blank=True, showErrorMessage=True,
+                                        errorTitle="Outside the scale",
+                                        error=f"Type a number in {scale.unit} from {scale.lowest:g} to "
+                                              f"{scale.highest:g} ({criterion.name})")
+        else:
+            validation = DataValidation(type="list", formula1=f"=Levels_c{numbers[criterion.id]}", allow_blank=True,
+                                        showErrorMessage=True, errorTitle="Not a level",
+                                        error=f"Choose one of the levels of {criterion.name}")
         validation.sqref = " ".join(level_rows[criterion.id]) or None
         ws.add_data_validation(validation)
     confidence = DataValidation(type="list", formula1='"' + ",".join(CONFIDENCES) + '"', allow_blank=True)
@@ -123,7 +150,15 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool) 
     confidence.add(f"{confidence_letter}{HEADER_ROW + 1}:{confidence_letter}{last}")
     ws.add_data_validation(confidence)
     ws.cell(row=HEADER_ROW, column=col["Level"]).comment = Comment("Input: pick a level from the drop-down.", "rubric")
+    ws.cell(row=HEADER_ROW, column=col["Value"]).comment = Comment(
+        "Input, on criteria measured in a unit: a number in the row's Unit, between its worst and best.", "rubric")
+    ws.cell(row=HEADER_ROW, column=col["Low"]).comment = Comment(
+        "Optional: the low and high ends of your range (levels, or numbers in the unit).", "rubric")
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=col["Criterion"])
+    # printed (or saved as PDF) landscape, all columns on one page wide
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.auto_filter.ref = f"B{HEADER_ROW}:{ws.cell(row=last, column=len(COLUMNS)).coordinate}"
     ws.protection.sheet = True
     ws.protection.sort = False
@@ -132,6 +167,30 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool) 
     ws.protection.formatColumns = False
     _meta(book, study, session, analyst)
     return book
+
+
+def _fit_height(ws, row: int, col: dict[str, int]) -> None:
+    """Tall enough for the row's wrapped text (spreadsheets do not grow a row written without a height)."""
+    lines = 1
+    for name, i in col.items():
+        value = ws.cell(row=row, column=i).value
+        if isinstance(value, str) and not value.startswith("=IF("):
+            per_line = max(1, int(WIDTHS[name] * 1.1))
+            lines = max(lines, sum(-(-max(1, len(part)) // per_line) for part in value.split("\n")))
+    if lines > 1:
+        ws.row_dimensions[row].height = min(409, 15 * lines)
+
+
+def measure_hint(measure) -> str | None:
+    """An option's documented measure on a natural criterion, for the analyst's eye (not an input)."""
+    if measure is None:
+        return None
+    shown = f"{measure.value:g}"
+    if measure.low is not None or measure.high is not None:
+        low = "" if measure.low is None else f"{measure.low:g}"
+        high = "" if measure.high is None else f"{measure.high:g}"
+        shown += f" (range {low} to {high})"
+    return f"{shown} [{measure.source}, {measure.locator}]" + (f" \u201c{measure.quote}\u201d" if measure.quote else "")
 
 
 def _meta(book: Workbook, study: Study, session: Session, analyst: str) -> None:

@@ -42,6 +42,14 @@ from .sheet_engine import (FORMULA_FILL, HEADER_FONT, INPUT_FILL, INPUT_FONT, IN
                            Cell, Sheet, TooBig, check_fits, displayed, is_finite, make_alignment, make_font,
                            wrapped_lines)
 
+MEASURE = "General"  # a measure in its criterion's unit, as recorded
+# the SMAA sheet's words for `SmaaResult.scores_model` (`rubric report --scores`)
+SCORE_MODEL_TEXT = {
+    "consensus": "consensus: the pooled 0-100 values, fixed",
+    "analysts": "analysts: each draw takes one analyst's values at random",
+    "ranges": "ranges: each draw takes one analyst, then a value within their range (triangular)",
+}
+
 # the tie tolerance as the rank formulas and their notes spell it ("1E-9")
 TIE_TEXT = f"{TIE_TOLERANCE:.0E}".replace("E-0", "E-")
 
@@ -153,34 +161,94 @@ def _evidence(book: Book, report) -> None:
             s.text(r, 6, item.note or "")
             r += 1
     s.autofilter(4, 1, max(5, r - 1), 6)
+    measures = [(option, m) for option in study.options for m in option.measures]
+    if measures:
+        units = {c.id: c.unit for c in study.rubric.criteria}
+        r += 1
+        s.section(r, "Measures: what each option's documents give on the criteria measured in units")
+        r += 1
+        s.header(r, 1, ["option", "criterion", "value", "low", "high", "unit", "source", "source title", "locator",
+                        "quote", "note"])
+        for option, m in measures:
+            r += 1
+            s.text(r, 1, option.id)
+            s.text(r, 2, m.criterion)
+            s.number(r, 3, m.value, MEASURE)
+            for col, bound in ((4, m.low), (5, m.high)):
+                if bound is not None:
+                    s.number(r, col, bound, MEASURE)
+            s.text(r, 6, units.get(m.criterion, ""))
+            s.text(r, 7, m.source)
+            s.text(r, 8, titles.get(m.source, ""))
+            s.text(r, 9, m.locator)
+            s.text(r, 10, m.quote or "")
+            s.text(r, 11, m.note or "")
     s.finish(freeze="B5")
+
+
+def _function_text(criterion) -> str:
+    function = criterion.value_function
+    if function.kind == "exponential":
+        return f"exponential, curvature {function.curvature:g}"
+    if function.kind == "piecewise":
+        return "piecewise: " + ", ".join(f"({x:g}, {v:g})" for x, v in function.points)
+    return function.kind
 
 
 def _rubric(book: Book, report) -> None:
     rubric = report.study.rubric
     s = Sheet(book, layout.RUBRIC_SHEET, f"Rubric {rubric.id} version {rubric.version}: {rubric.title}",
                "One row per level. 'value' is the level's 0-100 value from the criterion's value function "
-               "(cost criteria: more of the thing is worse, so the value falls).", banner=False)
+               "(cost criteria: more of the thing is worse, so the value falls). A criterion measured in a unit "
+               "has one row with its scale (value 0 at worst, 100 at best) and its value function, drawn below.",
+               banner=False)
     s.header(4, 1, ["group", "criterion", "name", "question", "direction", "level", "label", "descriptor",
-                    "value (0-100)"])
-    s.caps.update({1: 22, 2: 22, 3: 26, 4: 40, 7: 22, 8: 70})
+                    "value (0-100)", "unit", "worst", "best", "value function"])
+    s.caps.update({1: 22, 2: 22, 3: 26, 4: 40, 7: 22, 8: 70, 10: 22, 13: 40})
     r = 5
     for path, criterion in zip(report.criterion_groups, rubric.criteria):
-        values = criterion.values()
-        for k, level in enumerate(criterion.levels):
+        rows = criterion.levels if not criterion.natural else (None,)
+        values = criterion.values() if not criterion.natural else {}
+        for k, level in enumerate(rows):
             s.text(r, 1, " / ".join(path))
             s.text(r, 2, criterion.id, bold=k == 0)
             if k == 0:
                 s.text(r, 3, criterion.name)
                 s.text(r, 4, criterion.question)
                 s.text(r, 5, criterion.direction)
-                for col in range(1, 10):
+                for col in range(1, 14):
                     s.cell(r, col).border = TOP_BORDER
-            s.number(r, 6, level.level, INTEGER)
-            s.text(r, 7, level.label)
-            s.text(r, 8, level.descriptor)
-            s.number(r, 9, values[level.level], VALUE)
+            if level is None:
+                scale = criterion.scale
+                s.text(r, 8, f"measured in {scale.unit}")
+                s.text(r, 10, scale.unit)
+                s.number(r, 11, scale.worst, MEASURE)
+                s.number(r, 12, scale.best, MEASURE)
+                s.text(r, 13, _function_text(criterion))
+            else:
+                s.number(r, 6, level.level, INTEGER)
+                s.text(r, 7, level.label)
+                s.text(r, 8, level.descriptor)
+                s.number(r, 9, values[level.level], VALUE)
             r += 1
+    if report.value_curves:
+        r += 1
+        s.section(r, "Value functions of the criteria measured in units: measure -> 0-100 value (the points "
+                     "each chart is drawn through)")
+        r += 1
+        height = 7.5
+        for curve in report.value_curves:
+            s.header(r, 1, ["criterion", f"measure ({curve.unit})", "value (0-100)"])
+            first = r + 1
+            for x, v in zip(curve.measures, curve.values):
+                r += 1
+                s.text(r, 1, curve.criterion)
+                s.number(r, 2, x, MEASURE)
+                s.number(r, 3, v, VALUE)
+            s.line_chart(first - 1, 4, f"{curve.criterion}: {curve.kind} value function", curve.unit,
+                         "value (0-100)", height, 14.0, 2, 3, first, r,
+                         (min(curve.worst, curve.best), max(curve.worst, curve.best)), (0, 100))
+            r = max(r + 2, first - 1 + _rows_for(height) + 1)
     s.finish(freeze="C5")
 
 
@@ -192,8 +260,16 @@ def _scores(book: Book, report):
                f"{report.session.id}",
                f"The {study.consensus} of the analysts' 0-100 values for each option and criterion (abstentions "
                "left out); 100 is best on every criterion. Values, not formulas: Results multiplies each row by "
-               "a profile's normalised weights.")
+               "a profile's normalised weights." + (
+                   f" Right of them: each measured criterion's {study.consensus} measure in its unit, and where "
+                   "an analyst gave a range, the lowest low and highest high across the analysts (an analyst "
+                   "without a range counts with the score itself); these are not used by the formulas."
+                   if any(c.natural for c in study.rubric.criteria) or report.analysis.tensor.has_ranges else ""))
+    extra = _measure_columns(report)
+    last_col = 2 + len(criteria)
     s.header(4, 1, ["option", "title", *criteria])
+    if extra:
+        s.header(4, last_col + 2, [header for header, _ in extra])
     s.caps[2] = 40
     first, last = 5, 4 + len(options)
     for i, option in enumerate(options):
@@ -201,7 +277,9 @@ def _scores(book: Book, report):
         s.text(first + i, 2, titles.get(option, ""))
         for j in range(len(criteria)):
             s.number(first + i, 3 + j, pooled.value[i, j], VALUE)
-    last_col = 2 + len(criteria)
+        for k, (_, numbers) in enumerate(extra):
+            if is_finite(numbers[i]):
+                s.number(first + i, last_col + 2 + k, numbers[i], MEASURE)
     ref = f"C{first}:{get_column_letter(last_col)}{last}"
     s.conditional(ref, {"type": "3_color_scale", "min_type": "num", "min_value": 0, "min_color": "#F8696B",
                         "mid_type": "num", "mid_value": 50, "mid_color": "#FFEB84",
@@ -209,6 +287,24 @@ def _scores(book: Book, report):
     s.name(layout.SCORES_VALUES, first, 3, last, last_col)
     s.finish(freeze="C5")
     return _ScoreBlock(first, 3, last_col)
+
+
+def _measure_columns(report) -> list[tuple[str, np.ndarray]]:
+    """The columns right of the 0-100 values, as (header, [option] numbers; NaN left blank): the
+    pooled measure of each natural criterion in its unit, then for each criterion on which an analyst
+    gave a range, the lowest low and highest high across the analysts."""
+    study = report.study
+    measure, ranges = report.analysis.consensus.measure, report.score_ranges
+    columns = []
+    for j, criterion in enumerate(study.rubric.criteria):
+        if criterion.natural:
+            columns.append((f"{criterion.id} ({criterion.unit}, {study.consensus})", measure[:, j]))
+    for j, criterion in enumerate(study.rubric.criteria):
+        if np.isfinite(ranges[:, j, :]).any():
+            unit = criterion.unit if criterion.natural else "levels"
+            columns.append((f"{criterion.id} range ({unit}): lowest low", ranges[:, j, 0]))
+            columns.append((f"{criterion.id} range ({unit}): highest high", ranges[:, j, 1]))
+    return columns
 
 
 def _plain_rows(s: Sheet, first_row: int, number_styles: dict[int, tuple[str, Alignment]], rows) -> int:
@@ -295,37 +391,50 @@ def _analysts(book: Book, report) -> None:
     s = Sheet(book, layout.ANALYSTS_SHEET, f"Every score of session {session.id} ({session.title})",
                "One row per analyst, option and criterion as recorded. An abstention shows its reason; its value "
                "is left out of the consensus." + (f" Analysts: {who}." if who else ""))
-    s.header(4, 1, ["analyst", "option", "criterion", "level", "value (0-100)", "confidence", "rationale",
-                    "evidence"])
-    s.caps.update({1: 22, 2: 28, 3: 22, 4: 30, 7: 70, 8: 30})
+    units = {c.id: c.unit for c in report.study.rubric.criteria}
+    ranged = any(score.low is not None or score.high is not None for score in session.scores)
+    measured = any(units.values())
+    s.header(4, 1, ["analyst", "option", "criterion", "level or measure" if measured else "level", "value (0-100)",
+                    "confidence", "rationale", "evidence", *(("low", "high") if ranged else ()),
+                    *(("unit",) if measured else ())])
+    s.caps.update({1: 22, 2: 28, 3: 22, 4: 30, 7: 70, 8: 30, 11: 22})
 
     def rows():
         for score in session.scores:
-            if score.level is None:
+            if score.abstained:
                 level, value = f"abstained: {score.abstain}" if score.abstain else "abstained", None
             else:
-                level = score.level
+                level = score.level if score.level is not None else float(score.value)
                 value = tensor.values[index[0][score.analyst], index[1][score.option], index[2][score.criterion]]
                 value = value if is_finite(value) else "n/a"
+            extra = ((score.low, score.high) if ranged else ()) + ((units[score.criterion],) if measured else ())
             yield (score.analyst, score.option, score.criterion, level, value, score.confidence, score.rationale,
-                   ", ".join(score.evidence))
+                   ", ".join(score.evidence), *extra)
 
-    r = _plain_rows(s, 5, {4: (INTEGER, make_alignment("left")), 5: (VALUE, TOP)}, rows())
-    s.autofilter(4, 1, max(5, r - 1), 8)
+    number_styles = {4: (MEASURE if measured else INTEGER, make_alignment("left")), 5: (VALUE, TOP),
+                     9: (MEASURE, TOP), 10: (MEASURE, TOP)}
+    r = _plain_rows(s, 5, number_styles, rows())
+    s.autofilter(4, 1, max(5, r - 1), 8 + 2 * ranged + measured)
     s.finish(freeze="A5")
 
 
 def _disagreement(book: Book, report) -> None:
-    from ..compute.consensus import DISAGREEMENT_LEVELS
+    from ..compute.consensus import DISAGREEMENT_LEVELS, DISAGREEMENT_VALUE
 
     analysis, session = report.analysis, report.session
     analysts = analysis.tensor.analysts
     pooled = analysis.consensus
+    measured = bool(analysis.tensor.natural.any())
+    rule = (f"{DISAGREEMENT_LEVELS} or more levels apart on a criterion scored by level, or "
+            f"{DISAGREEMENT_VALUE:g} or more value points (of 0-100) apart on a criterion measured in a unit")
     s = Sheet(book, layout.DISAGREEMENT_SHEET, "Where the analysts disagree",
-               f"Cells whose analysts are {DISAGREEMENT_LEVELS} or more levels apart on the criterion's scale, "
-               "with each analyst's level; then Krippendorff's alpha per criterion (interval: on the 0-100 "
-               "values; ordinal: on the levels) and any dissent recorded with the session.")
-    s.header(4, 1, ["option", "criterion", *analysts, "spread (levels)", "consensus value"])
+               f"Cells whose analysts are {rule}, with each analyst's level or measure; then Krippendorff's "
+               "alpha per criterion (interval: on the 0-100 values; ordinal: on the levels, n/a on criteria "
+               "measured in units) and any dissent recorded with the session.")
+    s.header(4, 1, ["option", "criterion", *analysts,
+                    "spread (levels, or value points)" if measured else "spread (levels)", "consensus value",
+                    *(("unit",) if measured else ())])
+    units = {c.id: c.unit for c in report.study.rubric.criteria}
     r = 5
     for cell in report.disagreements:
         s.text(r, 1, cell.option)
@@ -334,12 +443,14 @@ def _disagreement(book: Book, report) -> None:
             if level is None:
                 s.text(r, 3 + k, "abstained")
             else:
-                s.number(r, 3 + k, level, INTEGER)
-        s.number(r, 3 + len(analysts), cell.spread, INTEGER)
+                s.number(r, 3 + k, level, MEASURE if cell.natural else INTEGER)
+        s.number(r, 3 + len(analysts), cell.spread, VALUE if cell.natural else INTEGER)
         s.number(r, 4 + len(analysts), cell.value, VALUE)
+        if measured:
+            s.text(r, 5 + len(analysts), units[cell.criterion])
         r += 1
     if not report.disagreements:
-        s.text(r, 1, f"no cell has analysts {DISAGREEMENT_LEVELS} or more levels apart")
+        s.text(r, 1, f"no cell has analysts {rule}")
         r += 1
     r += 1
     s.section(r, "Krippendorff's alpha (1 = perfect agreement; n/a = no variation to measure)")
@@ -352,6 +463,11 @@ def _disagreement(book: Book, report) -> None:
         s.text(r, 1, label, bold=bold)
         s.number(r, 2, interval, WEIGHT)
         s.number(r, 3, ordinal, WEIGHT)
+        r += 1
+    if measured:
+        s.span(r, 1, 4 + len(analysts), "all cells: interval alpha over every cell's 0-100 value; ordinal alpha over "
+                                         "the cells of the criteria scored by level only, on their 0-100 values "
+                                         "(so that higher is better on every criterion)")
         r += 1
     if session.dissent:
         r += 1
@@ -753,7 +869,8 @@ def _smaa(book: Book, report) -> None:
                "of the draws where it ranked first). Values as computed by rubric.")
     r = 4
     settings = [("weights", result.weights_model), ("concentration", result.concentration),
-                ("values", result.scores_model), ("samples", result.samples), ("seed", result.seed),
+                ("score model", SCORE_MODEL_TEXT.get(result.scores_model, result.scores_model)),
+                ("samples", result.samples), ("seed", result.seed),
                 ("Monte Carlo error (95%, any index) <=", result.max_error)]
     for label, value in settings:
         s.text(r, 1, label, bold=True)
