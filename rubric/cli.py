@@ -21,7 +21,7 @@ EXAMPLES = {
     "smaa": "rubric smaa policies --scores ranges --samples 20000 --seed 7",
     "scenarios": "rubric scenarios policies --decision syria-detainees --method wsm",
     "report": "rubric report policies --session illustrative-2026 -o reports/review.xlsx",
-    "template": "rubric template policies --session round-2 --analyst dan --prefill",
+    "template": "rubric template policies --session prison-attacks --analyst dan --prefill-from illustrative-2026",
     "import-scores": "rubric import-scores policies reports/round-2-dan-scores.xlsx --dry-run",
     "import-weights": "rubric import-weights policies reviewed.xlsx --as panel",
     "diff": "rubric diff policies justice-ministry interior-security",
@@ -152,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="workbook to write (default: reports/<session>-<analyst>-scores.xlsx)")
     _force_arg(p)
     p.add_argument("--prefill", action="store_true", help="fill in the analyst's existing scores")
+    p.add_argument("--prefill-from", metavar="SESSION",
+                   help="start from the analyst's scores in this session (for example today's, when scoring a "
+                        "scenario) wherever the session being scored has none of theirs yet")
 
     p = commands.add_parser("import-scores", help="merge filled-in scoring workbooks into their session")
     _study_arg(p)
@@ -519,12 +522,17 @@ def cmd_template(args, parser) -> int:
     from .writers.template import write_template
 
     study = _load(args.study)
-    session = pick_session(study, args.session)
+    session = pick_session(study, args.session, scenario_ok=True)
+    base = None
+    if args.prefill_from is not None:
+        base = pick_session(study, args.prefill_from, scenario_ok=True)
+        if base.id == session.id:
+            raise UsageError(Problem(study.root, "--prefill-from names the session being scored; use --prefill"))
     if not is_valid_id(args.analyst):
         raise UsageError(Problem(study.root, f"--analyst {args.analyst!r} is not a valid id (lowercase letters, "
                                  "digits and dashes); a new id joins the session when its workbook is imported"))
     path = _output_path(args.output, f"{session.id}-{args.analyst}-scores.xlsx", study, args.force)
-    print(write_template(study, session, args.analyst, path, args.prefill))
+    print(write_template(study, session, args.analyst, path, args.prefill, base))
     return EXIT_OK
 
 

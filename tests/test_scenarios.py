@@ -304,3 +304,38 @@ def test_a_scenario_must_change_something_and_shifts_are_checked_in_every_sessio
     (root / "sessions" / "s2.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     code, _, err = run_cli("validate", root)
     assert code == 1 and "shift -2 takes solo's 2 (session s2) to 0, outside the scale of control" in err
+
+
+def test_a_scenario_template_names_the_scenario_and_starts_from_todays_scores(tmp_path):
+    import openpyxl
+
+    from rubric.workbooks.scoring import COLUMNS, HEADER_ROW, SCORES_SHEET
+
+    root = _study(tmp_path)
+    (root / "scenarios" / "blockade.yaml").write_text(yaml.safe_dump(
+        {"id": "blockade", "name": "Border blockade", "narrative": "Crossings close for a year.",
+         "drivers": ["Border closure"]}, sort_keys=False))
+    (root / "sessions" / "blockade-round.yaml").write_text(yaml.safe_dump(
+        {"id": "blockade-round", "date": "2026-12-01", "rubric": {"id": "nat", "version": "1"},
+         "scenario": "blockade", "participants": [], "scores": []}, sort_keys=False))
+    out = tmp_path / "solo.xlsx"
+    code, _, err = run_cli("template", root, "--session", "blockade-round", "--analyst", "solo",
+                           "--prefill-from", "s1", "-o", out)
+    assert code == 0, err
+    sheet = openpyxl.load_workbook(out)[SCORES_SHEET]
+    assert sheet["D4"].value.startswith("SCENARIO Border blockade: score each option as it would perform")
+    col = {name: i for i, name in enumerate(COLUMNS, 1)}
+    rows = {(sheet.cell(r, col["Option"]).value, sheet.cell(r, col["Criterion"]).value): r
+            for r in range(HEADER_ROW + 1, sheet.max_row + 1)}
+    assert sheet.cell(rows[("repatriate", "annual-cost")], col["Value"]).value == 300
+    assert sheet.cell(rows[("repatriate", "control")], col["Level"]).value == 5
+    # the analyst changes one cell; imported, the scenario is today's scores but for that cell
+    sheet.cell(rows[("repatriate", "control")], col["Level"]).value = 2
+    sheet.parent.save(out)
+    code, _, err = run_cli("import-scores", root, out)
+    assert code == 0, err
+    analysis = analyse_scenarios(load_study(root))
+    k = analysis.scenarios.index("blockade")
+    assert analysis.scores[k] == pytest.approx(_hand([[100, 2], [300, 2], [200, 4]]), abs=1e-12)
+    code, _, err = run_cli("template", root, "--session", "s1", "--analyst", "solo", "--prefill-from", "s1")
+    assert code == 2 and "--prefill-from names the session being scored" in err

@@ -49,7 +49,10 @@ def _lists(book: Workbook, study: Study) -> dict[str, int]:
     return numbers
 
 
-def build_template(study: Study, session: Session, analyst: str, prefill: bool) -> Workbook:
+def build_template(study: Study, session: Session, analyst: str, prefill: bool,
+                   prefill_from: Session | None = None) -> Workbook:
+    """prefill: the analyst's own scores in `session`; prefill_from: their scores in another session
+    (today's, when scoring a scenario) wherever `session` has none of theirs."""
     book = Workbook()
     ws = book.active
     ws.title = SCORES_SHEET
@@ -69,6 +72,14 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool) 
         banner = put_text(ws, 4, 2, "ILLUSTRATIVE DATA: this session is example data, not a real appraisal")
         banner.font = Font(bold=True, color="FFFFFF")
         banner.fill = BANNER_FILL
+    if session.scenario is not None:
+        scenario = study.scenario(session.scenario)
+        put_text(ws, 4, 4, f"SCENARIO {scenario.name}: score each option as it would perform in this future. "
+                           f"{scenario.narrative}" + (f" Drivers: {', '.join(scenario.drivers)}." if scenario.drivers
+                                                      else "")).font = Font(bold=True, color="7F3F00")
+        ws.cell(row=4, column=4).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=4, start_column=4, end_row=4, end_column=10)
+        ws.row_dimensions[4].height = 45
     for name, i in col.items():
         cell = ws.cell(row=HEADER_ROW, column=i, value=name)
         cell.font = Font(bold=True)
@@ -77,8 +88,10 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool) 
         ws.column_dimensions[cell.column_letter].width = WIDTHS[name]
     ws.column_dimensions["A"].hidden = True
     existing = {}
-    if prefill:
-        existing = {(s.option, s.criterion): s for s in session.scores if s.analyst == analyst}
+    if prefill_from is not None:
+        existing = {(s.option, s.criterion): s for s in prefill_from.scores if s.analyst == analyst}
+    if prefill or prefill_from is not None:
+        existing.update({(s.option, s.criterion): s for s in session.scores if s.analyst == analyst})
     level_rows: dict[str, list[str]] = {c.id: [] for c in study.rubric.criteria}
     row = HEADER_ROW
     for option in study.options:
@@ -209,10 +222,11 @@ def _meta(book: Workbook, study: Study, session: Session, analyst: str) -> None:
     ws.protection.sheet = True
 
 
-def write_template(study: Study, session: Session, analyst: str, path: str | os.PathLike, prefill: bool) -> str:
+def write_template(study: Study, session: Session, analyst: str, path: str | os.PathLike, prefill: bool,
+                   prefill_from: Session | None = None) -> str:
     from ..errors import Problem, RubricError
 
-    book = build_template(study, session, analyst, prefill)
+    book = build_template(study, session, analyst, prefill, prefill_from)
     try:
         with atomic_write(path) as handle:
             book.save(handle)
