@@ -566,11 +566,17 @@ def _commit(plan, content, print_plan) -> int:
 
 
 def _print_score_plan(plan) -> None:
+    """Changed scores and verdicts one per line; first scores (nothing there before) counted per analyst."""
     for session in plan.sessions:
+        first: dict[str, int] = {}
         for change in session.changes:
-            print(change.describe())
-        print(f"session {session.session_id}: {len(session.changes)} cell(s) changed for "
-              f"{', '.join(session.analysts)}")
+            if getattr(change, "criterion", None) and change.before is None:
+                first[change.analyst] = first.get(change.analyst, 0) + 1
+            else:
+                print(change.describe())
+        for analyst, count in first.items():
+            print(f"{analyst}: {count} new score(s)")
+        print(f"session {session.session_id}: {len(session.changes)} change(s) for {', '.join(session.analysts)}")
 
 
 def cmd_import_weights(args, parser) -> int:

@@ -294,3 +294,55 @@ def test_decision_sessions_and_verdicts_are_checked(tmp_path):
     code, _, err = run_cli("validate", root)
     assert code == 1 and ("/verdicts/0/option: 'tr-police' is in none of the decisions requirement "
                           "'sanctions-law' applies to (syria)") in err
+
+
+def test_analysts_make_screening_judgements_in_their_workbook(tmp_path):
+    import openpyxl
+
+    from rubric.workbooks.scoring import SCREENING_COLUMNS, SCREENING_HEADER_ROW, SCREENING_SHEET
+
+    root = _study(tmp_path)
+    out = tmp_path / "ann.xlsx"
+    code, _, err = run_cli("template", root, "--session", "s1", "--analyst", "ann", "--prefill", "-o", out)
+    assert code == 0, err
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames[:2] == ["Scores", SCREENING_SHEET]
+    ws = book[SCREENING_SHEET]
+    col = {name: i for i, name in enumerate(SCREENING_COLUMNS, 1)}
+    rows = {ws.cell(r, col["Key"]).value: r for r in range(SCREENING_HEADER_ROW + 1, ws.max_row + 1)}
+    # the judgement requirement applies to the syria decision only
+    assert set(rows) == {"sy-camps/sanctions-law", "sy-repatriate/sanctions-law", "sy-trial/sanctions-law"}
+    assert ws.cell(rows["sy-trial/sanctions-law"], col["Verdict"]).value == "fail"     # prefilled
+    # ann now passes sy-trial and clears her verdict on sy-camps
+    ws.cell(rows["sy-trial/sanctions-law"], col["Verdict"]).value = "pass"
+    ws.cell(rows["sy-trial/sanctions-law"], col["Rationale"]).value = "The payments went to a mediator."
+    for name in ("Verdict", "Rationale", "Sources cited"):
+        ws.cell(rows["sy-camps/sanctions-law"], col[name]).value = None
+    book.save(out)
+    code, text, err = run_cli("import-scores", root, out, "--replace")
+    assert code == 0, err
+    assert "ann sy-trial/sanctions-law: verdict fail -> pass" in text
+    assert "ann sy-camps/sanctions-law: verdict pass -> (none)" in text
+    session = load_study(root).session("s1")
+    ann = {(v.option, v.requirement): (v.verdict, v.rationale) for v in session.verdicts if v.analyst == "ann"}
+    assert ann == {("sy-repatriate", "sanctions-law"): ("pass", "Repatriation is lawful."),
+                   ("sy-trial", "sanctions-law"): ("pass", "The payments went to a mediator.")}
+    assert len([v for v in session.verdicts if v.analyst == "bob"]) == 3
+    # 1 pass and 1 fail on sy-trial: unclear, so ranked and flagged
+    assert scope(load_study(root), "syria").flagged == ("sy-camps", "sy-trial") or \
+        "sy-trial" in scope(load_study(root), "syria").flagged
+    # a verdict that is not one, and a verdict without a rationale, are located
+    book = openpyxl.load_workbook(out)
+    ws = book[SCREENING_SHEET]
+    ws.cell(rows["sy-camps/sanctions-law"], col["Verdict"]).value = "maybe"
+    ws.cell(rows["sy-camps/sanctions-law"], col["Rationale"]).value = "Unsure."
+    ws.cell(rows["sy-repatriate/sanctions-law"], col["Rationale"]).value = None
+    book.save(out)
+    before = (root / "sessions" / "s1.yaml").read_bytes()
+    code, _, err = run_cli("import-scores", root, out, "--replace")
+    assert code == 1
+    verdict_cell = ws.cell(rows["sy-camps/sanctions-law"], col["Verdict"]).coordinate
+    rationale_cell = ws.cell(rows["sy-repatriate/sanctions-law"], col["Rationale"]).coordinate
+    assert f"Screening!{verdict_cell}: sy-camps/sanctions-law: 'maybe' is not a verdict (pass, fail or unclear)" in err
+    assert f"Screening!{rationale_cell}: sy-repatriate/sanctions-law: rationale missing" in err
+    assert (root / "sessions" / "s1.yaml").read_bytes() == before

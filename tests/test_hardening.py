@@ -327,4 +327,4 @@ def test_record_text_that_looks_like_a_formula_stays_text(mini, tmp_path, text):
     # and it imports back unchanged
     code, stdout, err = run_cli("import-scores", mini, out, "--replace")
     assert code == 0, err
-    assert "0 cell(s) changed" in stdout
+    assert "0 change(s)" in stdout

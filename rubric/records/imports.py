@@ -81,7 +81,7 @@ def plan_score_import(study_path: str | os.PathLike, files, replace: bool = Fals
 
 
 def _plan_scores(study_path: str, workbooks: tuple, replace: bool) -> ScoreImportPlan:
-    from .session_store import changes, check_replacement, merged_session_text, validate_staged
+    from .session_store import changes, check_replacement, merged_session_text, validate_staged, verdict_changes
     from .workbook_scores import read_scores_workbook
 
     failed = lambda problems: ScoreImportPlan(study_path, workbooks, replace, problems=tuple(problems))  # noqa: E731
@@ -98,7 +98,10 @@ def _plan_scores(study_path: str, workbooks: tuple, replace: bool) -> ScoreImpor
     if problems:
         return failed(problems)
     by_session: dict[str, dict[str, list]] = {}
+    judged: dict[str, dict[str, tuple]] = {}   # session -> analyst -> verdicts (workbooks with a Screening sheet)
     for item in imports:
+        if item.verdicts is not None:
+            judged.setdefault(item.session_id, {})[item.analyst] = item.verdicts
         incoming = by_session.setdefault(item.session_id, {})
         if item.analyst in incoming:
             problems.append(Problem(item.path, f"a second workbook for analyst {item.analyst} in session "
@@ -112,12 +115,13 @@ def _plan_scores(study_path: str, workbooks: tuple, replace: bool) -> ScoreImpor
         relative = f"sessions/{session_id}.yaml"
         try:
             check_replacement(session, incoming, replace, f"{study_path}/{relative}")
-            text = merged_session_text(study, session, incoming)
+            text = merged_session_text(study, session, incoming, judged.get(session_id, {}))
             validate_staged(study, {relative: text})
         except RubricError as error:
             problems.extend(error.problems)
             continue
         found = changes(session, [s for scores in incoming.values() for s in scores])
+        found += verdict_changes(session, judged.get(session_id, {}))
         sessions.append(SessionChanges(session_id, tuple(incoming), tuple(found)))
         try:  # a symlinked session is written through the link (see targets.py)
             files[os.fspath(resolve_record_target(f"{study.root}/{relative}"))] = text

@@ -16,7 +16,7 @@ from pathlib import Path
 import attrs
 
 from ..errors import Problem, RubricError
-from ..model import Score, Session, Study
+from ..model import Score, Session, Study, Verdict
 from . import roundtrip
 from .load import load_study
 
@@ -131,8 +131,53 @@ def changes(session: Session, incoming: list[Score]) -> list[CellChange]:
     return found
 
 
-def merged_session_text(study: Study, session: Session, incoming: dict[str, list[Score]]) -> str:
-    """The session file's new text: each analyst's scores replaced by the incoming ones."""
+@attrs.frozen
+class VerdictChange:
+    analyst: str
+    option: str
+    requirement: str
+    before: Verdict | None
+    after: Verdict | None
+
+    def describe(self) -> str:
+        def shown(v: Verdict | None) -> str:
+            return "(none)" if v is None else v.verdict
+        what = f"{self.analyst} {self.option}/{self.requirement}: verdict {shown(self.before)} -> {shown(self.after)}"
+        if self.before is not None and self.after is not None and self.before.verdict == self.after.verdict:
+            what = f"{self.analyst} {self.option}/{self.requirement}: verdict's rationale or sources changed"
+        return what
+
+
+def verdict_changes(session: Session, incoming: dict[str, tuple]) -> list[VerdictChange]:
+    """Each analyst's verdicts as the workbook has them against the session's (a row left blank
+    removes that analyst's verdict)."""
+    found = []
+    for analyst, verdicts in incoming.items():
+        current = {(v.option, v.requirement): v for v in session.verdicts if v.analyst == analyst}
+        new = {(v.option, v.requirement): v for v in verdicts}
+        for key in list(new) + [k for k in current if k not in new]:
+            if current.get(key) != new.get(key):
+                found.append(VerdictChange(analyst, *key, current.get(key), new.get(key)))
+    return found
+
+
+def _verdict_map(verdict: Verdict):
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    entry = CommentedMap()
+    for field in ("analyst", "option", "requirement", "verdict", "rationale"):
+        entry[field] = getattr(verdict, field)
+    if verdict.evidence:
+        evidence = CommentedSeq(verdict.evidence)
+        evidence.fa.set_flow_style()
+        entry["evidence"] = evidence
+    return entry
+
+
+def merged_session_text(study: Study, session: Session, incoming: dict[str, list[Score]],
+                        verdicts: dict[str, tuple] | None = None) -> str:
+    """The session file's new text: each analyst's scores (and, where the workbook had a Screening
+    sheet, verdicts) replaced by the incoming ones."""
     path = Path(study.root) / "sessions" / f"{session.id}.yaml"
     text, newline = roundtrip.read_file(path)
     data, style = roundtrip.load(text)
@@ -161,6 +206,15 @@ def merged_session_text(study: Study, session: Session, incoming: dict[str, list
     rebuilt.extend(_score_map(score) for score in new.values())
     del scores[:]
     scores.extend(rebuilt)
+    if verdicts and verdict_changes(session, verdicts):
+        from ruamel.yaml.comments import CommentedSeq
+
+        kept = [entry for entry in data.get("verdicts", []) if entry.get("analyst") not in verdicts]
+        entries = CommentedSeq(kept + [_verdict_map(v) for given in verdicts.values() for v in given])
+        if entries:
+            data["verdicts"] = entries
+        else:
+            data.pop("verdicts", None)
     return roundtrip.dump(data, style, newline)
 
 

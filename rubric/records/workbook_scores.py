@@ -13,9 +13,10 @@ import re
 import attrs
 
 from ..errors import Problem, RubricError
-from ..model import Score, Study, is_valid_id
+from ..model import VERDICTS, Score, Study, Verdict, is_valid_id
 from ..workbooks.scoring import (CONFIDENCES, COLUMNS, FORMAT_1_INPUT_COLUMNS, FORMATS, INPUT_COLUMNS, KIND,
-                                 META_SHEET, SCORE_FIELDS, SCORES_SHEET, checksum, expected_keys, meta_fields)
+                                 META_SHEET, SCORE_FIELDS, SCORES_SHEET, SCREENING_COLUMNS, SCREENING_INPUTS,
+                                 SCREENING_SHEET, checksum, expected_keys, meta_fields, screening_keys)
 from .load import score_problems
 from ..workbooks.text import decode_text
 from .workbook_weights import text_limit
@@ -32,6 +33,7 @@ class ImportedScores:
     session_id: str
     analyst: str
     scores: tuple[Score, ...]
+    verdicts: tuple[Verdict, ...] | None = None   # None: the workbook has no Screening sheet (keep what is there)
 
 
 class _Reader:
@@ -41,6 +43,7 @@ class _Reader:
         self.study = study
         self.problems: list[Problem] = []
         self.text_limit = text_limit("session")
+        self.sheet = SCORES_SHEET   # the sheet being read, for located problems
 
     def problem(self, message: str) -> None:
         self.problems.append(Problem(self.path, message))
@@ -106,28 +109,31 @@ class _Reader:
             return None
         return {**stated, "keys": keys}
 
-    def header(self, ws, required=INPUT_COLUMNS) -> tuple[int, dict[str, int]] | None:
+    def header(self, ws, required=INPUT_COLUMNS, sheet: str = SCORES_SHEET,
+               columns: tuple[str, ...] = COLUMNS) -> tuple[int, dict[str, int]] | None:
+        """The header row (the first with 'Key' and the sheet's first input column) and its columns."""
+        marker = required[0]
         for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 60)):
             names: dict[str, int] = {}
             duplicates = []
             for c in row:
                 if isinstance(c.value, str):
                     name = c.value.strip()
-                    if name in names and name in COLUMNS:
+                    if name in names and name in columns:
                         duplicates.append(c)
                     names.setdefault(name, c.column)
-            if "Key" in names and "Level" in names:
+            if "Key" in names and marker in names:
                 for c in duplicates:
-                    self.at(SCORES_SHEET, c.coordinate, f"a second column headed {c.value.strip()!r} "
+                    self.at(sheet, c.coordinate, f"a second column headed {c.value.strip()!r} "
                                  f"(the first is column {get_letter(names[c.value.strip()])}); remove or rename it")
                 if duplicates:
                     return None
-                missing = [n for n in COLUMNS if n in required and n not in names]
+                missing = [n for n in columns if n in required and n not in names]
                 if missing:
-                    self.at(SCORES_SHEET, row[0].row, f"column(s) {missing} missing from the header")
+                    self.at(sheet, row[0].row, f"column(s) {missing} missing from the header")
                     return None
                 return row[0].row, names
-        self.at(SCORES_SHEET, "A1", "no header row with 'Key' and 'Level' columns")
+        self.at(sheet, "A1", f"no header row with 'Key' and '{marker}' columns")
         return None
 
     def read(self) -> ImportedScores:
@@ -181,10 +187,55 @@ class _Reader:
         for key in meta["keys"]:
             if key not in seen:
                 self.at(SCORES_SHEET, get_letter(key_col), f"row for {key} is missing")
+        verdicts = self.verdicts(book[SCREENING_SHEET], sources) if SCREENING_SHEET in book.sheetnames else None
         if self.problems:
             raise RubricError(self.problems)
         ordered = tuple(scores[k] for k in meta["keys"])
-        return ImportedScores(self.path, meta["session"], meta["analyst"], ordered)
+        return ImportedScores(self.path, meta["session"], meta["analyst"], ordered, verdicts)
+
+    def verdicts(self, ws, sources: set[str]) -> tuple[Verdict, ...]:
+        """The analyst's pass / fail / unclear judgements; a row left blank is no judgement."""
+        self.sheet = SCREENING_SHEET
+        found = self.header(ws, SCREENING_INPUTS, SCREENING_SHEET, SCREENING_COLUMNS)
+        if found is None:
+            return ()
+        header_row, columns = found
+        wanted, seen, verdicts = set(screening_keys(self.study)), {}, []
+        for row in ws.iter_rows(min_row=header_row + 1):
+            cells = {name: row[col - 1] if col - 1 < len(row) else None for name, col in columns.items()}
+            key_cell = cells["Key"]
+            inputs = [cells[n] for n in SCREENING_INPUTS]
+            if all(c is None or c.value in (None, "") for c in inputs):
+                continue
+            where = key_cell.coordinate if key_cell is not None else f"A{row[0].row}"
+            key = "" if key_cell is None or key_cell.value is None else str(key_cell.value)
+            if key not in wanted or key in seen:
+                self.at(SCREENING_SHEET, where, f"key {key!r} was altered, repeated or is not a row of this workbook")
+                continue
+            seen[key] = where
+            option, requirement = key.split("/", 1)
+            before = len(self.problems)
+            verdict = self.text(cells["Verdict"], "verdict")
+            rationale = self.text(cells["Rationale"], "rationale")
+            cited = self.text(cells["Sources cited"], "sources cited")
+            verdict_at = cells["Verdict"].coordinate if cells["Verdict"] is not None else "Verdict"
+            if verdict is None:
+                self.at(SCREENING_SHEET, verdict_at, f"{key}: a rationale or sources but no verdict; choose pass, "
+                                                     "fail or unclear, or clear the row")
+            elif verdict.strip().lower() not in VERDICTS:
+                self.at(SCREENING_SHEET, verdict_at, f"{key}: {verdict!r} is not a verdict (pass, fail or unclear)")
+            if verdict is not None and rationale is None:
+                self.at(SCREENING_SHEET, cells["Rationale"].coordinate if cells["Rationale"] is not None
+                        else "Rationale", f"{key}: rationale missing")
+            evidence = tuple(x for x in _SPLIT.split(cited.strip()) if x) if cited else ()
+            unknown = [x for x in evidence if x not in sources]
+            if unknown:
+                self.at(SCREENING_SHEET, cells["Sources cited"].coordinate, f"unknown source(s) {unknown}")
+            if len(self.problems) == before:
+                verdicts.append(Verdict(self.analyst, option, requirement, verdict.strip().lower(), rationale,
+                                        evidence))
+        self.sheet = SCORES_SHEET
+        return tuple(verdicts)
 
     def shows_key(self, key: str, cells: dict, where: str) -> bool:
         """The key must name the option and criterion the row shows: an edited or swapped key would
@@ -204,7 +255,7 @@ class _Reader:
         if cell is None or cell.value is None:
             return None
         if cell.data_type == "f":
-            self.at(SCORES_SHEET, cell.coordinate, f"{label}: a formula was typed into an input cell; "
+            self.at(self.sheet, cell.coordinate, f"{label}: a formula was typed into an input cell; "
                          "type the value itself")
             return None
         value = cell.value
@@ -212,7 +263,7 @@ class _Reader:
             value = int(value)
         text = decode_text(str(value))
         if len(text) > self.text_limit:
-            self.at(SCORES_SHEET, cell.coordinate, f"{label} of {len(text):,} characters; the limit "
+            self.at(self.sheet, cell.coordinate, f"{label} of {len(text):,} characters; the limit "
                          f"is {self.text_limit:,}")
         return text if text.strip() else None
 

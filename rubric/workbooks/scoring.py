@@ -31,6 +31,27 @@ FORMAT_1_INPUT_COLUMNS = ("Level", "Abstain (reason)", "Confidence", "Rationale"
 SCORE_FIELDS = {"level": "Level", "value": "Value", "low": "Low", "high": "High"}
 
 
+# judgement requirements (screening), when the study has any: one row per option x requirement that
+# applies to it; optional rows (no verdict yet is "unclear"), read if the sheet is there
+SCREENING_SHEET = "Screening"
+SCREENING_HEADER_ROW = 3
+SCREENING_COLUMNS = ("Key", "Option", "Option title", "Requirement", "Statement", "Verdict", "Rationale",
+                     "Sources cited")
+SCREENING_INPUTS = ("Verdict", "Rationale", "Sources cited")
+
+
+def screening_keys(study: Study) -> list[str]:
+    """option/requirement of every judgement the analyst may make (requirement applying to a
+    decision the option belongs to; every option when the study has no decisions)."""
+    keys = []
+    for option in study.options:
+        decisions = [d.id for d in study.decisions if option.id in d.options] or [None]
+        for requirement in study.requirements:
+            if requirement.test == "judgement" and any(requirement.applies_to(d) for d in decisions):
+                keys.append(row_key(option.id, requirement.id))
+    return keys
+
+
 def rubric_hash(rubric: Rubric) -> str:
     """A digest of the rubric's content: a workbook is only imported against the rubric it was made for."""
     text = json.dumps(attrs.asdict(rubric), sort_keys=True, ensure_ascii=False, default=str)

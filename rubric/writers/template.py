@@ -12,8 +12,10 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..model import Session, Study
+from ..model import VERDICTS
 from ..workbooks.scoring import (COLUMNS, CONFIDENCES, HEADER_ROW, INPUT_COLUMNS, LISTS_SHEET, META_SHEET,
-                                     SCORES_SHEET, checksum, expected_keys, meta_fields, row_key)
+                                 SCORES_SHEET, SCREENING_COLUMNS, SCREENING_HEADER_ROW, SCREENING_INPUTS,
+                                 SCREENING_SHEET, checksum, expected_keys, meta_fields, row_key, screening_keys)
 from ..atomic import atomic_write
 from ..workbooks.text import put_text
 
@@ -178,8 +180,63 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool,
     ws.protection.autoFilter = False
     ws.protection.formatRows = False
     ws.protection.formatColumns = False
+    _screening(book, study, session, analyst, prefill or prefill_from is not None)
     _meta(book, study, session, analyst)
     return book
+
+
+def _screening(book: Workbook, study: Study, session: Session, analyst: str, prefill: bool) -> None:
+    """The judgement requirements the analyst may rule on: pass, fail or unclear, with a rationale."""
+    keys = screening_keys(study)
+    if not keys:
+        return
+    ws = book.create_sheet(SCREENING_SHEET, 1)
+    ws.cell(row=1, column=2, value="Screening judgements").font = Font(bold=True, size=14)
+    put_text(ws, 2, 2, "Must-pass requirements judged by the analysts: for each option, choose pass, fail or "
+                       "unclear, with a one-sentence rationale and the source ids you rely on. Leave a row blank "
+                       "if you make no judgement (it counts as unclear). An option most analysts fail is "
+                       "screened out of the ranking.")
+    ws.merge_cells(start_row=2, start_column=2, end_row=2, end_column=7)
+    ws.cell(row=2, column=2).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[2].height = 45
+    widths = {"Key": 10, "Option": 22, "Option title": 30, "Requirement": 20, "Statement": 45, "Verdict": 10,
+              "Rationale": 50, "Sources cited": 18}
+    col = {name: i for i, name in enumerate(SCREENING_COLUMNS, 1)}
+    for name, i in col.items():
+        cell = ws.cell(row=SCREENING_HEADER_ROW, column=i, value=name)
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        ws.column_dimensions[cell.column_letter].width = widths[name]
+    ws.column_dimensions["A"].hidden = True
+    given = {(v.option, v.requirement): v for v in session.verdicts if v.analyst == analyst} if prefill else {}
+    titles = {o.id: o.title for o in study.options}
+    row = SCREENING_HEADER_ROW
+    for key in keys:
+        row += 1
+        option, requirement_id = key.split("/", 1)
+        requirement = study.requirement(requirement_id)
+        for name, value in (("Key", key), ("Option", option), ("Option title", titles[option]),
+                            ("Requirement", requirement_id), ("Statement", requirement.statement)):
+            put_text(ws, row, col[name], value)
+        verdict = given.get((option, requirement_id))
+        if verdict is not None:
+            put_text(ws, row, col["Verdict"], verdict.verdict)
+            put_text(ws, row, col["Rationale"], verdict.rationale)
+            put_text(ws, row, col["Sources cited"], ", ".join(verdict.evidence) if verdict.evidence else None)
+        for name, i in col.items():
+            cell = ws.cell(row=row, column=i)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if name in SCREENING_INPUTS:
+                cell.fill, cell.font, cell.protection = INPUT_FILL, INPUT_FONT, Protection(locked=False)
+    choice = DataValidation(type="list", formula1='"' + ",".join(VERDICTS) + '"', allow_blank=True,
+                            showErrorMessage=True, errorTitle="Not a verdict", error="Choose pass, fail or unclear")
+    letter = ws.cell(row=SCREENING_HEADER_ROW, column=col["Verdict"]).column_letter
+    choice.add(f"{letter}{SCREENING_HEADER_ROW + 1}:{letter}{row}")
+    ws.add_data_validation(choice)
+    ws.freeze_panes = ws.cell(row=SCREENING_HEADER_ROW + 1, column=col["Requirement"])
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.protection.sheet = True
 
 
 def _fit_height(ws, row: int, col: dict[str, int]) -> None:
