@@ -142,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scores", choices=SCORE_MODELS, default="consensus",
                    help="SMAA's score model: consensus, analysts or ranges (default consensus)")
     p.add_argument("--session", metavar="ID", help="scoring session to report (default: the study's)")
+    p.add_argument("--budget", type=float, metavar="B",
+                   help="add a Packages sheet: the best packages of options within this budget (cost criterion's unit)")
 
     p = commands.add_parser("template", help="write the scoring workbook one analyst fills in")
     _study_arg(p)
@@ -461,6 +463,8 @@ def _output_path(given: str | None, default_name: str, study, force: bool) -> st
 
 
 def cmd_report(args, parser) -> int:
+    import math
+
     from .compute.report import build_report
     from .writers.xlsx import write_workbook
 
@@ -468,6 +472,8 @@ def cmd_report(args, parser) -> int:
 
     if not 1 <= args.samples <= MAX_SAMPLES:
         parser.error(f"--samples must be between 1 and {MAX_SAMPLES:,}")
+    if args.budget is not None and not (math.isfinite(args.budget) and args.budget >= 0):
+        parser.error("--budget must be a number, 0 or more")
     loaded = _load(args.study)
     if loaded.decisions and args.decision is None:
         return _report_every_decision(args, loaded)
@@ -476,7 +482,7 @@ def cmd_report(args, parser) -> int:
     name = f"{study.id}-{scoped.decision.id}" if scoped.decision else study.id
     path = _output_path(args.output, f"{name}-comparison.xlsx", loaded, args.force)
     report = build_report(study, session=args.session, samples=args.samples, seed=args.seed, scores=args.scores,
-                          progress=_progress_bar("smaa"))
+                          progress=_progress_bar("smaa"), budget=args.budget)
     print(write_workbook(report, path))
     return EXIT_OK
 
@@ -504,7 +510,7 @@ def _report_every_decision(args, loaded) -> int:
         for decision, target in targets:
             scoped = scope(loaded, decision.id, args.screening, args.session)
             report = build_report(scoped.study, session=args.session, samples=args.samples, seed=args.seed,
-                                  scores=args.scores, progress=_progress_bar(f"smaa {decision.id}"))
+                                  scores=args.scores, progress=_progress_bar(f"smaa {decision.id}"), budget=args.budget)
             staged = write_workbook(report, os.path.join(folder, os.path.basename(target)))
             with open(staged, "rb") as handle:
                 contents[target] = handle.read()

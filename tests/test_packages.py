@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from conftest import run_cli
 from rubric.compute.packages import TOLERANCE, PackageProblem, best_packages, better_from
 from rubric.records.load import requires_cycles
-from vfm_study import hand_study, set_option
+from vfm_study import ROWS, hand_study, set_option
 
 
 def feasible_packages(problem: PackageProblem, budget=None):
@@ -173,3 +173,34 @@ def test_scope_and_links_to_business_as_usual(tmp_path):
     scoped = option_packages(study, 60, 2, scope=[o.id != "opt-d" for o in study.options])
     assert names(scoped) == [["opt-a", "opt-b"], ["opt-a", "opt-c"]]
     assert (scoped.packages[0].benefit, scoped.best_until) == (70.0, None)  # nothing in scope beats it
+
+
+def test_the_workbook_shows_value_for_money_and_packages(tmp_path):
+    """`rubric report --budget` adds a Packages sheet; a study with a cost criterion has a Value for
+    money sheet with each profile's benefit, cost, efficiency and a chart of the frontier."""
+    import zipfile
+
+    import openpyxl
+
+    from rubric.workbooks import comparison as layout
+
+    study = hand_study(tmp_path / "s")
+    out = tmp_path / "r.xlsx"
+    code, _, err = run_cli("report", study, "--budget", "60", "--samples", "200", "-o", out)
+    assert code == 0, err
+    book = openpyxl.load_workbook(out, read_only=True)
+    assert layout.VALUE_FOR_MONEY_SHEET in book.sheetnames and layout.PACKAGES_SHEET in book.sheetnames
+    rows = list(book[layout.VALUE_FOR_MONEY_SHEET].iter_rows(values_only=True))
+    table = {row[0]: row[1:5] for row in rows if row and row[0] in ROWS}
+    assert table["opt-e"] == (75.0, 40, 75 / 40, "yes")
+    assert table["opt-d"][:2] == (20.0, 5) and table["opt-d"][3] in (None, "")
+    assert table["opt-f"][3] in (None, "")
+    packages = list(book[layout.PACKAGES_SHEET].iter_rows(values_only=True))
+    listed = [row[1:4] for row in packages if row and isinstance(row[0], int)]
+    assert listed[:3] == [("opt-c, opt-d, opt-e", 75.0, 55), ("opt-a, opt-b", 70.0, 50), ("opt-a, opt-c", 60.0, 40)]
+    with zipfile.ZipFile(out) as archive:
+        charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
+        scatter = [archive.read(n).decode() for n in charts if "efficient frontier" in archive.read(n).decode()]
+    assert len(scatter) == 1 and "<c:scatterChart>" in scatter[0]
+    code, _, err = run_cli("report", study, "--budget", "-5", "-o", tmp_path / "x.xlsx")
+    assert code == 2 and "--budget must be a number, 0 or more" in err

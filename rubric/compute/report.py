@@ -23,6 +23,7 @@ from .smaa import SmaaResult
 DEFAULT_SAMPLES = 10000
 DEFAULT_SEED = 20261121
 DEFAULT_TOP_K = 3
+DEFAULT_PACKAGES = 5   # packages listed on the Packages sheet
 METHOD = "wsm"
 
 
@@ -148,6 +149,8 @@ class ComparisonReport:
     score_ranges: np.ndarray | None = attrs.field(default=None, eq=False)
     tool_version: str = "0+unknown"
     written_at: str = ""                          # UTC, ISO 8601, seconds
+    value_for_money: tuple = ()                   # ValueForMoney per profile, report order; () without a cost criterion
+    packages: object = None                       # Packages within the budget `report --budget` gave, or None
 
     @property
     def illustrative(self) -> bool:
@@ -197,10 +200,33 @@ def _disagreements(analysis: SessionAnalysis) -> tuple[DisagreementCell, ...]:
     return tuple(cells)
 
 
+def _value_for_money(study: Study, evaluations, session_id: str, analysis) -> tuple:
+    """Benefit against cost for every profile, when the study has a cost criterion to use (else ())."""
+    from ..errors import RubricError
+    from .value_for_money import cost_criterion, value_for_money
+
+    try:
+        cost_criterion(study)
+    except RubricError:
+        return ()
+    try:
+        return tuple(value_for_money(study, e.profile_id, session_id, analysis) for e in evaluations)
+    except RubricError:   # a profile with every weight on the cost criterion: no benefit to show
+        return ()
+
+
+def _packages(study: Study, budget: float, top: int, profile: str, session_id: str, analysis):
+    from .packages import option_packages
+
+    return option_packages(study, budget, top, profile, session_id, analysis)
+
+
 def build_report(study: Study, session: str | None = None, samples: int = DEFAULT_SAMPLES,
                  seed: int | None = None, top_k: int = DEFAULT_TOP_K, now: _dt.datetime | None = None,
-                 progress=None, scores: str = "consensus") -> ComparisonReport:
-    """Run every computation the comparison workbook shows, for one session of a study."""
+                 progress=None, scores: str = "consensus", budget: float | None = None,
+                 packages_top: int = DEFAULT_PACKAGES) -> ComparisonReport:
+    """Run every computation the comparison workbook shows, for one session of a study. With a
+    `budget`, the best packages of options within it too (the Packages sheet)."""
     seed = DEFAULT_SEED if seed is None else int(seed)
     analysis = analyse_session(study, session)
     session_id = analysis.session.id
@@ -226,4 +252,7 @@ def build_report(study: Study, session: str | None = None, samples: int = DEFAUL
         live=_live_model(analysis, evaluations),
         disagreements=_disagreements(analysis), value_curves=_value_curves(study),
         score_ranges=_score_ranges(analysis), tool_version=tool_version(),
+        value_for_money=_value_for_money(study, evaluations, session_id, analysis),
+        packages=None if budget is None else _packages(study, budget, packages_top, default_profile, session_id,
+                                                       analysis),
         written_at=written.replace(microsecond=0).isoformat().replace("+00:00", "Z"))

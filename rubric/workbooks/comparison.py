@@ -21,6 +21,8 @@ RESULTS_SHEET = "Results"
 COMPARE_SHEET = "Compare"
 SENSITIVITY_SHEET = "Sensitivity"
 SMAA_SHEET = "SMAA"
+VALUE_FOR_MONEY_SHEET = "Value for money"
+PACKAGES_SHEET = "Packages"
 META_SHEET = "_meta"
 
 # every sheet in order, with what it holds (the About sheet lists them)
@@ -44,6 +46,9 @@ SHEETS = (
     (COMPARE_SHEET, "ranks across profiles, Kendall's tau, robust and contested options, ranks by method and analyst"),
     (SENSITIVITY_SHEET, "one-way weight sensitivity of the default profile: where the top option changes"),
     (SMAA_SHEET, "SMAA-2 rank acceptability, confidence factors and central weights (Monte Carlo), with a chart"),
+    (VALUE_FOR_MONEY_SHEET, "where the study has a cost criterion: each profile's benefit (every other criterion) "
+                            "against cost, benefit per unit cost and the efficient frontier, with a chart"),
+    (PACKAGES_SHEET, "with `rubric report --budget B`: the best packages of compatible options within the budget"),
     (META_SHEET, "hidden: the workbook's identity (kind, study id, input hash, tool version), for tools"),
 )
 

@@ -442,6 +442,33 @@ class Sheet:
         chart.set_size({"width": round(width_cm * CM), "height": round(height_cm * CM)})
         self.ws.insert_chart(row - 1, col - 1, chart)
 
+    def scatter_chart(self, row: int, col: int, title: str, x_title: str, y_title: str, height_cm: float,
+                      width_cm: float, series: list[dict]) -> None:
+        """A native scatter chart with several series, its top left at (row, col) (on a new printed
+        page). Each series: name, x_col, y_col, first_row, last_row, and `line` (True: joined by
+        straight lines, False: markers only), optional `color`."""
+        self.page_breaks.append(row - 1)
+        if self.measuring:
+            return
+        chart = self.book.workbook.add_chart({"type": "scatter"})
+        for given in series:
+            colour = {"color": "#" + given["color"]} if given.get("color") else {}
+            spec = {"name": given["name"],
+                    "categories": [self.title, given["first_row"] - 1, given["x_col"] - 1, given["last_row"] - 1,
+                                   given["x_col"] - 1],
+                    "values": [self.title, given["first_row"] - 1, given["y_col"] - 1, given["last_row"] - 1,
+                               given["y_col"] - 1],
+                    "marker": {"type": "circle", "size": 6 if not given.get("line") else 4,
+                               **({"fill": colour, "border": colour} if colour else {})}}
+            spec["line"] = {"width": 1.5, **colour} if given.get("line") else {"none": True}
+            chart.add_series(spec)
+        chart.set_title({"name": title, "name_font": {"size": 11}})
+        chart.set_x_axis({"name": x_title, "major_gridlines": {"visible": False}})
+        chart.set_y_axis({"name": y_title})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": round(width_cm * CM), "height": round(height_cm * CM)})
+        self.ws.insert_chart(row - 1, col - 1, chart)
+
     def widths(self) -> dict[int, float]:
         """Column widths: measured over all the data while measuring, then as measured."""
         if not self.measuring:

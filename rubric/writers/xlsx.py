@@ -917,6 +917,87 @@ def _smaa(book: Book, report) -> None:
     s.finish(freeze="B4", title_rows="1:2")
 
 
+def _value_for_money(book: Book, report) -> None:
+    """Per profile: benefit (every criterion but the cost, weights renormalised) against cost, benefit
+    per unit cost and the efficient frontier, with a chart of the options and the frontier."""
+    if not report.value_for_money:
+        return
+    first = report.value_for_money[0]
+    s = Sheet(book, layout.VALUE_FOR_MONEY_SHEET, f"Value for money: benefit against {first.cost_criterion}",
+              f"Benefit: the weighted 0-100 value of every criterion except the cost criterion "
+              f"({first.cost_criterion}), the profile's weights renormalised over them. Cost: the pooled measure "
+              f"in {first.unit}. Efficient: no other option has at least its benefit for at most its cost. "
+              "Values as computed by rubric (they do not follow weight edits on the Weights sheet).")
+    r = 4
+    for result in report.value_for_money:
+        s.section(r, f"Profile {result.profile_id}")
+        r += 1
+        s.header(r, 1, ["option", "benefit (0-100)", f"cost ({result.unit})", "benefit per unit cost",
+                        "efficient"])
+        s.header(r, 7, ["efficient frontier, in cost order", f"cost ({result.unit})", "benefit (0-100)"])
+        head = r
+        order = sorted(range(len(result.options)), key=lambda i: (result.cost[i], -result.benefit[i]))
+        frontier = list(result.frontier)
+        for n, i in enumerate(order):
+            r += 1
+            s.text(r, 1, result.options[i], bold=bool(result.efficient[i]))
+            s.number(r, 2, result.benefit[i], VALUE)
+            s.number(r, 3, result.cost[i], MEASURE)
+            s.number(r, 4, result.ratio[i], WEIGHT, missing="-")
+            s.text(r, 5, "yes" if result.efficient[i] else "")
+            if n < len(frontier):   # beside the table: the frontier's points in cost order, for its line
+                s.text(r, 7, result.options[frontier[n]])
+                s.number(r, 8, result.cost[frontier[n]], MEASURE)
+                s.number(r, 9, result.benefit[frontier[n]], VALUE)
+        r += 2
+        height = 8.0
+        s.scatter_chart(r, 1, f"{result.profile_id}: benefit against cost", f"cost ({result.unit})",
+                        "benefit (0-100)", height, 16.0,
+                        [{"name": "options", "x_col": 3, "y_col": 2, "first_row": head + 1,
+                          "last_row": head + len(order), "line": False, "color": "5B9BD5"},
+                         {"name": "efficient frontier", "x_col": 8, "y_col": 9, "first_row": head + 1,
+                          "last_row": head + len(frontier), "line": True, "color": "C00000"}])
+        r += _rows_for(height) + 2
+    s.finish(freeze="B4", title_rows="1:2")
+
+
+def _packages(book: Book, report) -> None:
+    """The best packages of compatible options within the budget `rubric report --budget` gave."""
+    result = report.packages
+    if result is None:
+        return
+    s = Sheet(book, layout.PACKAGES_SHEET, f"Packages within a budget of {result.budget:g} {result.unit}",
+              f"Profile {result.profile_id}. A package's benefit is the sum of its options' gains over business as "
+              f"usual ({', '.join(result.baseline) or 'none: gains are benefits'}); its cost the sum of their "
+              "costs. This additive model assumes the options do not interact. Conflicting options are never "
+              "together; an option's required options are always in. Values as computed by rubric.")
+    r = 4
+    s.header(r, 1, ["rank", "options", "benefit", f"cost ({result.unit})"])
+    for rank, package in enumerate(result.packages, 1):
+        r += 1
+        s.number(r, 1, rank, INTEGER)
+        s.text(r, 2, ", ".join(result.options[i] for i in package.members))
+        s.number(r, 3, package.benefit, VALUE)
+        s.number(r, 4, package.cost, MEASURE)
+    if not result.packages:
+        r += 1
+        s.text(r, 1, "no package within the budget gains anything over business as usual")
+    elif result.best_until is not None:
+        r += 2
+        s.text(r, 1, f"The first package stays the best for budgets from {result.packages[0].cost:g} up to "
+                     f"{result.best_until:g} {result.unit}, where a better package becomes affordable.")
+    r += 2
+    s.section(r, "Each option's gain over business as usual and its cost")
+    r += 1
+    s.header(r, 1, ["option", "gain", f"cost ({result.unit})"])
+    for i, option in enumerate(result.options):
+        r += 1
+        s.text(r, 1, option)
+        s.number(r, 2, result.gain[i], VALUE)
+        s.number(r, 3, result.cost[i], MEASURE)
+    s.finish(freeze="A5", title_rows="1:4")
+
+
 def _meta(book: Book, report) -> None:
     ws = book.workbook.add_worksheet(layout.META_SHEET)
     rows = [("kind", layout.KIND), ("format", layout.FORMAT), ("study_id", report.study.id),
@@ -950,6 +1031,8 @@ def _build(book: Book, report) -> None:
     _compare(book, report)
     _sensitivity(book, report)
     _smaa(book, report)
+    _value_for_money(book, report)
+    _packages(book, report)
     if not book.measuring:
         _meta(book, report)
 
