@@ -94,3 +94,42 @@ def test_rank_json_carries_the_ahp_consistency_ratio(mini):
         [(node, pytest.approx(cr, abs=1e-15)) for node, cr in expected]
     direct = json.loads(run_cli("rank", mini, "--profile", "flat-direct", "--format", "json")[1])
     assert direct["consistency"] == []
+
+
+def test_smaa_sheet_colours_ranks_1_to_3_and_explains_concentration(tmp_path):
+    """The SMAA chart shows ranks 1, 2, 3 in distinct colours and the rest in grey, labelled in %;
+    the concentration is explained by the 90% interval of the heaviest weight; confidence factors
+    are explained away when the values are fixed."""
+    import zipfile
+
+    import numpy as np
+    import openpyxl
+
+    from rubric.compute.report import build_report
+    from rubric.compute.smaa import weight_intervals
+    from rubric.records.load import load_study
+    from rubric.workbooks import comparison as layout
+    from rubric.writers.xlsx import SMAA_RANK_COLOURS, SMAA_REST_COLOUR, write_workbook
+
+    report = build_report(load_study(SHIPPED), samples=2000, seed=3)
+    out = write_workbook(report, tmp_path / "r.xlsx")
+    rows = list(openpyxl.load_workbook(out, read_only=True)[layout.SMAA_SHEET].iter_rows(values_only=True))
+    settings = {row[0]: row[1] for row in rows if row and isinstance(row[0], str) and row[1] is not None}
+    weights = np.asarray(report.evaluation(report.default_profile).weights.leaf)
+    low, high = weight_intervals(weights, 100.0)[int(np.argmax(weights))]
+    assert f"falls between {low:.3f} and {high:.3f} in 90% of draws" in settings["what the concentration means"]
+    assert settings["confidence factors"].startswith("with the consensus values fixed")
+    grouped = report.smaa.grouped(3)
+    start = next(i for i, row in enumerate(rows) if row and row[0] == "option" and row[-1] == "rank 4 or lower"
+                 or row and row[:5] == ("option", "rank 1", "rank 2", "rank 3", "rank 4 or lower"))
+    block = {row[0]: row[1:5] for row in rows[start + 1:start + 1 + len(report.options)]}
+    for i, option in enumerate(report.smaa.options):
+        assert block[option] == pytest.approx(tuple(grouped[i]), abs=1e-12)
+    shares = [block[o][0] for o in block]
+    assert shares == sorted(shares, reverse=True)          # options by their share at rank 1
+    with zipfile.ZipFile(out) as archive:
+        chart = next(archive.read(n).decode() for n in archive.namelist()
+                     if n.startswith("xl/charts/") and "rank 1, 2, 3 and lower" in archive.read(n).decode())
+    for colour in (*SMAA_RANK_COLOURS, SMAA_REST_COLOUR):
+        assert f'<a:srgbClr val="{colour}"/>' in chart
+    assert "<c:dLbls>" in chart and 'formatCode="0%;;;"' in chart

@@ -150,6 +150,7 @@ class ComparisonReport:
     tool_version: str = "0+unknown"
     written_at: str = ""                          # UTC, ISO 8601, seconds
     value_for_money: tuple = ()                   # ValueForMoney per profile, report order; () without a cost criterion
+    smaa_weight_spread: str | None = None         # what SMAA's concentration means, in words, for the SMAA sheet
     packages: object = None                       # Packages within the budget `report --budget` gave, or None
 
     @property
@@ -198,6 +199,20 @@ def _disagreements(analysis: SessionAnalysis) -> tuple[DisagreementCell, ...]:
         cells.append(DisagreementCell(tensor.options[o], tensor.criteria[c], given, spread,
                                       float(pooled.value[o, c]), natural))
     return tuple(cells)
+
+
+def _weight_spread(result, weights) -> str | None:
+    """One sentence: how far the concentration lets weights move (the 90% interval of the heaviest)."""
+    from .smaa import weight_intervals
+
+    if result.concentration is None:
+        return None
+    leaf = np.asarray(weights.leaf, dtype=float)
+    k = int(np.argmax(leaf))
+    low, high = weight_intervals(leaf, result.concentration)[k]
+    return (f"each draw's weights scatter around the profile's: with concentration {result.concentration:g}, "
+            f"the heaviest weight ({weights.criteria[k]}, {leaf[k]:.3f}) falls between {low:.3f} and {high:.3f} "
+            "in 90% of draws; a lower concentration spreads them wider")
 
 
 def _value_for_money(study: Study, evaluations, session_id: str, analysis) -> tuple:
@@ -253,6 +268,7 @@ def build_report(study: Study, session: str | None = None, samples: int = DEFAUL
         disagreements=_disagreements(analysis), value_curves=_value_curves(study),
         score_ranges=_score_ranges(analysis), tool_version=tool_version(),
         value_for_money=_value_for_money(study, evaluations, session_id, analysis),
+        smaa_weight_spread=_weight_spread(smaa_result, default.weights),
         packages=None if budget is None else _packages(study, budget, packages_top, default_profile, session_id,
                                                        analysis),
         written_at=written.replace(microsecond=0).isoformat().replace("+00:00", "Z"))

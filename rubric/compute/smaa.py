@@ -47,6 +47,18 @@ class SmaaResult:
     scenario_acceptability: np.ndarray | None = attrs.field(default=None, eq=False)  # [scenario, option, rank]
     scenario_probabilities: np.ndarray | None = attrs.field(default=None, eq=False)  # None: uniform
 
+    def grouped(self, k: int = 3) -> np.ndarray:
+        """[option, k + 1]: the acceptability of ranks 1..k, then of rank k + 1 or lower together."""
+        head = self.acceptability[:, :k]
+        return np.column_stack([head, self.acceptability[:, k:].sum(axis=1)]) if self.acceptability.shape[1] > k \
+            else head
+
+    @property
+    def confidence_informative(self) -> bool:
+        """With fixed values, an option that can come first always does at its own central weights
+        (confidence 1): the factors say something only when the values are drawn too."""
+        return self.scores_model not in ("consensus",)
+
     @property
     def max_error(self) -> float:
         """95% half-width that holds for every acceptability index: 1.96 sqrt(p (1 - p) / N) at p = 1/2."""
@@ -365,6 +377,22 @@ def _shared_confidence(central, sampler, samples, rng) -> np.ndarray:
             first[j] += float(_first_share(scores[:, :, j], i).sum())
     confidence[known] = first / samples
     return confidence
+
+
+def weight_intervals(centre, concentration: float, level: float = 0.9) -> np.ndarray:
+    """[criterion, 2]: the central `level` interval of each weight drawn from Dirichlet(concentration
+    x centre), whose marginal is Beta(c w, c (1 - w)); zero weights stay [0, 0]."""
+    from scipy.special import betaincinv
+
+    centre = np.asarray(centre, dtype=float)
+    a, b = concentration * centre, concentration * (1.0 - centre)
+    out = np.zeros((len(centre), 2))
+    inside = (centre > 0) & (centre < 1)
+    tail = (1.0 - level) / 2.0
+    out[inside, 0] = betaincinv(a[inside], b[inside], tail)
+    out[inside, 1] = betaincinv(a[inside], b[inside], 1.0 - tail)
+    out[centre >= 1] = 1.0
+    return out
 
 
 def monte_carlo_error(samples: int, p: float = 0.5) -> float:

@@ -387,10 +387,12 @@ class Sheet:
 
     def bar_chart(self, row: int, title: str, value_title: str, grouping: str, height_cm: float, width_cm: float,
                   names_row: int, first_col: int, last_col: int, first_row: int, last_row: int,
-                  colours: list[str] | None = None, value_axis: dict | None = None) -> None:
+                  colours: list[str] | None = None, value_axis: dict | None = None,
+                  labels: str | None = None) -> None:
         """A native horizontal bar chart at the start of `row` (on a new printed page): one series per
         column first_col..last_col, named by the cell in `names_row`, over rows first_row..last_row,
-        with the options of column 1 as categories, the first at the top."""
+        with the options of column 1 as categories, the first at the top. `labels`: a number format to
+        print each bar's value on it."""
         self.page_breaks.append(row - 1)  # so that a chart is never cut across pages
         if self.measuring:
             return
@@ -410,6 +412,8 @@ class Sheet:
                 if colours:
                     series["fill"] = {"color": "#" + colours[k % len(colours)]}
                     series["border"] = {"color": "#" + WHITE}
+                if labels:  # the number format of data labels on the bars (e.g. "0%")
+                    series["data_labels"] = {"value": True, "num_format": labels, "font": {"size": 8}}
                 chart.add_series(series)
             shown = title if len(parts) == 1 else (f"{title}, series {part[0] - first_col + 1}-"
                                                    f"{part[-1] - first_col + 1} of {len(columns)}")

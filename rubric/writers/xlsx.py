@@ -44,6 +44,9 @@ from .sheet_engine import (FORMULA_FILL, HEADER_FONT, INPUT_FILL, INPUT_FONT, IN
 
 MEASURE = "General"  # a measure in its criterion's unit, as recorded
 # the SMAA sheet's words for `SmaaResult.scores_model` (`rubric report --scores`)
+SMAA_CHART_RANKS = 3   # the SMAA chart shows ranks 1-3 in their own colours and the rest together
+SMAA_RANK_COLOURS = ("1A9850", "91CF60", "FEE08B")   # rank 1 dark green, 2 light green, 3 yellow
+SMAA_REST_COLOUR = "BFBFBF"                         # rank 4 or lower: grey
 SCORE_MODEL_TEXT = {
     "consensus": "consensus: the pooled 0-100 values, fixed",
     "analysts": "analysts: each draw takes one analyst's values at random",
@@ -872,6 +875,12 @@ def _smaa(book: Book, report) -> None:
                 ("score model", SCORE_MODEL_TEXT.get(result.scores_model, result.scores_model)),
                 ("samples", result.samples), ("seed", result.seed),
                 ("Monte Carlo error (95%, any index) <=", result.max_error)]
+    if report.smaa_weight_spread is not None:
+        settings.append(("what the concentration means", report.smaa_weight_spread))
+    if not result.confidence_informative:
+        settings.append(("confidence factors", "with the consensus values fixed, an option that can come first "
+                                               "always does at its own central weights (1.000): the factor "
+                                               "says more with --scores analysts or ranges"))
     for label, value in settings:
         s.text(r, 1, label, bold=True)
         if isinstance(value, str):
@@ -909,11 +918,27 @@ def _smaa(book: Book, report) -> None:
         for k in range(len(result.criteria)):
             s.number(r, 2 + k, result.central_weights[i, k], WEIGHT, missing="-")
     r += 2
+    # the chart: ranks 1, 2 and 3 in distinct colours and the rest together, options by rank-1 share
+    grouped = result.grouped(SMAA_CHART_RANKS)
+    labels = [f"rank {k + 1}" for k in range(grouped.shape[1])]
+    if grouped.shape[1] > SMAA_CHART_RANKS:
+        labels[-1] = f"rank {SMAA_CHART_RANKS + 1} or lower"
+    s.section(r, "For the chart: the share of draws at rank 1, 2, 3 and lower, options by their share at rank 1")
+    r += 1
+    s.header(r, 1, ["option", *labels])
+    chart_head = r
+    for i in sorted(range(n_o), key=lambda i: (-grouped[i, 0], -grouped[i, :2].sum(), result.options[i])):
+        r += 1
+        s.text(r, 1, result.options[i], bold=True)
+        for k in range(grouped.shape[1]):
+            s.number(r, 2 + k, grouped[i, k], PROBABILITY)
+    r += 2
     height = max(8.0, 0.6 * n_o + 5)
-    s.bar_chart(r, "Rank acceptability (share of draws at each rank)", "share of draws", "stacked", height,
-                _chart_width(s), names_row=head, first_col=2, last_col=1 + shown, first_row=head + 1,
-                last_row=head + n_o, colours=[_diverging(k / max(1, shown - 1)) for k in range(shown)],
-                value_axis={"min": 0, "max": 1, "num_format": "0%"})  # rank 1 green through yellow to red
+    s.bar_chart(r, "Rank acceptability: share of draws at rank 1, 2, 3 and lower", "share of draws", "stacked",
+                height, _chart_width(s), names_row=chart_head, first_col=2, last_col=1 + grouped.shape[1],
+                first_row=chart_head + 1, last_row=chart_head + n_o,
+                colours=list(SMAA_RANK_COLOURS[:grouped.shape[1] - 1]) + [SMAA_REST_COLOUR],
+                value_axis={"min": 0, "max": 1, "num_format": "0%"}, labels="0%;;;")
     s.finish(freeze="B4", title_rows="1:2")
 
 
