@@ -27,7 +27,7 @@ SAMPLES = 2000   # SMAA draws for the workbooks written here (the CLI test check
 TOLERANCE = 1e-9
 STUDIES = {"mini": MINI, "shipped": SHIPPED}
 FORMULA_BLOCKS = ("Weights_normalised", "Weights_input_sum", "Weights_normalised_sum", "Weights_rows",
-                  "Results_totals", "Results_ranks")
+                  "Results_totals", "Results_ranks", "Summary_totals", "Summary_ranks")
 
 
 # -- helpers --------------------------------------------------------------------------------------------
@@ -56,9 +56,15 @@ def engine_expectations(study, raw=None) -> dict[str, np.ndarray]:
         normalised = raw / raw.sum(axis=0)
         totals = np.array([wsm(e.values, normalised[:, k]).scores for k, e in enumerate(evaluations)]).T
         ranks = np.array([competition_ranks(totals[:, k]) for k in range(totals.shape[1])]).T
+    # the Summary lists the default profile's options in the order of its ranks as written (study
+    # order within a tie), and reads their live total and rank from Results
+    default = [p.id for p in study.profiles].index(evaluate(study).profile_id)
+    written = evaluations[default]
+    order = sorted(range(len(written.options)), key=lambda i: (written.ranks[i], written.options[i]))
     return {"Weights_input": raw, "Weights_normalised": normalised, "Weights_input_sum": raw.sum(axis=0)[None, :],
             "Weights_normalised_sum": normalised.sum(axis=0)[None, :], "Weights_rows": normalised.T,
-            "Results_totals": totals, "Results_ranks": ranks}
+            "Results_totals": totals, "Results_ranks": ranks,
+            "Summary_totals": totals[order, default][:, None], "Summary_ranks": ranks[order, default][:, None]}
 
 
 def check_formulas(written_path, recalculated, expected) -> tuple[int, float]:
@@ -124,7 +130,8 @@ def test_every_formula_recalculates_to_the_engine_number(case, recalculated):
     expected = engine_expectations(study)
     count, deviation = check_formulas(path, recalculated, expected)
     n_c, n_p, n_o = len(study.rubric.criteria), len(study.profiles), len(study.options)
-    assert count == 2 * n_c * n_p + 2 * n_p + 2 * n_o * n_p   # normalised + rows, 2 sums, totals + ranks
+    # normalised + rows, 2 sums, totals + ranks, and the Summary's live total and rank per option
+    assert count == 2 * n_c * n_p + 2 * n_p + 2 * n_o * n_p + 2 * n_o
     print(f"\n{name}: {count} formula cells checked, max |deviation| {deviation:.3g}")
     # the inputs are the derived weights, as values
     assert np.allclose(cell_values(recalculated, "Weights_input"), expected["Weights_input"], rtol=0, atol=1e-15)
@@ -288,7 +295,7 @@ def shipped_book(tmp_path_factory):
 
 def test_sheets_names_and_values(shipped_book):
     study, report, book = shipped_book
-    assert book.sheetnames == ["About", "Options", "Evidence", "Rubric", "Scores", "Analysts", "Disagreement",
+    assert book.sheetnames == ["About", "Summary", "Options", "Evidence", "Rubric", "Scores", "Analysts", "Disagreement",
                                "Weights", "Weight inputs", "Results", "Compare", "Sensitivity", "SMAA", "_meta"]
     assert book["_meta"].sheet_state == "hidden"
     # values written from the engine's results
@@ -350,10 +357,11 @@ def test_charts_are_native(shipped_book, tmp_path):
     with zipfile.ZipFile(path) as archive:
         charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
         xml = "".join(archive.read(n).decode() for n in charts)
-    assert len(charts) == 3
-    assert len(re.findall(r'grouping val="stacked"', xml)) == 2
+    # Summary (groups, best first), Results (groups; totals per profile), SMAA (ranks)
+    assert len(charts) == 4
+    assert len(re.findall(r'grouping val="stacked"', xml)) == 3
     assert len(re.findall(r'grouping val="clustered"', xml)) == 1
-    assert len(re.findall(r'<(?:c:)?barDir val="bar"', xml)) == 3
+    assert len(re.findall(r'<(?:c:)?barDir val="bar"', xml)) == 4
 
 
 # -- the command -------------------------------------------------------------------------------------------

@@ -129,6 +129,24 @@ def _live_model(analysis: SessionAnalysis, evaluations) -> LiveModel:
 
 
 @attrs.frozen
+class Summary:
+    """The answer first: what the Summary sheet shows, gathered from the other results."""
+
+    order: tuple[int, ...]                       # option indices by the default profile's rank, best first
+    top: tuple[tuple[str, tuple[str, ...]], ...]  # per profile: its top 3 options
+    smaa_first: np.ndarray = attrs.field(eq=False)   # [option] share of draws at rank 1
+    smaa_ranks: tuple[tuple[int, int], ...] = ()     # per option: best and worst rank taken in >= 5% of draws
+    baselines: tuple[tuple[str, str, tuple[int, ...]], ...] = ()  # (option, marker, rank per profile)
+    # the smallest weight change that changes the top option: (kind, name, weight now, change, takes over)
+    closest: tuple[str, str, float, float, str] | None = None
+    flagged_cells: int = 0
+    cells: int = 0
+
+
+SMAA_RANK_SHARE = 0.05  # the Summary's rank range: ranks an option takes in at least this share of draws
+
+
+@attrs.frozen
 class ComparisonReport:
     study: Study
     session: Session
@@ -151,6 +169,7 @@ class ComparisonReport:
     written_at: str = ""                          # UTC, ISO 8601, seconds
     value_for_money: tuple = ()                   # ValueForMoney per profile, report order; () without a cost criterion
     smaa_weight_spread: str | None = None         # what SMAA's concentration means, in words, for the SMAA sheet
+    summary: Summary | None = None
     packages: object = None                       # Packages within the budget `report --budget` gave, or None
 
     @property
@@ -199,6 +218,29 @@ def _disagreements(analysis: SessionAnalysis) -> tuple[DisagreementCell, ...]:
         cells.append(DisagreementCell(tensor.options[o], tensor.criteria[c], given, spread,
                                       float(pooled.value[o, c]), natural))
     return tuple(cells)
+
+
+def _summary(study: Study, comparison: Comparison, default: Evaluation, one_way: Sensitivity, smaa_result,
+             analysis: SessionAnalysis) -> Summary:
+    options = default.options
+    order = tuple(sorted(range(len(options)), key=lambda i: (default.ranks[i], options[i])))
+    top = tuple((e.profile_id, tuple(r.option for r in e.ranking()[:3])) for e in comparison.evaluations)
+    acceptability = smaa_result.acceptability
+    ranks = []
+    for row in acceptability:
+        taken = np.nonzero(row >= SMAA_RANK_SHARE)[0]
+        ranks.append((int(taken.min()) + 1, int(taken.max()) + 1) if len(taken) else (0, 0))
+    markers = {o.id: o.baseline for o in study.options}
+    baselines = tuple((o, markers[o], tuple(int(row[i]) for row in comparison.profile_ranks))
+                      for i, o in enumerate(options) if markers.get(o) in ("business-as-usual", "do-minimum"))
+    moving = [a for a in one_way.analyses if a.distance is not None]
+    closest = None
+    if moving:
+        a = min(moving, key=lambda a: (a.distance, a.kind, a.name))
+        closest = (a.kind, a.name, float(a.current), float(a.distance), a.takes_over)
+    flagged = int(np.count_nonzero(analysis.consensus.disagreement))
+    return Summary(order, top, acceptability[:, 0].copy(), tuple(ranks), baselines, closest, flagged,
+                   int(analysis.consensus.disagreement.size))
 
 
 def _weight_spread(result, weights) -> str | None:
@@ -269,6 +311,7 @@ def build_report(study: Study, session: str | None = None, samples: int = DEFAUL
         score_ranges=_score_ranges(analysis), tool_version=tool_version(),
         value_for_money=_value_for_money(study, evaluations, session_id, analysis),
         smaa_weight_spread=_weight_spread(smaa_result, default.weights),
+        summary=_summary(study, comparison, default, one_way, smaa_result, analysis),
         packages=None if budget is None else _packages(study, budget, packages_top, default_profile, session_id,
                                                        analysis),
         written_at=written.replace(microsecond=0).isoformat().replace("+00:00", "Z"))

@@ -9,6 +9,7 @@ BANNER = "ILLUSTRATIVE DATA - example scores, not a real appraisal"  # row 1 of 
 
 # the sheet names, each spelled once here
 ABOUT_SHEET = "About"
+SUMMARY_SHEET = "Summary"
 OPTIONS_SHEET = "Options"
 EVIDENCE_SHEET = "Evidence"
 RUBRIC_SHEET = "Rubric"
@@ -28,6 +29,8 @@ META_SHEET = "_meta"
 # every sheet in order, with what it holds (the About sheet lists them)
 SHEETS = (
     (ABOUT_SHEET, "what this workbook is, where its numbers come from, and how to read it"),
+    (SUMMARY_SHEET, "the answer first: the ranking, every profile's top 3, robustness, the closest call, "
+                    "where the baselines land and how far the analysts agree, each line naming its detail sheet"),
     (OPTIONS_SHEET, "the policy options appraised: id, title, family, baseline marker, summary"),
     (EVIDENCE_SHEET, "the quotes each option's appraisal rests on, with their sources and locators, and the options' "
                      "documented measures on criteria measured in units"),
@@ -78,6 +81,8 @@ COMMENT_LABEL = "reviewer comment"
 SCORES_VALUES = "Scores_values"
 RESULTS_TOTALS = "Results_totals"
 RESULTS_RANKS = "Results_ranks"
+SUMMARY_TOTALS = "Summary_totals"   # the default profile's live totals, options best first (as written)
+SUMMARY_RANKS = "Summary_ranks"
 RESULTS_GROUP_CONTRIBUTIONS = "Results_group_contributions"
 COMPARE_PROFILE_RANKS = "Compare_profile_ranks"
 SMAA_ACCEPTABILITY = "Smaa_acceptability"

@@ -30,6 +30,7 @@ from xlsxwriter.exceptions import XlsxFileError
 from openpyxl.utils import get_column_letter
 
 from ..compute.ranking import TIE_TOLERANCE
+from ..compute.report import SMAA_RANK_SHARE
 from ..compute.weighting import WEIGHTING_METHODS
 from ..errors import Problem, RubricError
 from ..atomic import atomic_write
@@ -44,6 +45,10 @@ from .sheet_engine import (FORMULA_FILL, HEADER_FONT, INPUT_FILL, INPUT_FONT, IN
 
 MEASURE = "General"  # a measure in its criterion's unit, as recorded
 # the SMAA sheet's words for `SmaaResult.scores_model` (`rubric report --scores`)
+SUMMARY_SMAA_SHARE = SMAA_RANK_SHARE
+# distinct colours for criterion groups in stacked bars (ColorBrewer Set2, then Dark2)
+GROUP_COLOURS = ("66C2A5", "FC8D62", "8DA0CB", "E78AC3", "A6D854", "FFD92F", "E5C494", "B3B3B3",
+                 "1B9E77", "D95F02", "7570B3", "E7298A")
 SMAA_CHART_RANKS = 3   # the SMAA chart shows ranks 1-3 in their own colours and the rest together
 SMAA_RANK_COLOURS = ("1A9850", "91CF60", "FEE08B")   # rank 1 dark green, 2 light green, 3 yellow
 SMAA_REST_COLOUR = "BFBFBF"                         # rank 4 or lower: grey
@@ -126,6 +131,92 @@ def _about(book: Book, report) -> None:
     pair("SMAA weights", smaa.weights_model + (f", concentration {smaa.concentration:g}" if smaa.concentration else ""))
     pair("Written (UTC)", report.written_at)
     s.finish(freeze=None, title_rows=None, landscape=False, gridlines=False)
+
+
+def _summary(book: Book, report) -> None:
+    """The answer first. The live columns read the Results sheet (they follow weight edits); the
+    rest is as written, and says so."""
+    summary = report.summary
+    if summary is None:
+        return
+    default = report.evaluation(report.default_profile)
+    profiles = report.profiles
+    p = profiles.index(report.default_profile)
+    titles = {o.id: o.title for o in report.study.options}
+    s = Sheet(book, layout.SUMMARY_SHEET, f"Summary: {report.study.question}",
+              f"The answer first, for profile {report.default_profile} (the default) on the weighted sum. Columns "
+              "marked 'live' follow weight edits on the Weights sheet; everything else is as written by rubric. "
+              "Each block names the sheet with the detail.")
+    r = 4
+    s.section(r, f"Ranking, profile {report.default_profile}, best first (detail: {layout.RESULTS_SHEET})")
+    r += 1
+    groups = report.top_groups
+    s.header(r, 1, ["rank", "option", "title", "total (as written)", "total (live)", "rank (live)",
+                    "SMAA rank-1 share", f"SMAA ranks (>= {SUMMARY_SMAA_SHARE:.0%} of draws)",
+                    *[f"{g.name} (as written)" for g in groups]])
+    head = r
+    s.caps[3] = 40
+    for i in summary.order:
+        r += 1
+        s.number(r, 1, int(default.ranks[i]), INTEGER)
+        s.text(r, 2, report.options[i], bold=True)
+        s.text(r, 3, titles.get(report.options[i], ""))
+        s.number(r, 4, default.scores[i], VALUE)
+        s.formula(r, 5, f"=INDEX({layout.RESULTS_TOTALS},{i + 1},{p + 1})", VALUE, report.live.totals[p][i])
+        s.formula(r, 6, f"=INDEX({layout.RESULTS_RANKS},{i + 1},{p + 1})", INTEGER, report.live.ranks[p][i])
+        s.number(r, 7, summary.smaa_first[i], PROBABILITY)
+        low, high = summary.smaa_ranks[i]
+        s.text(r, 8, f"{low}" if low == high else f"{low}-{high}")
+        for k in range(len(groups)):
+            s.number(r, 9 + k, report.group_contributions[i, k], VALUE)
+    s.conditional(f"F{head + 1}:F{r}", *FIRST_RANK_RULE)
+    s.name(layout.SUMMARY_TOTALS, head + 1, 5, r, 5)
+    s.name(layout.SUMMARY_RANKS, head + 1, 6, r, 6)
+    last = r
+    r += 2
+    s.section(r, f"Every profile's top 3 (as written; detail: {layout.COMPARE_SHEET})")
+    r += 1
+    s.header(r, 1, ["profile", "1st", "2nd", "3rd"])
+    for profile, top in summary.top:
+        r += 1
+        s.text(r, 1, profile, bold=profile == report.default_profile)
+        for k, option in enumerate(top):
+            s.text(r, 2 + k, option)
+    r += 2
+    comparison = report.comparison
+    lines = [
+        (f"Robust (top {comparison.top_k} for every profile)", ", ".join(comparison.robust) or "none",
+         layout.COMPARE_SHEET),
+        ("Contested (widest range of ranks across profiles)",
+         ", ".join(f"{o} ({b}-{w})" for o, b, w in comparison.contested) or "none", layout.COMPARE_SHEET),
+    ]
+    if summary.closest is not None:
+        kind, name, now, change, takes = summary.closest
+        lines.append(("Closest call", f"moving the weight of {kind} {name} from {now:.3f} by {change:.3f} makes "
+                                      f"{takes} the top option", layout.SENSITIVITY_SHEET))
+    else:
+        lines.append(("Closest call", "no single weight change moves the top option", layout.SENSITIVITY_SHEET))
+    for option, marker, ranks in summary.baselines:
+        lines.append((f"Baseline {option} ({marker})", "ranks " + ", ".join(
+            f"{r_} for {pr}" for r_, pr in zip(ranks, profiles)), layout.COMPARE_SHEET))
+    pooled = report.analysis.consensus
+    lines.append(("Analysts' agreement", f"Krippendorff's alpha {pooled.overall_alpha_interval:.2f} (interval, all "
+                                         f"cells); {summary.flagged_cells} of {summary.cells} cells flagged as "
+                                         "disagreeing", layout.DISAGREEMENT_SHEET))
+    s.header(r, 1, ["finding", "as written", "detail"])
+    for label, text, sheet in lines:
+        r += 1
+        s.text(r, 1, label, bold=True)
+        s.text(r, 2, text)
+        s.text(r, 3, sheet)
+    s.caps.update({1: 34, 2: 90})
+    r += 2
+    height = max(7.5, 0.55 * len(summary.order) + 3.5)
+    s.bar_chart(r, f"Total by criterion group, profile {report.default_profile}, best first (as written)",
+                "weighted value (0-100)", "stacked", height, _chart_width(s), names_row=head, first_col=9,
+                last_col=8 + len(groups), first_row=head + 1, last_row=last,
+                colours=list(GROUP_COLOURS))
+    s.finish(freeze="C6", title_rows="1:2")
 
 
 def _options(book: Book, report) -> None:
@@ -1044,6 +1135,7 @@ def _meta(book: Book, report) -> None:
 
 def _build(book: Book, report) -> None:
     _about(book, report)
+    _summary(book, report)
     _options(book, report)
     _evidence(book, report)
     _rubric(book, report)
