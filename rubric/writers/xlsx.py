@@ -138,10 +138,11 @@ def _options(book: Book, report) -> None:
 def _evidence(book: Book, report) -> None:
     study = report.study
     titles = {x.id: x.title for x in study.sources}
+    graded = {x.id: f"{x.reliability.grade}: {x.reliability.reason}" for x in study.sources if x.reliability}
     s = Sheet(book, layout.EVIDENCE_SHEET, "Evidence", "The quotes recorded with each option, verbatim from the "
-               "named source (see `rubric check-sources`).", banner=False)
-    s.header(4, 1, ["option", "source", "source title", "locator", "quote", "note"])
-    s.caps.update({1: 28, 2: 26, 3: 36, 4: 20, 5: 70, 6: 40})
+               "named source (see `rubric check-sources`), with the source's reliability grade.", banner=False)
+    s.header(4, 1, ["option", "source", "source title", "locator", "quote", "note", "source reliability"])
+    s.caps.update({1: 28, 2: 26, 3: 36, 4: 20, 5: 70, 6: 40, 7: 50})
     r = 5
     for option in study.options:
         for item in option.evidence:
@@ -151,8 +152,9 @@ def _evidence(book: Book, report) -> None:
             s.text(r, 4, item.locator)
             s.text(r, 5, item.quote)
             s.text(r, 6, item.note or "")
+            s.text(r, 7, graded.get(item.source, ""))
             r += 1
-    s.autofilter(4, 1, max(5, r - 1), 6)
+    s.autofilter(4, 1, max(5, r - 1), 7)
     s.finish(freeze="B5")
 
 
@@ -166,6 +168,9 @@ def _rubric(book: Book, report) -> None:
     s.caps.update({1: 22, 2: 22, 3: 26, 4: 40, 7: 22, 8: 70})
     r = 5
     for path, criterion in zip(report.criterion_groups, rubric.criteria):
+        if criterion.natural:
+            r = _natural_rubric_rows(s, r, path, criterion)
+            continue
         values = criterion.values()
         for k, level in enumerate(criterion.levels):
             s.text(r, 1, " / ".join(path))
@@ -182,6 +187,33 @@ def _rubric(book: Book, report) -> None:
             s.number(r, 9, values[level.level], VALUE)
             r += 1
     s.finish(freeze="C5")
+
+
+def _natural_rubric_rows(s, r: int, path, criterion) -> int:
+    """A natural-scale criterion in the Rubric sheet: one row per reference measure of its value
+    function (the piecewise points, or worst and best), the measure in the level column."""
+    scale, function = criterion.scale, criterion.value_function
+    if function.kind == "piecewise":
+        points = [(float(x), float(v)) for x, v in function.points]
+    else:
+        points = [(scale.worst, 0.0), (scale.best, 100.0)]
+    for k, (measure, value) in enumerate(points):
+        s.text(r, 1, " / ".join(path))
+        s.text(r, 2, criterion.id, bold=k == 0)
+        if k == 0:
+            s.text(r, 3, criterion.name)
+            s.text(r, 4, criterion.question)
+            s.text(r, 5, criterion.direction)
+            for col in range(1, 10):
+                s.cell(r, col).border = TOP_BORDER
+        s.number(r, 6, measure, VALUE)
+        s.text(r, 7, f"{measure:g} {scale.unit}")
+        s.text(r, 8, (f"natural scale in {scale.unit} (worst {scale.worst:g}, best {scale.best:g}), "
+                      f"{function.kind} value function" + (f": {criterion.value_note}" if criterion.value_note and k == 0
+                                                            else "")))
+        s.number(r, 9, value, VALUE)
+        r += 1
+    return r
 
 
 def _scores(book: Book, report):
