@@ -140,7 +140,7 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     rubric = env_dir / "bin" / "rubric"
     done = subprocess.run([rubric, "validate", "copy"], cwd=work, capture_output=True, text=True, env=clean_env)
     assert done.returncode == 0, done.stderr
-    assert "17 options" in done.stdout
+    assert "27 options" in done.stdout and "3 decisions" in done.stdout
     done = subprocess.run([rubric, "init", "example", "--example"], cwd=work, capture_output=True, text=True,
                           env=clean_env)
     assert done.returncode == 0, done.stderr
