@@ -39,6 +39,22 @@ class Family:
 
 
 @attrs.frozen
+class SourcePart:
+    """A source's part of a shared corpus file, between two verbatim markers."""
+
+    start: str
+    end: str | None = None
+
+
+@attrs.frozen
+class Reliability:
+    """Evidence grading of a source: a grade (high, moderate or low) and the reason for it."""
+
+    grade: str
+    reason: str
+
+
+@attrs.frozen
 class Source:
     id: str
     title: str
@@ -49,6 +65,8 @@ class Source:
     url: str | None = None
     file: str | None = None
     note: str | None = None
+    part: SourcePart | None = None
+    reliability: Reliability | None = None
 
 
 @attrs.frozen

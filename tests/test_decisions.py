@@ -248,13 +248,28 @@ def test_bad_verdicts_and_flags(tmp_path):
     assert code == 2 and "unknown decision 'iraq' (decisions: turkey, syria)" in err
 
 
-def test_the_shipped_study_without_decisions_is_unchanged(tmp_path):
+def test_a_study_without_decisions_is_unchanged(tmp_path):
+    """The first edition of the shipped study (tests/data/policies-v1) has no decisions: scoping
+    leaves it as it is. (The second edition in policies/ has three; see the next test.)"""
+    study = load_study(Path(__file__).parent / "data" / "policies-v1")
+    result = scope(study)
+    assert result.study is study and result.decision is None and result.outcomes == ()
+    assert evaluate(result.study).ranking() == evaluate(study).ranking()
+
+
+def test_the_shipped_study_scopes_to_its_default_decision():
     from conftest import SHIPPED
 
     study = load_study(SHIPPED)
     result = scope(study)
-    assert result.study is study and result.decision is None and result.outcomes == ()
-    assert evaluate(result.study).ranking() == evaluate(study).ranking()
+    assert result.decision.id == "turkey-returnees"
+    assert {o.id for o in result.study.options} == set(result.decision.options) == {
+        "policing-short-detention", "prosecution-risk-assessment", "isolate-isis-inmates", "disperse-isis-inmates",
+        "in-prison-disengagement", "post-release-reintegration", "family-support", "risk-tiered-case-management",
+        "leniency-for-cooperation", "gender-aware-prosecution"}
+    # nothing in this decision fails a requirement; three options are flagged unclear on IHL
+    ranked = [r.option for r in evaluate(result.study, "interior-security").ranking()]
+    assert ranked[:2] == ["prosecution-risk-assessment", "policing-short-detention"]
 
 
 def test_a_natural_threshold_compares_measures_not_values(tmp_path):
@@ -272,7 +287,11 @@ def test_a_natural_threshold_compares_measures_not_values(tmp_path):
                                                  "most 100 EUR million per year (short of the threshold)")
 
 
-def test_a_decision_keeps_the_study_default_profile_where_it_is_relevant(shipped):
+def test_a_decision_keeps_the_study_default_profile_where_it_is_relevant(tmp_path):
+    import shutil
+
+    shipped = tmp_path / "v1"
+    shutil.copytree(Path(__file__).parent / "data" / "policies-v1", shipped)   # the first edition: no decisions
     path = shipped / "study.yaml"
     data = yaml.safe_load(path.read_text())
     default = data["defaults"]["profile"]

@@ -163,7 +163,11 @@ def test_vikor_in_rank_json_with_its_tables_and_compromise():
     code, out, err = run_cli("rank", SHIPPED, "--method", "vikor", "--format", "json")
     assert code == 0, err
     doc = json.loads(out)
-    study = load_study(SHIPPED)
+    from rubric.compute.scope import scope
+
+    # the shipped study ranks its default decision (Turkey's returnees, ten options)
+    study = scope(load_study(SHIPPED)).study
+    assert len(study.options) == 10
     evaluation = evaluate(study, method="vikor")
     assert doc["method"] == "vikor" and doc["higher_is_better"] is False
     findings = doc["findings"]

@@ -26,14 +26,16 @@ def study():
 def test_validate_passes():
     code, out, err = run_cli("validate", SHIPPED)
     assert code == 0, err
-    assert "17 options in 5 families" in out and "ILLUSTRATIVE DATA" in out
+    assert "27 options in 5 families" in out and "ILLUSTRATIVE DATA" in out
+    assert "rubric detainee-policy-rubric v2.0: 18 criteria in 4 groups (1 on natural scales)" in out
+    assert "3 decisions: turkey-returnees (10 options), foreign-detainees (8 options), insurgent-demands (9" in out
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed corpus ../shared/seeds is not beside the checkout")
 def test_every_quote_is_verbatim_in_the_seeds():
     code, out, err = run_cli("check-sources", SHIPPED, "--corpus", SEEDS)
     assert code == 0, err
-    assert out.startswith("all 68 quotes of 17 options found verbatim")
+    assert out.startswith("all 133 quotes of 27 options found verbatim")
 
 
 def test_check_sources_reports_an_altered_quote(shipped):
@@ -49,7 +51,7 @@ def test_check_sources_reports_an_altered_quote(shipped):
     assert code == 1
     assert f"{shipped}/options/prisoner-hostage-exchange.yaml:" in err
     assert "/evidence/0/quote: quote not found verbatim in" in err
-    assert "1 of 68 quotes not found" in err
+    assert "1 of 133 quotes not found" in err
 
 
 def test_options_cover_the_families_with_baselines(study):
@@ -68,10 +70,25 @@ def test_options_cover_the_families_with_baselines(study):
 
 def test_rubric_shape(study):
     rubric = study.rubric
-    assert len(rubric.criteria) >= 10 and len(rubric.groups) >= 4
-    assert all(len(c.levels) == 5 for c in rubric.criteria)
+    assert rubric.version == "2.0"
+    assert len(rubric.criteria) == 18 and len(rubric.groups) == 4
+    # the second edition's additions (issue 18), and the one natural scale, in prisoners
+    ids = {c.id for c in rubric.criteria}
+    assert {"long-run-threat", "prisoners-released", "precedent-incentives", "hostages-children-welfare",
+            "freedoms-conceded", "bargaining-leverage", "reversibility", "time-to-effect"} <= ids
+    natural = [c for c in rubric.criteria if c.natural]
+    assert [c.id for c in natural] == ["prisoners-released"]
+    released = natural[0]
+    assert (released.scale.worst, released.scale.best, released.unit) == (5000, 0, "prisoners freed")
+    assert released.value_of([0, 200, 5000]).tolist() == [100.0, 60.0, 0.0]
+    # escapes are counted once: only control-retained's question mentions escape as its own
+    assert "only criterion on which escape" in rubric.criterion("control-retained").question
+    assert "Escapes are scored under control-retained only" in rubric.criterion("recidivism").question
+    assert "escapes (control-retained)" in rubric.criterion("group-strengthening").question
+    level_criteria = [c for c in rubric.criteria if not c.natural]
+    assert all(len(c.levels) == 5 for c in level_criteria)
     assert {c.direction for c in rubric.criteria} == {"benefit", "cost"}
-    for criterion in rubric.criteria:
+    for criterion in level_criteria:
         values = criterion.values()
         best = max(values, key=values.get)
         assert values[best] == 100 and min(values.values()) == 0
@@ -123,7 +140,7 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     rubric = env_dir / "bin" / "rubric"
     done = subprocess.run([rubric, "validate", "copy"], cwd=work, capture_output=True, text=True, env=clean_env)
     assert done.returncode == 0, done.stderr
-    assert "17 options" in done.stdout
+    assert "27 options" in done.stdout and "3 decisions" in done.stdout
     done = subprocess.run([rubric, "init", "example", "--example"], cwd=work, capture_output=True, text=True,
                           env=clean_env)
     assert done.returncode == 0, done.stderr
@@ -133,3 +150,37 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     located = subprocess.run([python, "-c", "import rubric.resources as r; print(r.schema_dir())"], cwd=work,
                              capture_output=True, text=True, env=clean_env)
     assert "site-packages" in located.stdout
+
+
+def test_decisions_requirements_and_scenarios_of_the_second_edition(study):
+    decisions = {d.id: d for d in study.decisions}
+    assert list(decisions) == ["turkey-returnees", "foreign-detainees", "insurgent-demands"]
+    assert study.defaults.decision == "turkey-returnees"
+    assert {d.id: d.baseline for d in study.decisions} == {
+        "turkey-returnees": "policing-short-detention", "foreign-detainees": "hold-in-region",
+        "insurgent-demands": "military-pressure"}
+    assert {d.id: d.default_profile for d in study.decisions} == {
+        "turkey-returnees": "interior-security", "foreign-detainees": "france-eu",
+        "insurgent-demands": "mali-transitional-government"}
+    # US and France/EU are separate profiles; the merged foreign-partner profile is gone
+    profiles = {p.id for p in study.profiles}
+    assert {"us-government", "france-eu", "custodians", "mali-transitional-government",
+            "victims-and-hostage-families"} <= profiles and "foreign-partner" not in profiles
+    assert [r.id for r in study.requirements] == ["ihl-and-human-rights-law", "sanctions-and-designation-law",
+                                                  "mali-secular-red-line", "no-transfer-without-reception"]
+    assert all(r.evidence for r in study.requirements)
+    assert {s.id: tuple(s.decisions) for s in study.scenarios} == {
+        "france-drawdown-sahel": ("insurgent-demands",), "is-prison-offensive": ("foreign-detainees",),
+        "nes-withdrawal-offensive": ("foreign-detainees",), "releases-rebuild": ("insurgent-demands",)}
+    assert all(s.evidence and s.adjustments and all(a.rationale for a in s.adjustments) for s in study.scenarios)
+
+
+def test_foreign_detainees_screening_under_the_illustrative_session():
+    import json
+
+    code, out, err = run_cli("rank", SHIPPED, "--decision", "foreign-detainees", "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    screened = {s["option"] for s in data["screening"]["screened_out"]}
+    assert screened == {"hold-in-region", "strip-citizenship"}
+    assert data["ranking"][0]["option"] == "repatriate-children-first"

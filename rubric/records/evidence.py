@@ -32,7 +32,7 @@ def missing_quotes(study: Study, corpus: str | os.PathLike) -> tuple[list[Proble
     with unreadable_as_problem(os.fspath(corpus)):
         if not corpus.is_dir():
             raise RubricError(Problem(os.fspath(corpus), "corpus is not a folder"))
-        for source in study.sources:
+        for index, source in enumerate(study.sources):
             if source.file is None:
                 texts[source.id] = Problem("sources.yaml", f"source {source.id!r} names no `file` to check against")
                 continue
@@ -40,7 +40,8 @@ def missing_quotes(study: Study, corpus: str | os.PathLike) -> tuple[list[Proble
             if not path.is_file():
                 texts[source.id] = Problem(os.fspath(path), f"text of source {source.id!r} not found in the corpus")
                 continue
-            texts[source.id] = normalise_text(read_text(path, os.fspath(path), MAX_CORPUS_FILE))
+            text = normalise_text(read_text(path, os.fspath(path), MAX_CORPUS_FILE))
+            texts[source.id] = text if source.part is None else _part(study, source, index, text, os.fspath(path))
     problems: list[Problem] = []
     checked = 0
     # every record that carries quotes: options, scenarios and study.yaml's requirements
@@ -49,9 +50,14 @@ def missing_quotes(study: Study, corpus: str | os.PathLike) -> tuple[list[Proble
                 for s in study.scenarios]
     holders += [(f"requirement {r.id}", Path("study.yaml"), f"/requirements/{i}/evidence", r.evidence)
                 for i, r in enumerate(study.requirements)]
+    # documented measures quote their source too (a measure's quote is optional)
+    holders += [(f"option {o.id}", Path("options") / f"{o.id}.yaml", "/measures", o.measures)
+                for o in study.options if o.measures]
     for holder, relative, pointer, evidence_list in holders:
         document = None
         for index, evidence in enumerate(evidence_list):
+            if not evidence.quote:
+                continue
             checked += 1
             text = texts[evidence.source]
             if isinstance(text, Problem):
@@ -67,6 +73,30 @@ def missing_quotes(study: Study, corpus: str | os.PathLike) -> tuple[list[Proble
                 f"quote not found verbatim in {evidence.source} ({holder}, locator "
                 f"{evidence.locator!r}): \"{_clip(evidence.quote)}\"", code=QUOTE_NOT_FOUND))
     return problems, checked
+
+
+def _part(study: Study, source, index: int, text: str, path: str) -> str | Problem:
+    """The normalised text between the source's start marker and the next end marker after it, or a
+    located problem (in sources.yaml) naming the marker that is not found."""
+    document = None
+
+    def problem(key: str, message: str) -> Problem:
+        nonlocal document
+        document = document or load_yaml(Path(study.root) / "sources.yaml", os.path.join(study.root, "sources.yaml"))
+        return document.problem(f"/sources/{index}/part/{key}", message)
+
+    start = normalise_text(source.part.start)
+    at = text.find(start)
+    if at < 0:
+        return problem("start", f"start marker of source {source.id!r} not found in {path}: \"{_clip(start)}\"")
+    if source.part.end is None:
+        return text[at:]
+    end = normalise_text(source.part.end)
+    stop = text.find(end, at + len(start))
+    if stop < 0:
+        return problem("end", f"end marker of source {source.id!r} not found after its start marker in {path}: "
+                              f"\"{_clip(end)}\"")
+    return text[at:stop]
 
 
 def _clip(text: str, width: int = 60) -> str:

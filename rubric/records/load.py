@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ..errors import Problem, RubricError, capped
 from ..model import (PREFERENCE_FUNCTIONS, Adjustment, Criterion, Decision, Defaults, Dissent, Evidence, Family, Group,
                      Judgement, Level, Measure, NaturalScale, Option, Participant, Precedent, Preference, Profile,
-                     Requirement, Rubric, Scenario, Score, Session, Source, Study, ValueFunction, Verdict,
+                     Reliability, Requirement, Rubric, Scenario, Score, Session, Source, SourcePart, Study, ValueFunction, Verdict,
                      WeightBlock, WeightItem)
 from .schema import schema_problems
 from .yamlio import Document, _gc_paused, load_yaml
@@ -546,7 +546,10 @@ class _StudyBuilder:
 
     def sources(self) -> tuple[Source, ...]:
         document = self.one("sources")
-        sources = tuple(Source(**{**s, "authors": tuple(s.get("authors", ()))}) for s in document.data["sources"])
+        sources = tuple(Source(**{**s, "authors": tuple(s.get("authors", ())),
+                                  "part": SourcePart(**s["part"]) if s.get("part") else None,
+                                  "reliability": Reliability(**s["reliability"]) if s.get("reliability") else None})
+                        for s in document.data["sources"])
         self.unique(document, "/sources", [s.id for s in sources], "source")
         return sources
 

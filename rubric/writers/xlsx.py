@@ -240,10 +240,11 @@ def _options(book: Book, report) -> None:
 def _evidence(book: Book, report) -> None:
     study = report.study
     titles = {x.id: x.title for x in study.sources}
+    graded = {x.id: f"{x.reliability.grade}: {x.reliability.reason}" for x in study.sources if x.reliability}
     s = Sheet(book, layout.EVIDENCE_SHEET, "Evidence", "The quotes recorded with each option, verbatim from the "
-               "named source (see `rubric check-sources`).", banner=False)
-    s.header(4, 1, ["option", "source", "source title", "locator", "quote", "note"])
-    s.caps.update({1: 28, 2: 26, 3: 36, 4: 20, 5: 70, 6: 40})
+               "named source (see `rubric check-sources`), with the source's reliability grade.", banner=False)
+    s.header(4, 1, ["option", "source", "source title", "locator", "quote", "note", "source reliability"])
+    s.caps.update({1: 28, 2: 26, 3: 36, 4: 20, 5: 70, 6: 40, 7: 50})
     r = 5
     for option in study.options:
         for item in option.evidence:
@@ -253,8 +254,9 @@ def _evidence(book: Book, report) -> None:
             s.text(r, 4, item.locator)
             s.text(r, 5, item.quote)
             s.text(r, 6, item.note or "")
+            s.text(r, 7, graded.get(item.source, ""))
             r += 1
-    s.autofilter(4, 1, max(5, r - 1), 6)
+    s.autofilter(4, 1, max(5, r - 1), 7)
     measures = [(option, m) for option in study.options for m in option.measures]
     if measures:
         units = {c.id: c.unit for c in study.rubric.criteria}
