@@ -248,7 +248,10 @@ def peers_as_users_call_them(values: np.ndarray, centre: np.ndarray, samples: in
     timed["pymcdm WSM, defaults, with its ranking"] = (time.perf_counter() - start) / samples
     try:
         import skcriteria
-        from skcriteria.madm.simple import WeightedSumModel
+        try:
+            from skcriteria.agg.simple import WeightedSumModel   # scikit-criteria >= 0.8
+        except ImportError:
+            from skcriteria.madm.simple import WeightedSumModel
     except ImportError:
         pass
     else:
