@@ -9,6 +9,7 @@ BANNER = "ILLUSTRATIVE DATA - example scores, not a real appraisal"  # row 1 of 
 
 # the sheet names, each spelled once here
 ABOUT_SHEET = "About"
+SCREENING_SHEET = "Screening"     # only when the study has requirements
 OPTIONS_SHEET = "Options"
 EVIDENCE_SHEET = "Evidence"
 RUBRIC_SHEET = "Rubric"
@@ -19,6 +20,7 @@ WEIGHTS_SHEET = "Weights"
 WEIGHT_INPUTS_SHEET = "Weight inputs"
 RESULTS_SHEET = "Results"
 COMPARE_SHEET = "Compare"
+SCENARIOS_SHEET = "Scenarios"     # only when a scenario applies to the decision
 SENSITIVITY_SHEET = "Sensitivity"
 SMAA_SHEET = "SMAA"
 META_SHEET = "_meta"
@@ -26,6 +28,8 @@ META_SHEET = "_meta"
 # every sheet in order, with what it holds (the About sheet lists them)
 SHEETS = (
     (ABOUT_SHEET, "what this workbook is, where its numbers come from, and how to read it"),
+    (SCREENING_SHEET, "the must-pass requirements: every option of the decision against each, pass, fail or "
+                      "unclear, with the reasons; the options screened out, absent from every other sheet"),
     (OPTIONS_SHEET, "the policy options appraised: id, title, family, baseline marker, summary"),
     (EVIDENCE_SHEET, "the quotes each option's appraisal rests on, with their sources and locators, and the options' "
                      "documented measures on criteria measured in units"),
@@ -42,6 +46,9 @@ SHEETS = (
     (WEIGHT_INPUTS_SHEET, "each profile's raw weighting inputs (points, ranks, pairwise judgements) and local weights"),
     (RESULTS_SHEET, "live totals and ranks per profile (formulas over Scores and Weights), contributions and charts"),
     (COMPARE_SHEET, "ranks across profiles, Kendall's tau, robust and contested options, ranks by method and analyst"),
+    (SCENARIOS_SHEET, "the scenarios (futures) with their drivers and probabilities (INPUTS), each option's score, "
+                      "rank and regret in each, the minimax-regret choice, robust and fragile options, the expected "
+                      "score by formula, and a chart of the scores across scenarios"),
     (SENSITIVITY_SHEET, "one-way weight sensitivity of the default profile: where the top option changes"),
     (SMAA_SHEET, "SMAA-2 rank acceptability, confidence factors and central weights (Monte Carlo), with a chart"),
     (META_SHEET, "hidden: the workbook's identity (kind, study id, input hash, tool version), for tools"),
@@ -82,3 +89,10 @@ WEIGHTS_INPUT_SUM = "Weights_input_sum"
 WEIGHTS_NORMALISED_SUM = "Weights_normalised_sum"
 WEIGHTS_ROWS = "Weights_rows"
 WEIGHTS_COMMENTS = "Weights_comments"
+SCREENING_VERDICTS = "Screening_verdicts"               # [option, requirement] pass / fail / unclear
+SCENARIOS_PROBABILITIES = "Scenarios_probabilities"     # one row: the probability inputs, baseline first
+SCENARIOS_PROBABILITY_SUM = "Scenarios_probability_sum"  # their sum, by formula
+SCENARIOS_SCORES = "Scenarios_scores"                   # [option, scenario] weighted-sum scores
+SCENARIOS_EXPECTED = "Scenarios_expected"               # [option] SUMPRODUCT of probabilities and scores
+SCENARIOS_RANKS = "Scenarios_ranks"                     # [option, scenario]
+SCENARIOS_REGRET = "Scenarios_regret"                   # [option, scenario], then a max-regret column
