@@ -346,6 +346,7 @@ def _scenarios(book: Book, report) -> None:
            "point to edit.")
     scores_rows = (header_row, first_option, r - 1)
     r += 2
+    s.page_breaks.append(r - 1)   # ranks, regret and the choice printed together
     s.section(r, "Rank of each option in each scenario (1 = best)")
     r += 1
     s.header(r, 1, ["option", *names, "best", "worst"])
