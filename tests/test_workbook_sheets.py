@@ -118,6 +118,9 @@ def test_the_decision_is_named_on_the_about_sheet_and_every_masthead(decisions):
     for name in (layout.SCREENING_SHEET, layout.OPTIONS_SHEET, layout.SCORES_SHEET):
         assert book[name]["A1"].value == title
     assert book[layout.OPTIONS_SHEET].HeaderFooter.oddFooter.right.text.endswith("natural / turkey")
+    meta = book[layout.META_SHEET]
+    assert meta[layout.meta_cell("decision")].value == "turkey"
+    assert meta[layout.meta_cell("screened_out")].value == "tr-prison"
 
 
 def test_no_screening_is_noted_and_the_failing_option_ranked(decisions):

@@ -59,7 +59,7 @@ FORMAT = "1"                 # `_meta` format: bumped when a reader must tell la
 # `_meta`: one field per row, name in column A and value in column B, in this order
 META_FIELDS = ("kind", "format", "study_id", "input_hash", "tool_version", "rubric_id", "rubric_version",
                "session", "illustrative", "default_profile", "profiles", "smaa_seed", "smaa_samples",
-               "written_at")
+               "written_at", "decision", "screened_out")   # decision: empty when the study has none
 
 
 def meta_cell(field: str) -> str:

@@ -1208,7 +1208,9 @@ def _meta(book: Book, report) -> None:
             ("session", report.session.id), ("illustrative", "true" if report.illustrative else "false"),
             ("default_profile", report.default_profile), ("profiles", ",".join(report.profiles)),
             ("smaa_seed", str(report.smaa.seed)), ("smaa_samples", str(report.smaa.samples)),
-            ("written_at", report.written_at)]
+            ("written_at", report.written_at),
+            ("decision", report.decision.id if report.decision else ""),
+            ("screened_out", ",".join(report.scope.screened_out) if report.scope else "")]
     ws.set_column(0, 0, 18)
     ws.set_column(1, 1, 70)
     assert tuple(key for key, _ in rows) == layout.META_FIELDS
