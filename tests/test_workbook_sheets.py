@@ -259,3 +259,19 @@ def test_libreoffice_recalculates_the_expected_scores_before_and_after_an_edit(s
         assert np.abs(got - probabilities @ engine.scores).max() <= 1e-9
         total = cell_values(recalculated, layout.SCENARIOS_PROBABILITY_SUM)[0, 0]
         assert abs(total - probabilities.sum()) <= 1e-12
+
+
+def test_one_scenario_shows_where_each_option_is_best(tmp_path):
+    root = test_scenarios._study(tmp_path, scenarios={"troops-leave": test_scenarios.SCENARIOS["troops-leave"]})
+    path = tmp_path / "w.xlsx"
+    code, _, err = run_cli("report", root, "--samples", "100", "-o", path)
+    assert code == 0, err
+    engine = analyse_scenarios(load_study(root))
+    assert len(engine.best_ranges) >= 1
+    ws = openpyxl.load_workbook(path)[layout.SCENARIOS_SHEET]
+    head = _row_starting(ws, "p from")
+    rows = [tuple(c.value for c in ws[head + 1 + k][:3]) for k in range(len(engine.best_ranges))]
+    assert rows == [(pytest.approx(lo), pytest.approx(hi), best)
+                    for lo, hi, best in engine.best_ranges]
+    assert ws.cell(row=head - 1, column=1).value == ("Best expected score over the probability p of troops-leave "
+                                                     "(the baseline has 1 - p)")

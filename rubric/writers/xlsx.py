@@ -147,8 +147,8 @@ def _titled(report) -> str:
 
 
 def _has_sheet(report, name: str) -> bool:
-    if name == layout.SCREENING_SHEET:
-        return bool(report.study.requirements)
+    if name == layout.SCREENING_SHEET:  # a report built without a scope shows none (as before scopes)
+        return report.scope is not None and bool(report.study.requirements)
     if name == layout.SCENARIOS_SHEET:
         return report.scenarios is not None
     return True
@@ -161,10 +161,12 @@ def _ranked_text(report) -> str:
         return ranked
     if not scoped.screening:
         return ranked + " (screening turned off with --no-screening: every option of the decision is ranked)"
-    out = scoped.screened_out
+    out, flagged = scoped.screened_out, scoped.flagged
     if out:
-        return ranked + f". Screened out by a must-pass requirement, and absent from every other sheet: " \
+        ranked += f". Screened out by a must-pass requirement, and absent from every other sheet: " \
             f"{', '.join(out)} (see the {layout.SCREENING_SHEET} sheet)"
+    if flagged:
+        ranked += f". Ranked but flagged, unclear on a requirement: {', '.join(flagged)}"
     return ranked
 
 
