@@ -3,8 +3,10 @@
 Every number shown is taken from the report as computed by `rubric.compute`, except the few live
 formulas a reviewer can play with: the normalised weights (raw input / column sum), their
 transposed rows, the totals per profile (SUMPRODUCT of an option's row of Scores and a profile's
-row of normalised weights) and the ranks (1 + the number of options with a higher total, the
-engine's tie tolerance included). Only functions that Excel and LibreOffice both compute without
+row of normalised weights), the ranks (1 + the number of options with a higher total, the
+engine's tie tolerance included), and on the Scenarios sheet the expected score of each option
+(SUMPRODUCT of the scenario probabilities, written as inputs, and the option's scores) and the
+probabilities' sum. Only functions that Excel and LibreOffice both compute without
 array entry are used (SUM, SUMPRODUCT, MAX).
 
 Every string that comes from a record is written as text (never as a formula), whatever it starts
