@@ -10,7 +10,6 @@ import zipfile
 import numpy as np
 import openpyxl
 import pytest
-import yaml
 
 import test_decisions
 import test_scenarios
