@@ -274,3 +274,22 @@ def test_one_scenario_shows_where_each_option_is_best(tmp_path):
                     for lo, hi, best in engine.best_ranges]
     assert ws.cell(row=head - 1, column=1).value == ("Best expected score over the probability p of troops-leave "
                                                      "(the baseline has 1 - p)")
+
+
+def test_an_unclear_option_is_ranked_and_flagged(tmp_path):
+    from rubric.compute.report import build_report
+    from rubric.writers.xlsx import write_workbook
+
+    verdicts = [dict(v, verdict="unclear", rationale="Not sure.")
+                if (v["analyst"], v["option"]) == ("bob", "sy-repatriate") else v for v in test_decisions.VERDICTS]
+    scoped = scope(load_study(test_decisions._study(tmp_path, verdicts=verdicts)), "syria")
+    assert scoped.flagged == ("sy-repatriate",)
+    path = write_workbook(build_report(scoped.study, samples=100, scope=scoped), tmp_path / "w.xlsx")
+    book = openpyxl.load_workbook(path)
+    about = {row[0]: row[1] for row in _rows(book[layout.ABOUT_SHEET]) if row[0]}
+    assert about["Options ranked"].endswith(". Ranked but flagged, unclear on a requirement: sy-repatriate")
+    ws = book[layout.SCREENING_SHEET]
+    row = _row_starting(ws, "sy-repatriate")
+    assert [c.value for c in ws[row][:4]] == ["sy-repatriate", "pass", "unclear",
+                                              "ranked, flagged: unclear on a requirement"]
+    assert "sy-repatriate" in {r[0] for r in _rows(book[layout.SCORES_SHEET])}
