@@ -482,7 +482,7 @@ def cmd_report(args, parser) -> int:
     name = f"{study.id}-{scoped.decision.id}" if scoped.decision else study.id
     path = _output_path(args.output, f"{name}-comparison.xlsx", loaded, args.force)
     report = build_report(study, session=args.session, samples=args.samples, seed=args.seed, scores=args.scores,
-                          progress=_progress_bar("smaa"), budget=args.budget)
+                          progress=_progress_bar("smaa"), budget=args.budget, scope=scoped)
     print(write_workbook(report, path))
     return EXIT_OK
 
@@ -510,7 +510,8 @@ def _report_every_decision(args, loaded) -> int:
         for decision, target in targets:
             scoped = scope(loaded, decision.id, args.screening, args.session)
             report = build_report(scoped.study, session=args.session, samples=args.samples, seed=args.seed,
-                                  scores=args.scores, progress=_progress_bar(f"smaa {decision.id}"), budget=args.budget)
+                                  scores=args.scores, progress=_progress_bar(f"smaa {decision.id}"), budget=args.budget,
+                                  scope=scoped)
             staged = write_workbook(report, os.path.join(folder, os.path.basename(target)))
             with open(staged, "rb") as handle:
                 contents[target] = handle.read()

@@ -17,6 +17,8 @@ from ..model import Group, Session, Study
 from .compare import Comparison, compare
 from .evaluate import Evaluation, SessionAnalysis, analyse_session, pick_profile, run_smaa
 from .ranking import tolerance
+from .scenarios import ScenarioAnalysis, analyse_scenarios, applicable
+from .scope import Scope, ScreenOutcome
 from .sensitivity import Sensitivity, sensitivity
 from .smaa import SmaaResult
 
@@ -147,6 +149,25 @@ SMAA_RANK_SHARE = 0.05  # the Summary's rank range: ranks an option takes in at 
 
 
 @attrs.frozen
+class LiveScenarios:
+    """The Scenarios sheet's inputs and the cached values of its live formulas: the probability of
+    each scenario (baseline first) written as input cells, and each option's expected score,
+    SUMPRODUCT of those probabilities and the option's scores across the scenarios."""
+
+    probabilities: np.ndarray = attrs.field(eq=False)  # [scenario] as written (the records', or equal)
+    given: bool                                       # False: none recorded, equal shares written as a start
+    expected: np.ndarray = attrs.field(eq=False)      # [option] probabilities @ scores
+
+
+def _live_scenarios(analysis: ScenarioAnalysis) -> LiveScenarios:
+    given = analysis.probabilities is not None
+    n = len(analysis.scenarios)
+    probabilities = analysis.probabilities if given else np.full(n, 1.0 / n)
+    return LiveScenarios(np.asarray(probabilities, dtype=float), given,
+                         np.asarray(probabilities, dtype=float) @ analysis.scores)
+
+
+@attrs.frozen
 class ComparisonReport:
     study: Study
     session: Session
@@ -171,6 +192,22 @@ class ComparisonReport:
     smaa_weight_spread: str | None = None         # what SMAA's concentration means, in words, for the SMAA sheet
     summary: Summary | None = None
     packages: object = None                       # Packages within the budget `report --budget` gave, or None
+    scope: Scope | None = None                    # the decision and its screening (None: not scoped)
+    # every option of the decision x applicable requirement; with --no-screening, what screening would
+    # have found (shown for information; nothing was left out)
+    screening: tuple[ScreenOutcome, ...] = ()
+    scenarios: ScenarioAnalysis | None = None     # default profile, weighted sum; None: no scenario applies
+    live_scenarios: LiveScenarios | None = attrs.field(default=None, eq=False)
+
+    @property
+    def decision(self):
+        return None if self.scope is None else self.scope.decision
+
+    @property
+    def requirements(self):
+        """The requirements that apply to the report's decision (every one without decisions)."""
+        decision = self.decision
+        return tuple(r for r in self.study.requirements if r.applies_to(decision.id if decision else None))
 
     @property
     def illustrative(self) -> bool:
@@ -281,9 +318,10 @@ def _packages(study: Study, budget: float, top: int, profile: str, session_id: s
 def build_report(study: Study, session: str | None = None, samples: int = DEFAULT_SAMPLES,
                  seed: int | None = None, top_k: int = DEFAULT_TOP_K, now: _dt.datetime | None = None,
                  progress=None, scores: str = "consensus", budget: float | None = None,
-                 packages_top: int = DEFAULT_PACKAGES) -> ComparisonReport:
-    """Run every computation the comparison workbook shows, for one session of a study. With a
-    `budget`, the best packages of options within it too (the Packages sheet)."""
+                 packages_top: int = DEFAULT_PACKAGES, scope: Scope | None = None) -> ComparisonReport:
+    """Run every computation the comparison workbook shows, for one session of a study (with `scope`,
+    the study it narrowed to a decision and screened: `scope.study`). With a `budget`, the best
+    packages of options within it too (the Packages sheet)."""
     seed = DEFAULT_SEED if seed is None else int(seed)
     analysis = analyse_session(study, session)
     session_id = analysis.session.id
@@ -302,6 +340,8 @@ def build_report(study: Study, session: str | None = None, samples: int = DEFAUL
         columns = [j for j, c in enumerate(default.criteria) if membership[c] == group.id]
         by_group[:, k] = contributions[:, columns].sum(axis=1)
     written = (now or _dt.datetime.now(_dt.timezone.utc)).astimezone(_dt.timezone.utc)
+    scenario_analysis = (analyse_scenarios(study, default_profile, METHOD, session_id, top_k)
+                         if applicable(study) else None)
     return ComparisonReport(
         study=study, session=analysis.session, analysis=analysis, method=METHOD, default_profile=default_profile,
         evaluations=evaluations, comparison=comparison, sensitivity=one_way, smaa=smaa_result,
@@ -314,4 +354,22 @@ def build_report(study: Study, session: str | None = None, samples: int = DEFAUL
         summary=_summary(study, comparison, default, one_way, smaa_result, analysis),
         packages=None if budget is None else _packages(study, budget, packages_top, default_profile, session_id,
                                                        analysis),
-        written_at=written.replace(microsecond=0).isoformat().replace("+00:00", "Z"))
+        written_at=written.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        scope=scope, screening=_screening(scope, session_id), scenarios=scenario_analysis,
+        live_scenarios=None if scenario_analysis is None else _live_scenarios(scenario_analysis))
+
+
+
+def _screening(scoped: Scope | None, session_id: str) -> tuple[ScreenOutcome, ...]:
+    """The scope's outcomes; with screening off, what it would have found (empty when it cannot say,
+    as when every option would fail)."""
+    from ..errors import RubricError
+    from .scope import scope
+
+    if scoped is None or scoped.screening:
+        return () if scoped is None else scoped.outcomes
+    decision = scoped.decision.id if scoped.decision else None
+    try:
+        return scope(scoped.study, decision, True, session_id).outcomes
+    except RubricError:
+        return ()

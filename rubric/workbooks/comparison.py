@@ -10,6 +10,7 @@ BANNER = "ILLUSTRATIVE DATA - example scores, not a real appraisal"  # row 1 of 
 # the sheet names, each spelled once here
 ABOUT_SHEET = "About"
 SUMMARY_SHEET = "Summary"
+SCREENING_SHEET = "Screening"     # only when the study has requirements
 OPTIONS_SHEET = "Options"
 EVIDENCE_SHEET = "Evidence"
 RUBRIC_SHEET = "Rubric"
@@ -20,6 +21,7 @@ WEIGHTS_SHEET = "Weights"
 WEIGHT_INPUTS_SHEET = "Weight inputs"
 RESULTS_SHEET = "Results"
 COMPARE_SHEET = "Compare"
+SCENARIOS_SHEET = "Scenarios"     # only when a scenario applies to the decision
 SENSITIVITY_SHEET = "Sensitivity"
 SMAA_SHEET = "SMAA"
 VALUE_FOR_MONEY_SHEET = "Value for money"
@@ -31,6 +33,8 @@ SHEETS = (
     (ABOUT_SHEET, "what this workbook is, where its numbers come from, and how to read it"),
     (SUMMARY_SHEET, "the answer first: the ranking, every profile's top 3, robustness, the closest call, "
                     "where the baselines land and how far the analysts agree, each line naming its detail sheet"),
+    (SCREENING_SHEET, "the must-pass requirements: every option of the decision against each, pass, fail or "
+                      "unclear, with the reasons; the options screened out, absent from every other sheet"),
     (OPTIONS_SHEET, "the policy options appraised: id, title, family, baseline marker, summary"),
     (EVIDENCE_SHEET, "the quotes each option's appraisal rests on, with their sources and locators, and the options' "
                      "documented measures on criteria measured in units"),
@@ -47,6 +51,9 @@ SHEETS = (
     (WEIGHT_INPUTS_SHEET, "each profile's raw weighting inputs (points, ranks, pairwise judgements) and local weights"),
     (RESULTS_SHEET, "live totals and ranks per profile (formulas over Scores and Weights), contributions and charts"),
     (COMPARE_SHEET, "ranks across profiles, Kendall's tau, robust and contested options, ranks by method and analyst"),
+    (SCENARIOS_SHEET, "the scenarios (futures) with their drivers and probabilities (INPUTS), each option's score, "
+                      "rank and regret in each, the minimax-regret choice, robust and fragile options, the expected "
+                      "score by formula, and a chart of the scores across scenarios"),
     (SENSITIVITY_SHEET, "one-way weight sensitivity of the default profile: where the top option changes"),
     (SMAA_SHEET, "SMAA-2 rank acceptability, confidence factors and central weights (Monte Carlo), with a chart"),
     (VALUE_FOR_MONEY_SHEET, "where the study has a cost criterion: each profile's benefit (every other criterion) "
@@ -60,7 +67,7 @@ FORMAT = "1"                 # `_meta` format: bumped when a reader must tell la
 # `_meta`: one field per row, name in column A and value in column B, in this order
 META_FIELDS = ("kind", "format", "study_id", "input_hash", "tool_version", "rubric_id", "rubric_version",
                "session", "illustrative", "default_profile", "profiles", "smaa_seed", "smaa_samples",
-               "written_at")
+               "written_at", "decision", "screened_out")   # decision: empty when the study has none
 
 
 def meta_cell(field: str) -> str:
@@ -92,3 +99,10 @@ WEIGHTS_INPUT_SUM = "Weights_input_sum"
 WEIGHTS_NORMALISED_SUM = "Weights_normalised_sum"
 WEIGHTS_ROWS = "Weights_rows"
 WEIGHTS_COMMENTS = "Weights_comments"
+SCREENING_VERDICTS = "Screening_verdicts"               # [option, requirement] pass / fail / unclear
+SCENARIOS_PROBABILITIES = "Scenarios_probabilities"     # one row: the probability inputs, baseline first
+SCENARIOS_PROBABILITY_SUM = "Scenarios_probability_sum"  # their sum, by formula
+SCENARIOS_SCORES = "Scenarios_scores"                   # [option, scenario] weighted-sum scores
+SCENARIOS_EXPECTED = "Scenarios_expected"               # [option] SUMPRODUCT of probabilities and scores
+SCENARIOS_RANKS = "Scenarios_ranks"                     # [option, scenario]
+SCENARIOS_REGRET = "Scenarios_regret"                   # [option, scenario], then a max-regret column

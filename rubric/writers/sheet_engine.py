@@ -473,6 +473,33 @@ class Sheet:
         chart.set_size({"width": round(width_cm * CM), "height": round(height_cm * CM)})
         self.ws.insert_chart(row - 1, col - 1, chart)
 
+    def category_line_chart(self, row: int, col: int, title: str, y_title: str, height_cm: float, width_cm: float,
+                            categories_row: int, first_col: int, last_col: int, name_col: int, series_rows,
+                            categories, names, values) -> None:
+        """A native line chart with markers, its top left at (row, col) (on a new printed page): text
+        categories from `categories_row`, columns first_col..last_col, and one series per row of
+        `series_rows`, named by its cell in `name_col`. The categories, names and values (one row per
+        series) are also stored in the chart as its cached data: a constant-memory workbook keeps no
+        cells to take them from, and a reader that draws from the cache then shows the real chart."""
+        self.page_breaks.append(row - 1)
+        if self.measuring:
+            return
+        chart = self.book.workbook.add_chart({"type": "line"})
+        categories = [str(c) for c in categories]
+        for k, r in enumerate(list(series_rows)[:self.MAX_CHART_SERIES]):
+            chart.add_series({"name": [self.title, r - 1, name_col - 1], "name_data": [str(names[k])],
+                              "categories": [self.title, categories_row - 1, first_col - 1, categories_row - 1,
+                                             last_col - 1],
+                              "categories_data": categories,
+                              "values": [self.title, r - 1, first_col - 1, r - 1, last_col - 1],
+                              "values_data": [float(v) for v in values[k]],
+                              "marker": {"type": "circle", "size": 5}})
+        chart.set_title({"name": title, "name_font": {"size": 11}})
+        chart.set_y_axis({"name": y_title})
+        chart.set_legend({"position": "right"})
+        chart.set_size({"width": round(width_cm * CM), "height": round(height_cm * CM)})
+        self.ws.insert_chart(row - 1, col - 1, chart)
+
     def widths(self) -> dict[int, float]:
         """Column widths: measured over all the data while measuring, then as measured."""
         if not self.measuring:

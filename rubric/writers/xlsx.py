@@ -3,8 +3,10 @@
 Every number shown is taken from the report as computed by `rubric.compute`, except the few live
 formulas a reviewer can play with: the normalised weights (raw input / column sum), their
 transposed rows, the totals per profile (SUMPRODUCT of an option's row of Scores and a profile's
-row of normalised weights) and the ranks (1 + the number of options with a higher total, the
-engine's tie tolerance included). Only functions that Excel and LibreOffice both compute without
+row of normalised weights), the ranks (1 + the number of options with a higher total, the
+engine's tie tolerance included), and on the Scenarios sheet the expected score of each option
+(SUMPRODUCT of the scenario probabilities, written as inputs, and the option's scores) and the
+probabilities' sum. Only functions that Excel and LibreOffice both compute without
 array entry are used (SUM, SUMPRODUCT, MAX).
 
 Every string that comes from a record is written as text (never as a formula), whatever it starts
@@ -40,7 +42,7 @@ from ..workbooks.text import encode_text
 from .documents import findings_text
 from .sheet_engine import (FORMULA_FILL, HEADER_FONT, INPUT_FILL, INPUT_FONT, INTEGER, LINE_HEIGHT, PROBABILITY,
                            PROTECTION, TOP, TOP_BORDER, UNLOCKED, VALUE, WEIGHT, WORKBOOK_OPTIONS, Alignment, Book, Masthead,
-                           Cell, Sheet, TooBig, check_fits, displayed, is_finite, make_alignment, make_font,
+                           Cell, Sheet, TooBig, check_fits, displayed, is_finite, make_alignment, make_fill, make_font,
                            wrapped_lines)
 
 MEASURE = "General"  # a measure in its criterion's unit, as recorded
@@ -81,7 +83,8 @@ class _WeightRows:
 
 def _about(book: Book, report) -> None:
     study, smaa = report.study, report.smaa
-    s = Sheet(book, layout.ABOUT_SHEET, study.title, top="Comparison workbook", banner_size=16)
+    decision = report.decision
+    s = Sheet(book, layout.ABOUT_SHEET, _titled(report), top="Comparison workbook", banner_size=16)
     s.caps[1], s.caps[2] = 26, 110
     row = 4
 
@@ -95,9 +98,18 @@ def _about(book: Book, report) -> None:
             s.text(row, 2, value, cap=110)
         row += 1
 
-    pair("Decision question", study.question)
-    pair("Context", study.context)
-    pair("Decision makers", "\n".join(study.decision_makers))
+    if decision is not None:
+        pair("Decision", f"{decision.id}: {decision.title}" if decision.title else decision.id)
+        pair("Decision question", decision.question)
+        pair("Decision makers", "\n".join(decision.decision_makers or study.decision_makers))
+        pair("Baseline option", decision.baseline or "none named")
+        pair("Options ranked", _ranked_text(report))
+        pair("Study question", study.question)
+        pair("Context", study.context)
+    else:
+        pair("Decision question", study.question)
+        pair("Context", study.context)
+        pair("Decision makers", "\n".join(study.decision_makers))
     if report.illustrative:
         pair("Illustrative data", f"The scoring session {report.session.id} is marked illustrative: its scores are "
                                   "example data that demonstrate the method, not a real appraisal.")
@@ -105,8 +117,11 @@ def _about(book: Book, report) -> None:
     s.section(row, "How to read this workbook")
     row += 1
     for name, description in SHEETS:
-        pair(name, description)
-    pair("Colours", "Yellow cells with blue text are inputs you may change (Weights sheet); green cells hold live "
+        if _has_sheet(report, name):
+            pair(name, description)
+    pair("Colours", "Yellow cells with blue text are inputs you may change (Weights sheet" + (
+        ", and the scenario probabilities on the Scenarios sheet" if report.scenarios is not None else "") +
+        "); green cells hold live "
                     "formulas; everything else is a value written by rubric. Sheets are protected without a "
                     "password against accidental edits (Review > Unprotect sheet to lift it).")
     pair("Model", "Totals are weighted sums (multi-attribute value theory): total = sum over criteria of "
@@ -143,7 +158,8 @@ def _summary(book: Book, report) -> None:
     profiles = report.profiles
     p = profiles.index(report.default_profile)
     titles = {o.id: o.title for o in report.study.options}
-    s = Sheet(book, layout.SUMMARY_SHEET, f"Summary: {report.study.question}",
+    question = report.decision.question if report.decision is not None else report.study.question
+    s = Sheet(book, layout.SUMMARY_SHEET, f"Summary: {question}",
               f"The answer first, for profile {report.default_profile} (the default) on the weighted sum. Columns "
               "marked 'live' follow weight edits on the Weights sheet; everything else is as written by rubric. "
               "Each block names the sheet with the detail.")
@@ -217,6 +233,284 @@ def _summary(book: Book, report) -> None:
                 last_col=8 + len(groups), first_row=head + 1, last_row=last,
                 colours=list(GROUP_COLOURS))
     s.finish(freeze="C6", title_rows="1:2")
+
+
+def _titled(report) -> str:
+    """The study's title, and the decision the workbook is for."""
+    decision = report.decision
+    if decision is None:
+        return report.study.title
+    return f"{report.study.title} - decision {decision.id}: {decision.question}"
+
+
+def _has_sheet(report, name: str) -> bool:
+    if name == layout.SCREENING_SHEET:  # a report built without a scope shows none (as before scopes)
+        return report.scope is not None and bool(report.study.requirements)
+    if name == layout.SCENARIOS_SHEET:
+        return report.scenarios is not None
+    if name == layout.SUMMARY_SHEET:
+        return report.summary is not None
+    if name == layout.VALUE_FOR_MONEY_SHEET:
+        return bool(report.value_for_money)
+    if name == layout.PACKAGES_SHEET:
+        return report.packages is not None
+    return True
+
+
+def _ranked_text(report) -> str:
+    scoped = report.scope
+    ranked = f"{len(report.options)} option(s): {', '.join(report.options)}"
+    if scoped is None:
+        return ranked
+    if not scoped.screening:
+        return ranked + " (screening turned off with --no-screening: every option of the decision is ranked)"
+    out, flagged = scoped.screened_out, scoped.flagged
+    if out:
+        ranked += f". Screened out by a must-pass requirement, and absent from every other sheet: " \
+            f"{', '.join(out)} (see the {layout.SCREENING_SHEET} sheet)"
+    if flagged:
+        ranked += f". Ranked but flagged, unclear on a requirement: {', '.join(flagged)}"
+    return ranked
+
+
+VERDICT_FILLS = {"pass": make_fill("C6EFCE"), "fail": make_fill("FFC7CE"), "unclear": make_fill("FFEB9C")}
+
+
+def _requirement_test(requirement, study) -> str:
+    if requirement.test == "judgement":
+        return "judgement: the analysts' verdicts"
+    criterion = study.rubric.criterion(requirement.criterion)
+    if requirement.level is not None:
+        return f"threshold: {criterion.id} at level {requirement.level} or better"
+    relation = "at least" if criterion.direction == "benefit" else "at most"
+    return f"threshold: {criterion.id} {relation} {requirement.value:g} {criterion.unit}"
+
+
+def _screening(book: Book, report) -> None:
+    study, scoped, outcomes = report.study, report.scope, report.screening
+    decision = report.decision
+    requirements = report.requirements
+    where = f"decision {decision.id}" if decision else "this study"
+    screening_on = scoped is None or scoped.screening
+    note = ("Each option of the decision against each must-pass requirement that applies to it: pass, fail or "
+            "unclear (an unclear option is ranked, and flagged). A threshold compares the consensus with the "
+            "requirement's level or measure; a judgement takes the analysts' verdicts (fail when most say fail, "
+            "pass when all say pass).")
+    if screening_on:
+        note += " An option that fails any requirement is screened out: it is absent from every other sheet."
+    else:
+        note += (" Screening was turned off (--no-screening): every option is ranked on the other sheets, "
+                 "including those that fail; the verdicts here are what screening would have found.")
+    s = Sheet(book, layout.SCREENING_SHEET, f"Screening: the must-pass requirements of {where}", note)
+    s.caps.update({1: 24})
+    r = 4
+    if not requirements:
+        s.text(r, 1, f"No requirement applies to {where}: every option is ranked.", track=False)
+        s.finish(freeze=None, title_rows="1:2")
+        return
+    ids = [q.id for q in requirements]
+    options = tuple(dict.fromkeys(o.option for o in outcomes))
+    verdict = {(o.option, o.requirement): o for o in outcomes}
+    failed = {o.option for o in outcomes if o.verdict == "fail"}
+    unclear = {o.option for o in outcomes if o.verdict == "unclear"}
+    s.header(r, 1, ["option", *ids, "outcome"])
+    for k in range(len(ids)):
+        s.caps[2 + k] = 16
+    s.caps[2 + len(ids)] = 44
+    head = r
+    for option in options:
+        r += 1
+        s.text(r, 1, option, bold=True)
+        for k, requirement in enumerate(ids):
+            outcome = verdict.get((option, requirement))
+            if outcome is not None:
+                cell = s.text(r, 2 + k, outcome.verdict)
+                cell.fill = VERDICT_FILLS[outcome.verdict]
+        if option in failed:
+            outcome = "screened out: absent from the other sheets" if screening_on else \
+                "fails: would be screened out (ranked here, --no-screening)"
+        elif option in unclear:
+            outcome = "ranked, flagged: unclear on a requirement"
+        else:
+            outcome = "ranked"
+        s.text(r, 2 + len(ids), outcome)
+    if options:
+        s.name(layout.SCREENING_VERDICTS, head + 1, 2, r, 1 + len(ids))
+    else:
+        r += 1
+        s.text(r, 1, "The verdicts could not be worked out (every option would fail).", track=False)
+    r += 2
+    gone = [o for o in options if o in failed]
+    if screening_on:
+        line = (f"Screened out (absent from every other sheet of this workbook): {', '.join(gone)}" if gone
+                else "No option is screened out.")
+    else:
+        line = (f"Would be screened out, but ranked because of --no-screening: {', '.join(gone)}" if gone
+                else "No option fails a requirement.")
+    s.span(r, 1, 2 + len(ids), line)
+    r += 2
+    s.section(r, "Every verdict other than pass, with its reason")
+    r += 1
+    s.header(r, 1, ["option", "requirement", "verdict", "statement", "reason"])
+    s.caps.update({5: 70})
+    statements = {q.id: q.statement for q in requirements}
+    misses = [o for o in outcomes if o.verdict != "pass"]
+    for outcome in misses:
+        r += 1
+        s.text(r, 1, outcome.option)
+        s.text(r, 2, outcome.requirement)
+        s.text(r, 3, outcome.verdict).fill = VERDICT_FILLS[outcome.verdict]
+        s.text(r, 4, statements[outcome.requirement])
+        s.text(r, 5, outcome.reason)
+    if not misses:
+        r += 1
+        s.text(r, 1, "none: every option passes every requirement", track=False)
+    r += 2
+    s.section(r, "The requirements")
+    r += 1
+    s.header(r, 1, ["requirement", "test", "statement", "rationale"])
+    for requirement in requirements:
+        r += 1
+        s.text(r, 1, requirement.id, bold=True)
+        s.text(r, 2, _requirement_test(requirement, study))
+        s.text(r, 3, requirement.statement)
+        s.text(r, 4, requirement.rationale)
+    s.finish(freeze="B5", title_rows="1:2")
+
+
+def _scenarios(book: Book, report) -> None:
+    analysis, live = report.scenarios, report.live_scenarios
+    records = {x.id: x for x in report.study.scenarios}
+    options, names = analysis.options, analysis.names
+    n_s, n_o = len(analysis.scenarios), len(options)
+    s = Sheet(book, layout.SCENARIOS_SHEET,
+              f"Scenarios: how the options fare in other futures (profile {analysis.profile}, weighted sum)",
+              "Each scenario's scores come from its own session or from its adjustments to the baseline scores "
+              "(today, session " + analysis.session + "). Regret: the gap to the scenario's best option. Robust: "
+              f"in the top {analysis.top_k} in every scenario; fragile: in the top {analysis.top_k} today and out "
+              "of it in some scenario. The probabilities are INPUTS (yellow, blue text): change them and the "
+              "expected scores (green, SUMPRODUCT of the probabilities and the option's scores) recompute.")
+    last_col = 1 + n_s
+    expected_col = last_col + 1
+    narrative_end = max(expected_col + 1, 8)
+    s.caps.update({1: 24, 2: 22, 4: 22})
+    s.caps.update({2 + k: 18 for k in range(n_s)})
+    r = 4
+    s.section(r, "The scenarios")
+    r += 1
+    s.header(r, 1, ["scenario", "name", "probability (as recorded)", "drivers", "narrative"])
+    for k, scenario_id in enumerate(analysis.scenarios):
+        r += 1
+        record = records.get(scenario_id)
+        s.text(r, 1, scenario_id, bold=True)
+        s.text(r, 2, names[k])
+        if record is None:  # the baseline
+            if live.given:
+                s.number(r, 3, float(live.probabilities[k]), PROBABILITY)
+            else:
+                s.text(r, 3, "not given").alignment = make_alignment("right")
+            s.span(r, 5, narrative_end, f"Today: the consensus scores of session {analysis.session}" + (
+                "; its probability is 1 minus the scenarios' sum" if live.given else ""))
+        else:
+            s.number(r, 3, record.probability, PROBABILITY, missing="not given")
+            s.text(r, 4, "; ".join(record.drivers))
+            s.span(r, 5, narrative_end, record.narrative)
+    r += 2
+    s.section(r, "Score of each option in each scenario, and the expected score (live)")
+    r += 1
+    s.header(r, 1, ["option", *names, "expected score (formula); sum of the probabilities"])
+    header_row = r
+    r += 1
+    probability_row = r
+    s.text(r, 1, "probability (INPUT)", bold=True)
+    for k in range(n_s):
+        cell = s.number(r, 2 + k, float(live.probabilities[k]), PROBABILITY)
+        cell.fill, cell.font, cell.protection = INPUT_FILL, INPUT_FONT, UNLOCKED
+        cell.comment = (f"Input: the probability of {analysis.scenarios[k]}. Type a new value; the expected "
+                        "scores below recompute (they assume the probabilities sum to 1).")
+    first, last = get_column_letter(2), get_column_letter(last_col)
+    s.formula(r, expected_col, f"=SUM({first}{r}:{last}{r})", PROBABILITY, float(live.probabilities.sum()))
+    s.validation(r, 2, r, last_col, {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1,
+                                     "error_title": "Probability",
+                                     "error_message": "A probability is a number from 0 to 1."})
+    for i, option in enumerate(options):
+        r += 1
+        s.text(r, 1, option, bold=True)
+        for k in range(n_s):
+            s.number(r, 2 + k, analysis.scores[k, i], VALUE)
+        s.formula(r, expected_col, f"=SUMPRODUCT(${first}${probability_row}:${last}${probability_row},"
+                                   f"{first}{r}:{last}{r})", VALUE, live.expected[i])
+    first_option = probability_row + 1
+    s.name(layout.SCENARIOS_PROBABILITIES, probability_row, 2, probability_row, last_col)
+    s.name(layout.SCENARIOS_PROBABILITY_SUM, probability_row, expected_col, probability_row, expected_col)
+    s.name(layout.SCENARIOS_SCORES, first_option, 2, r, last_col)
+    s.name(layout.SCENARIOS_EXPECTED, first_option, expected_col, r, expected_col)
+    r += 1
+    s.span(r, 1, expected_col, "The probabilities recorded with the scenarios (the baseline takes 1 minus their sum)."
+           if live.given else "No scenario records a probability: equal probabilities are written as a starting "
+           "point to edit.")
+    scores_rows = (header_row, first_option, r - 1)
+    r += 2
+    s.page_breaks.append(r - 1)   # ranks, regret and the choice printed together
+    s.section(r, "Rank of each option in each scenario (1 = best)")
+    r += 1
+    s.header(r, 1, ["option", *names, "best", "worst"])
+    top = r + 1
+    for i, option in enumerate(options):
+        r += 1
+        s.text(r, 1, option, bold=True)
+        for k in range(n_s):
+            s.number(r, 2 + k, int(analysis.ranks[k, i]), INTEGER)
+        s.number(r, 2 + n_s, int(analysis.ranks[:, i].min()), INTEGER)
+        s.number(r, 3 + n_s, int(analysis.ranks[:, i].max()), INTEGER)
+    s.name(layout.SCENARIOS_RANKS, top, 2, r, last_col)
+    s.conditional(f"B{top}:{last}{r}", {"type": "3_color_scale", "min_type": "num", "min_value": 1,
+                                        "min_color": "#63BE7B", "mid_type": "percentile", "mid_value": 50,
+                                        "mid_color": "#FFEB84", "max_type": "num", "max_value": max(2, n_o),
+                                        "max_color": "#F8696B"})
+    r += 2
+    s.section(r, "Regret: the gap to the best option of each scenario (0 = best there)")
+    r += 1
+    s.header(r, 1, ["option", *names, "max regret", "minimax regret"])
+    top = r + 1
+    minimax = set(analysis.minimax_regret)
+    worst = analysis.max_regret
+    for i, option in enumerate(options):
+        r += 1
+        s.text(r, 1, option, bold=True)
+        for k in range(n_s):
+            s.number(r, 2 + k, analysis.regret[k, i], VALUE)
+        s.number(r, 2 + n_s, worst[i], VALUE).font = HEADER_FONT
+        if option in minimax:
+            s.text(r, 3 + n_s, "minimax-regret choice", bold=True)
+    s.name(layout.SCENARIOS_REGRET, top, 2, r, 2 + n_s)
+    r += 2
+    lines = [("Minimax-regret choice", ", ".join(analysis.minimax_regret)
+              + f" (largest regret {worst.min():.1f})"),
+             (f"Robust (top {analysis.top_k} in every scenario)", ", ".join(analysis.robust) or "none"),
+             (f"Fragile (top {analysis.top_k} today, out of it in some scenario)",
+              ", ".join(analysis.fragile) or "none")]
+    for label, value in lines:
+        s.span(r, 1, narrative_end, f"{label}: {value}")
+        r += 1
+    if analysis.best_ranges:
+        r += 1
+        s.section(r, f"Best expected score over the probability p of {analysis.scenarios[1]} (the baseline "
+                     "has 1 - p)")
+        r += 1
+        s.header(r, 1, ["p from", "p to", "best option"])
+        for low, high, best in analysis.best_ranges:
+            r += 1
+            s.number(r, 1, low, PROBABILITY)
+            s.number(r, 2, high, PROBABILITY)
+            s.text(r, 3, best)
+    r += 2
+    height = min(16.0, max(10.0, 0.35 * n_o + 7))
+    header, first_row, last_row = scores_rows
+    s.category_line_chart(r, 1, "Score of each option across the scenarios (weighted sum)", "score (0-100)",
+                          height, _chart_width(s), header, 2, last_col, 1, range(first_row, last_row + 1),
+                          names, options, analysis.scores.T)
+    s.finish(freeze="B4", title_rows="1:2")
 
 
 def _options(book: Book, report) -> None:
@@ -1124,7 +1418,9 @@ def _meta(book: Book, report) -> None:
             ("session", report.session.id), ("illustrative", "true" if report.illustrative else "false"),
             ("default_profile", report.default_profile), ("profiles", ",".join(report.profiles)),
             ("smaa_seed", str(report.smaa.seed)), ("smaa_samples", str(report.smaa.samples)),
-            ("written_at", report.written_at)]
+            ("written_at", report.written_at),
+            ("decision", report.decision.id if report.decision else ""),
+            ("screened_out", ",".join(report.scope.screened_out) if report.scope else "")]
     ws.set_column(0, 0, 18)
     ws.set_column(1, 1, 70)
     assert tuple(key for key, _ in rows) == layout.META_FIELDS
@@ -1138,6 +1434,8 @@ def _meta(book: Book, report) -> None:
 def _build(book: Book, report) -> None:
     _about(book, report)
     _summary(book, report)
+    if _has_sheet(report, layout.SCREENING_SHEET):
+        _screening(book, report)
     _options(book, report)
     _evidence(book, report)
     _rubric(book, report)
@@ -1148,6 +1446,8 @@ def _build(book: Book, report) -> None:
     _weight_inputs(book, report)
     _results(book, report, scores, weights)
     _compare(book, report)
+    if _has_sheet(report, layout.SCENARIOS_SHEET):
+        _scenarios(book, report)
     _sensitivity(book, report)
     _smaa(book, report)
     _value_for_money(book, report)
@@ -1161,7 +1461,8 @@ def write_workbook(report, path: str | os.PathLike) -> str:
 
     Two passes over the report: the first measures (column widths and the like), the second writes.
     A failure leaves whatever was at `path` untouched and no temp file behind."""
-    masthead = Masthead(report.study.title, report.study.id, layout.BANNER if report.illustrative else None)
+    footer = report.study.id + (f" / {report.decision.id}" if report.decision else "")
+    masthead = Masthead(_titled(report), footer, layout.BANNER if report.illustrative else None)
     measured = Book(masthead)
     _build(measured, report)
     try:
@@ -1170,7 +1471,7 @@ def write_workbook(report, path: str | os.PathLike) -> str:
             _build(Book(masthead, workbook, measured.layouts), report)
             # every formula carries its value as computed by the report, for readers that do not
             # recalculate; XlsxWriter also marks the workbook to be recalculated on opening
-            workbook.set_properties({"title": encode_text(f"{report.study.title}: comparison"),
+            workbook.set_properties({"title": encode_text(f"{_titled(report)}: comparison"),
                                      "author": f"rubric {report.tool_version}",
                                      "subject": encode_text(report.study.id)})
             workbook.close()
