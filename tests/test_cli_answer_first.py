@@ -156,3 +156,36 @@ def test_every_example_runs_on_the_shipped_study(tmp_path):
         code, out, err = run_cli(*args, cwd=tmp_path)
         assert code == 0, f"{example}: {err}"
         assert out.strip(), example
+
+
+def test_summary_sheet_gives_the_answer_first(tmp_path):
+    """The Summary sheet follows About: the default profile's ranking best first, every profile's
+    top 3, and the closest call as the sensitivity analysis finds it."""
+    import openpyxl
+
+    from rubric.compute.compare import compare
+    from rubric.compute.evaluate import evaluate, run_sensitivity
+    from rubric.compute.report import build_report
+    from rubric.compute.scope import scope
+    from rubric.records.load import load_study
+    from rubric.workbooks import comparison as layout
+    from rubric.writers.xlsx import write_workbook
+
+    scoped = scope(load_study(SHIPPED), "insurgent-demands")
+    study = scoped.study
+    out = write_workbook(build_report(study, samples=2000, seed=3, scope=scoped), tmp_path / "r.xlsx")
+    book = openpyxl.load_workbook(out, read_only=True)
+    assert book.sheetnames[:3] == ["About", layout.SUMMARY_SHEET, layout.SCREENING_SHEET]
+    rows = list(book[layout.SUMMARY_SHEET].iter_rows(values_only=True))
+    ranking = evaluate(study).ranking()
+    start = next(i for i, row in enumerate(rows) if row and row[0] == "option")
+    listed = [(row[0], row[1], row[3]) for row in rows[start + 1:start + 1 + len(ranking)]]
+    assert listed == [(r.option, r.rank, pytest.approx(r.score, abs=1e-12)) for r in ranking]
+    tops = {row[0]: row[1:4] for row in rows if row and row[0] in {p.id for p in study.profiles}}
+    for evaluation in compare(study).evaluations:
+        assert tops[evaluation.profile_id] == tuple(r.option for r in evaluation.ranking()[:3])
+    _, sensitivity = run_sensitivity(study)
+    closest = min((a for a in sensitivity.analyses if a.distance is not None), key=lambda a: (a.distance, a.kind, a.name))
+    found = next(row[1] for row in rows if row and row[0] == "Closest call")
+    assert found == (f"moving the weight of {closest.kind} {closest.name} from {closest.current:.3f} by "
+                     f"{closest.distance:.3f} makes {closest.takes_over} the top option")

@@ -167,15 +167,15 @@ def _summary(book: Book, report) -> None:
     s.section(r, f"Ranking, profile {report.default_profile}, best first (detail: {layout.RESULTS_SHEET})")
     r += 1
     groups = report.top_groups
-    s.header(r, 1, ["rank", "option", "title", "total (as written)", "total (live)", "rank (live)",
+    s.header(r, 1, ["option", "rank (as written)", "title", "total (as written)", "total (live)", "rank (live)",
                     "SMAA rank-1 share", f"SMAA ranks (>= {SUMMARY_SMAA_SHARE:.0%} of draws)",
                     *[f"{g.name} (as written)" for g in groups]])
     head = r
     s.caps[3] = 40
     for i in summary.order:
         r += 1
-        s.number(r, 1, int(default.ranks[i]), INTEGER)
-        s.text(r, 2, report.options[i], bold=True)
+        s.text(r, 1, report.options[i], bold=True)   # column 1: the chart's categories
+        s.number(r, 2, int(default.ranks[i]), INTEGER)
         s.text(r, 3, titles.get(report.options[i], ""))
         s.number(r, 4, default.scores[i], VALUE)
         s.formula(r, 5, f"=INDEX({layout.RESULTS_TOTALS},{i + 1},{p + 1})", VALUE, report.live.totals[p][i])
