@@ -344,6 +344,15 @@ def cmd_init(args, parser) -> int:
     return EXIT_OK
 
 
+def _emit_scoped(fmt: str, scoped, document, table, rows) -> None:
+    """_emit for a result of a scoped study: the decision and the screening added to the JSON and
+    under the table."""
+    from .writers.documents import scope_fields
+    from .writers.terminal import scope_lines
+
+    _emit(fmt, lambda: {**document(), **scope_fields(scoped)}, lambda: table() + scope_lines(scoped), rows)
+
+
 def _emit(fmt: str, document, table, rows) -> None:
     """Print a result in the chosen format; each argument builds one format, and only the chosen
     one is built."""
@@ -364,9 +373,9 @@ def cmd_rank(args, parser) -> int:
     scoped = _scoped(_load(args.study), args, args.session)
     study = scoped.study
     result = evaluate(study, args.profile, args.method, args.session, args.analyst)
-    _emit(args.format, lambda: {**documents.rank_document(result), **documents.scope_fields(scoped)},
-          lambda: terminal.rank_table(result, study) + terminal.scope_lines(scoped),
-          lambda: documents.rank_rows(result))
+    _emit_scoped(args.format, scoped, lambda: documents.rank_document(result),
+                 lambda: terminal.rank_table(result, study),
+                 lambda: documents.rank_rows(result))
     return EXIT_OK
 
 
@@ -379,9 +388,9 @@ def cmd_compare(args, parser) -> int:
     scoped = _scoped(_load(args.study), args, args.session)
     study = scoped.study
     result = compare(study, args.method, args.session, args.top)
-    _emit(args.format, lambda: {**documents.compare_document(result), **documents.scope_fields(scoped)},
-          lambda: terminal.compare_table(result, study) + terminal.scope_lines(scoped),
-          lambda: documents.compare_rows(result))
+    _emit_scoped(args.format, scoped, lambda: documents.compare_document(result),
+                 lambda: terminal.compare_table(result, study),
+                 lambda: documents.compare_rows(result))
     return EXIT_OK
 
 
@@ -392,9 +401,9 @@ def cmd_sensitivity(args, parser) -> int:
     scoped = _scoped(_load(args.study), args, args.session)
     study = scoped.study
     evaluation, result = run_sensitivity(study, args.profile, args.session, args.analyst)
-    _emit(args.format, lambda: {**documents.sensitivity_document(evaluation, result), **documents.scope_fields(scoped)},
-          lambda: terminal.sensitivity_table(evaluation, result, study) + terminal.scope_lines(scoped),
-          lambda: documents.sensitivity_rows(result))
+    _emit_scoped(args.format, scoped, lambda: documents.sensitivity_document(evaluation, result),
+                 lambda: terminal.sensitivity_table(evaluation, result, study),
+                 lambda: documents.sensitivity_rows(result))
     return EXIT_OK
 
 
@@ -432,10 +441,9 @@ def cmd_smaa(args, parser) -> int:
     analysis, result = run_smaa(study, args.profile, args.uniform, args.samples, args.seed, args.scores,
                                 args.session, args.concentration, _progress_bar("smaa"), scenarios=args.scenarios)
     session_id = analysis.session.id
-    _emit(args.format, lambda: {**documents.smaa_document(study.id, session_id, result),
-                                **documents.scope_fields(scoped)},
-          lambda: terminal.smaa_table(study, session_id, result) + terminal.scope_lines(scoped),
-          lambda: documents.smaa_rows(result))
+    _emit_scoped(args.format, scoped, lambda: documents.smaa_document(study.id, session_id, result),
+                 lambda: terminal.smaa_table(study, session_id, result),
+                 lambda: documents.smaa_rows(result))
     return EXIT_OK
 
 
@@ -448,9 +456,9 @@ def cmd_scenarios(args, parser) -> int:
     scoped = _scoped(_load(args.study), args, args.session)
     study = scoped.study
     result = analyse_scenarios(study, args.profile, args.method, args.session, args.top)
-    _emit(args.format, lambda: {**documents.scenarios_document(result), **documents.scope_fields(scoped)},
-          lambda: terminal.scenarios_table(result, study) + terminal.scope_lines(scoped),
-          lambda: documents.scenarios_rows(result))
+    _emit_scoped(args.format, scoped, lambda: documents.scenarios_document(result),
+                 lambda: terminal.scenarios_table(result, study),
+                 lambda: documents.scenarios_rows(result))
     return EXIT_OK
 
 

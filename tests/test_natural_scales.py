@@ -160,12 +160,7 @@ def _set_score(study: Path, analyst, option, criterion, **changes):
     path = study / "sessions" / "s1.yaml"
     data = yaml.safe_load(path.read_text())
     index = _session_index(study, analyst, option, criterion)
-    score = data["scores"][index]
-    for key, value in changes.items():
-        if value is None:
-            score.pop(key, None)
-        else:
-            score[key] = value
+    _change(data["scores"][index], changes)
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return index
 
@@ -173,13 +168,17 @@ def _set_score(study: Path, analyst, option, criterion, **changes):
 def _set_criterion(study: Path, index: int, **changes):
     path = study / "rubric.yaml"
     data = yaml.safe_load(path.read_text())
-    criterion = data["groups"][0]["criteria"][index]
+    _change(data["groups"][0]["criteria"][index], changes)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def _change(record: dict, changes: dict) -> None:
+    """Set each field to its value; a value of None removes the field."""
     for key, value in changes.items():
         if value is None:
-            criterion.pop(key, None)
+            record.pop(key, None)
         else:
-            criterion[key] = value
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
+            record[key] = value
 
 
 def _refused(study: Path, where: str, message: str) -> None:
