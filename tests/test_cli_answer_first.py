@@ -52,6 +52,7 @@ def test_diff_notes_what_it_leaves_out_and_different_analysts(shipped):
     data["participants"] = data["participants"][1:]
     data["scores"] = [s for s in data["scores"] if s["analyst"] != first]
     data["dissent"] = [d for d in data.get("dissent", []) if d["analyst"] != first]
+    data["verdicts"] = [v for v in data.get("verdicts", []) if v["analyst"] != first]
     if not data["dissent"]:
         data.pop("dissent")
     changed = 0

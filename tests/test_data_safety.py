@@ -208,18 +208,18 @@ def test_sigkill_during_report_leaves_the_previous_workbook(tmp_path):
     from conftest import SHIPPED
 
     target = tmp_path / "reports" / "comparison.xlsx"
-    code, out, err = run_cli("report", SHIPPED, "-o", target, "--seed", "1")
+    code, out, err = run_cli("report", SHIPPED, "--decision", "turkey-returnees", "-o", target, "--seed", "1")
     assert code == 0, err
     old = target.read_bytes()
     started = time.perf_counter()
-    probe = _popen("report", SHIPPED, "-o", tmp_path / "probe.xlsx", "--seed", "2")
+    probe = _popen("report", SHIPPED, "--decision", "turkey-returnees", "-o", tmp_path / "probe.xlsx", "--seed", "2")
     probe.communicate(timeout=300)
     duration = time.perf_counter() - started
     outcomes = []
     kills = 8
     for k in range(kills):
         target.write_bytes(old)
-        process = _popen("report", SHIPPED, "-o", target, "--seed", "2")
+        process = _popen("report", SHIPPED, "--decision", "turkey-returnees", "-o", target, "--seed", "2")
         time.sleep(duration * (0.2 + 0.9 * k / (kills - 1)))
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)

@@ -296,7 +296,8 @@ def shipped_book(tmp_path_factory):
 def test_sheets_names_and_values(shipped_book):
     study, report, book = shipped_book
     assert book.sheetnames == ["About", "Summary", "Options", "Evidence", "Rubric", "Scores", "Analysts", "Disagreement",
-                               "Weights", "Weight inputs", "Results", "Compare", "Sensitivity", "SMAA", "_meta"]
+                               "Weights", "Weight inputs", "Results", "Compare", "Sensitivity", "SMAA",
+                               "Value for money", "_meta"]
     assert book["_meta"].sheet_state == "hidden"
     # values written from the engine's results
     assert np.allclose(cell_values(book, "Scores_values"), report.analysis.consensus.value, rtol=0, atol=0)
@@ -314,10 +315,12 @@ def test_sheets_names_and_values(shipped_book):
     options = [row[0].value for row in book["Results"].iter_rows(min_row=6, max_row=5 + len(study.options))]
     assert options == [o.id for o in study.options]
     evidence = sum(len(o.evidence) for o in study.options)
-    assert book["Evidence"].max_row == 4 + evidence
+    measures = sum(len(o.measures) for o in study.options)
+    # the quotes; then, after a blank row, a section title, a header and one row per measure
+    assert book["Evidence"].max_row == 4 + evidence + (3 + measures if measures else 0)
     assert book["Analysts"].max_row == 4 + len(report.session.scores)
     abstained = [c.value for c in book["Analysts"]["D"] if isinstance(c.value, str) and c.value.startswith("abst")]
-    assert len(abstained) == sum(1 for s in report.session.scores if s.level is None)
+    assert len(abstained) == sum(1 for s in report.session.scores if s.abstained)
     sensitivity = book["Sensitivity"]
     first = report.sensitivity.analyses[0]
     assert [sensitivity.cell(5, k).value for k in (2, 4, 5, 9)] == [first.name, first.current, first.top,
@@ -357,11 +360,14 @@ def test_charts_are_native(shipped_book, tmp_path):
     with zipfile.ZipFile(path) as archive:
         charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
         xml = "".join(archive.read(n).decode() for n in charts)
-    # Summary (groups, best first), Results (groups; totals per profile), SMAA (ranks)
-    assert len(charts) == 4
+    # bars: Summary (groups, best first), Results (groups; totals per profile), SMAA (ranks);
+    # scatter: the value function of the one natural criterion, and one value-for-money chart per profile
+    n_p = len(study.profiles)
+    assert len(charts) == 4 + 1 + n_p
     assert len(re.findall(r'grouping val="stacked"', xml)) == 3
     assert len(re.findall(r'grouping val="clustered"', xml)) == 1
     assert len(re.findall(r'<(?:c:)?barDir val="bar"', xml)) == 4
+    assert len(re.findall(r'<c:scatterChart>', xml)) == 1 + n_p
 
 
 # -- the command -------------------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ SCREENED_OUT = {"turkey": ["tr-prison"], "syria": ["sy-camps", "sy-trial"]}
 def test_screening_sheet_shows_every_option_against_every_requirement(decisions, decision):
     root, paths, _ = decisions
     book = openpyxl.load_workbook(paths[decision])
-    assert book.sheetnames[:2] == [layout.ABOUT_SHEET, layout.SCREENING_SHEET]
+    assert book.sheetnames[:3] == [layout.ABOUT_SHEET, layout.SUMMARY_SHEET, layout.SCREENING_SHEET]
     ws = book[layout.SCREENING_SHEET]
     requirements = sorted({q for _, q in SCREENING[decision]}, key=["rights-floor", "affordable",
                                                                      "sanctions-law"].index)
