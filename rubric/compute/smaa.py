@@ -264,14 +264,20 @@ def _smaa_scenarios(values, scenarios, probabilities, options, criteria, samples
     counts = np.zeros((n_scenarios, n_options, n_options), dtype=np.int64)
     first_weight_sums = np.zeros((n_options, n_criteria))
     ranks_descending = n_options - 1 - np.arange(n_options)
+    transposed = np.ascontiguousarray(values.transpose(0, 2, 1))   # [scenario, criterion, option]
     for start, size in _chunks(samples, CHUNK):
         rng = np.random.default_rng(streams.spawn(1)[0])
         weights = draw_weights(rng, n_criteria, size, centre, concentration or DEFAULT_CONCENTRATION)
         drawn = rng.choice(n_scenarios, size=size, p=p)
+        # the samples grouped by scenario (their order within a chunk counts for nothing), so each
+        # block is one matmul on its own scenario's values, into a slice of the scores
+        order = np.argsort(drawn, kind="stable")
+        drawn, weights = drawn[order], weights[order]
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(drawn, minlength=n_scenarios))))
         scores = np.empty((size, n_options))
-        for k in range(n_scenarios):          # each sample's scores on its own scenario's values only
-            rows = drawn == k
-            scores[rows] = weights[rows] @ values[k].T
+        for k in range(n_scenarios):
+            if bounds[k + 1] > bounds[k]:
+                np.matmul(weights[bounds[k]:bounds[k + 1]], transposed[k], out=scores[bounds[k]:bounds[k + 1]])
         ascending = _ascending_order(scores, rng)
         flat = (drawn[:, None] * n_options + ascending) * n_options + ranks_descending
         counts += np.bincount(flat.ravel(), minlength=counts.size).reshape(counts.shape)
