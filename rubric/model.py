@@ -6,6 +6,8 @@ import re
 
 import attrs
 
+from .terms import PREFERENCE_FUNCTIONS  # noqa: F401  (re-exported: the model's vocabulary)
+
 # The id rule, in the one form both Python and JSON Schema (ECMA-262) read the same way: Python's
 # `$` also matches before a final newline, so `(?!\n)` refuses "fam-b\n"; the schemas' `$defs/id`
 # patterns are this string (tests/test_hardening_records.py checks that they agree).
@@ -135,10 +137,6 @@ class Level:
 # for natural scales
 LEVEL_VALUE_FUNCTIONS = ("linear", "points")
 NATURAL_VALUE_FUNCTIONS = ("linear", "piecewise", "exponential")
-# Brans' six preference functions for PROMETHEE (Brans, Vincke & Mareschal 1986), with the
-# thresholds each one reads
-PREFERENCE_FUNCTIONS = {"usual": (), "u-shape": ("q",), "v-shape": ("p",), "level": ("q", "p"),
-                        "linear": ("q", "p"), "gaussian": ("s",)}
 
 
 @attrs.frozen

@@ -190,3 +190,13 @@ def test_summary_sheet_gives_the_answer_first(tmp_path):
     found = next(row[1] for row in rows if row and row[0] == "Closest call")
     assert found == (f"moving the weight of {closest.kind} {closest.name} from {closest.current:.3f} by "
                      f"{closest.distance:.3f} makes {closest.takes_over} the top option")
+
+
+def test_help_imports_neither_the_model_nor_numpy():
+    """`rubric --help` lists the methods from their registry without building the model's classes
+    or loading numpy (the start-up target in the benchmark runner)."""
+    probe = ("import sys, rubric.cli; rubric.cli.build_parser(); "
+             "print('rubric.model' in sys.modules, 'numpy' in sys.modules)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.stdout.split() == ["False", "False"], proc.stderr

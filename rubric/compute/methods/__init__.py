@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import attrs
 
-from ...model import PREFERENCE_FUNCTIONS
+from ...terms import PREFERENCE_FUNCTIONS
 
 
 @attrs.frozen
