@@ -6,7 +6,6 @@ within a decision are by construction those of a study holding that decision's o
 from __future__ import annotations
 
 import attrs
-import numpy as np
 
 from ..errors import Problem, RubricError, UsageError, capped
 from ..model import Decision, Requirement, Study
@@ -183,12 +182,3 @@ def scope(study: Study, decision_id: str | None = None, screening: bool = True,
         raise RubricError(Problem(study.root, f"every option of {where} fails screening; see `--no-screening`"))
     return attrs.evolve(result, study=narrow(narrowed, passing))
 
-
-def screening_matrix(result: Scope, options) -> np.ndarray:
-    """[option, requirement] verdict strings, for tables."""
-    requirements = list(dict.fromkeys(o.requirement for o in result.outcomes))
-    table = np.full((len(options), len(requirements)), "", dtype=object)
-    index = {o: i for i, o in enumerate(options)}
-    for outcome in result.outcomes:
-        table[index[outcome.option], requirements.index(outcome.requirement)] = outcome.verdict
-    return table
