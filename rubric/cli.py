@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from .compute import SCORE_MODELS
+from .terms import METHOD_NAMES
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 FORMATS = ("table", "json", "csv")
@@ -40,12 +41,6 @@ def _count(text: str) -> int:
 def _study_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("study", nargs="?", default="policies", metavar="STUDY",
                         help="study folder (default: policies)")
-
-
-def _method_names() -> tuple[str, ...]:
-    from .compute.methods import AGGREGATION_METHODS
-
-    return tuple(AGGREGATION_METHODS)
 
 
 def _scope_args(parser: argparse.ArgumentParser) -> None:
@@ -96,11 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("rank", help="rank the options for one profile and method")
     evaluation_options(p)
-    p.add_argument("--method", choices=_method_names(), help="aggregation method (default: the study's)")
+    p.add_argument("--method", choices=METHOD_NAMES, help="aggregation method (default: the study's)")
 
     p = commands.add_parser("compare", help="rankings under every profile side by side")
     evaluation_options(p, profile=False)
-    p.add_argument("--method", choices=_method_names(), help="aggregation method (default: the study's)")
+    p.add_argument("--method", choices=METHOD_NAMES, help="aggregation method (default: the study's)")
     p.add_argument("--top", type=int, default=3, metavar="K", help="top-k used for robust options (default 3)")
 
     p = commands.add_parser("sensitivity", help="exact one-way weight thresholds (weighted sum)")
@@ -128,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("scenarios", help="ranks, regret and robustness across the study's scenarios")
     evaluation_options(p, analyst=False)
-    p.add_argument("--method", choices=_method_names(), help="aggregation method (default: the study's)")
+    p.add_argument("--method", choices=METHOD_NAMES, help="aggregation method (default: the study's)")
     p.add_argument("--top", type=int, default=3, metavar="K", help="top-k for robust and fragile options (default 3)")
 
     p = commands.add_parser("report", help="write the comparison workbook (.xlsx) of a study")
@@ -174,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     _study_arg(p)
     p.add_argument("a", metavar="A", help="a profile id or a session id")
     p.add_argument("b", metavar="B", help="another of the same kind")
-    p.add_argument("--method", choices=_method_names(), help="aggregation method (default: the study's)")
+    p.add_argument("--method", choices=METHOD_NAMES, help="aggregation method (default: the study's)")
     p.add_argument("--format", choices=FORMATS, default="table", help=FORMAT_HELP)
 
     p = commands.add_parser("value-for-money", help="benefit against cost, per unit cost, efficient frontier")

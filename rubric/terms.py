@@ -5,3 +5,7 @@
 # thresholds each one reads
 PREFERENCE_FUNCTIONS = {"usual": (), "u-shape": ("q",), "v-shape": ("p",), "level": ("q", "p"),
                         "linear": ("q", "p"), "gaussian": ("s",)}
+
+# the aggregation methods' names, in the registry's order (rubric/compute/methods holds the methods
+# themselves and checks that its table has exactly these names)
+METHOD_NAMES = ("wsm", "wpm", "topsis", "promethee", "vikor")

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import attrs
 
-from ...terms import PREFERENCE_FUNCTIONS
+from ...terms import METHOD_NAMES, PREFERENCE_FUNCTIONS
 
 
 @attrs.frozen
@@ -123,5 +123,7 @@ AGGREGATION_METHODS: dict[str, AggregationMethod] = {m.name: m for m in (
         findings=_vikor_findings, on_measures=True),
 )}
 
+if tuple(AGGREGATION_METHODS) != METHOD_NAMES:  # the CLI lists METHOD_NAMES without importing this module
+    raise AssertionError(f"rubric.terms.METHOD_NAMES {METHOD_NAMES} != the registry's {tuple(AGGREGATION_METHODS)}")
 
 __all__ = ["AGGREGATION_METHODS", "ON", "AggregationMethod", "Setting"]
