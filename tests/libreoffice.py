@@ -107,3 +107,60 @@ def error_cells(book) -> list[str]:
                 if cell.data_type == "e" or (isinstance(value, str) and value.startswith(ERROR_PREFIXES)):
                     found.append(f"{sheet.title}!{cell.coordinate}={value!r}")
     return found
+
+
+def one_sheet_copies(path, outdir) -> list[tuple[str, Path]]:
+    """For each sheet of the xlsx file `path`, a copy in which every other sheet is hidden (and that
+    one active), so that LibreOffice prints that sheet alone: (sheet name, copy) in sheet order.
+    Only xl/workbook.xml changes; sheets, charts and print settings are copied byte for byte."""
+    import re
+    import zipfile
+
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+    book = parts["xl/workbook.xml"].decode("utf-8")
+    tags = re.findall(r"<sheet [^>]*/>", book)
+    names = [re.search(r'name="([^"]*)"', tag).group(1) for tag in tags]
+    copies = []
+    for k, name in enumerate(names):
+        edited = book
+        for j, tag in enumerate(tags):
+            plain = re.sub(r' state="\w+"', "", tag)
+            edited = edited.replace(tag, plain if j == k else plain.replace("<sheet ", '<sheet state="hidden" ', 1))
+        edited = re.sub(r'activeTab="\d+"', f'activeTab="{k}"', edited)
+        edited = re.sub(r'firstSheet="\d+"', f'firstSheet="{k}"', edited)
+        if "activeTab=" not in edited:
+            edited = edited.replace("<workbookView ", f'<workbookView activeTab="{k}" ', 1)
+        copy = outdir / f"{Path(path).stem}-sheet{k:02d}.xlsx"
+        with zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as target:
+            for filename, data in parts.items():
+                target.writestr(filename, edited.encode("utf-8") if filename == "xl/workbook.xml" else data)
+        copies.append((name, copy))
+    return copies
+
+
+def pdf_pages(path) -> int:
+    """Pages of a PDF written by LibreOffice (its page objects, uncompressed in its output)."""
+    import re
+
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", Path(path).read_bytes()))
+
+
+def printed_pages(paths, outdir) -> dict[str, dict[str, int]]:
+    """Printed pages per sheet of each xlsx file, from one LibreOffice run over every one-sheet copy
+    and the whole files: {file stem: {sheet: pages, "(whole)": pages of the file printed whole}}.
+    Hidden sheets print nothing, so a sheet hidden in the file counts 0 in "(whole)" only."""
+    outdir = Path(outdir)
+    jobs = []
+    for path in paths:
+        for name, copy in one_sheet_copies(path, outdir / "copies"):
+            jobs.append((Path(path).stem, name, copy))
+    pdfs = convert([copy for _, _, copy in jobs] + [Path(p) for p in paths], "pdf", outdir / "pdf")
+    result: dict[str, dict[str, int]] = {}
+    for (stem, name, _), pdf in zip(jobs, pdfs):
+        result.setdefault(stem, {})[name] = pdf_pages(pdf)
+    for path, pdf in zip(paths, pdfs[len(jobs):]):
+        result[Path(path).stem]["(whole)"] = pdf_pages(pdf)
+    return result

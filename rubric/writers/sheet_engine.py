@@ -22,6 +22,8 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 VALUE, WEIGHT, PROBABILITY, INTEGER = "0.0", "0.000", "0.000", "0"
 TEXT_CAP, HEADER_CAP, MIN_WIDTH = 60, 12, 5
 LINE_HEIGHT = 14.5
+DEFAULT_ROW_HEIGHT = 15.0  # points, XlsxWriter's default row
+KEEP_WITH_HEADING = 3      # rows of a table (its header and first rows) printed on the page of its heading
 CM = 96 / 2.54  # pixels per centimetre (XlsxWriter sizes charts in pixels at 96 dpi)
 
 FONT = "Calibri"
@@ -39,6 +41,11 @@ def make_font(size: float = 11, bold: bool = False, italic: bool = False, color:
     if color:
         props["font_color"] = "#" + color
     return props
+
+
+def _column_points(width: float) -> float:
+    """Printed width of a column `width` characters wide: int(7 w + 5) pixels of 0.75 pt (Calibri 11)."""
+    return int(7 * width + 5) * 0.75
 
 
 def make_fill(color: str) -> dict:
@@ -253,6 +260,11 @@ class Sheet:
         self.merges: dict[int, list[tuple[int, int]]] = {}  # row -> (first col, last col) of merged cells
         self.spans: dict[int, tuple[int, int]] = {}   # row -> (first col, last col) of a merged long text
         self.page_breaks: list[int] = []
+        self._sections: set[int] = set()          # rows that head a table: kept on a page with its first rows
+        self._heights: dict[int, float] = {}      # rows written with a height of their own (points)
+        self._written: set[int] = set()           # rows with cells (a table ends at the first row without)
+        self._charts: dict[int, float] = {}        # row -> height (points) of the chart whose top is there
+        self._chart_right = 0.0                   # points from the left edge to the furthest chart's right edge
         self._header_rows: set[int] = set()
         self._row_number, self._row = 0, {}      # the row being written: column -> Cell
         # row 1: the illustrative-data banner, or the study's title; row 2: the sheet's heading; row 3: a note
@@ -362,6 +374,7 @@ class Sheet:
         self.merges.setdefault(row, []).append((first, last))
 
     def section(self, row: int, title: str) -> None:
+        self._sections.add(row)
         cell = self.cell(row, 1)
         cell.value, cell.kind, cell.font = str(title), "s", SECTION_FONT
 
@@ -383,6 +396,14 @@ class Sheet:
         if not self.measuring:
             self.ws.data_validation(first_row - 1, first_col - 1, last_row - 1, last_col - 1, options)
 
+    def _chart_placed(self, row: int, col: int, width_cm: float, height_cm: float) -> None:
+        """A chart is printed whole on one page (a page break before it when the rest of the page is
+        too short), and the page's fit-to-width scale counts its right edge."""
+        if not self.measuring:
+            self._charts[row] = max(self._charts.get(row, 0.0), height_cm / 2.54 * 72)
+            left = sum(_column_points(self.layout.widths.get(c, 8.43)) for c in range(1, col))
+            self._chart_right = max(self._chart_right, left + width_cm * CM * 0.75)
+
     MAX_CHART_SERIES = 255  # XlsxWriter's and Excel's limit of series in one chart
 
     def bar_chart(self, row: int, title: str, value_title: str, grouping: str, height_cm: float, width_cm: float,
@@ -393,7 +414,7 @@ class Sheet:
         column first_col..last_col, named by the cell in `names_row`, over rows first_row..last_row,
         with the options of column 1 as categories, the first at the top. `labels`: a number format to
         print each bar's value on it."""
-        self.page_breaks.append(row - 1)  # so that a chart is never cut across pages
+        self._chart_placed(row, 1, width_cm * math.ceil((last_col - first_col + 1) / self.MAX_CHART_SERIES), height_cm)
         if self.measuring:
             return
         # a spreadsheet chart holds at most 255 series: more columns are split over charts side by side
@@ -430,7 +451,7 @@ class Sheet:
         """A native scatter chart with straight lines and markers, its top left at (row, col) (on a new
         printed page): one series, x from column x_col and y from column y_col over rows
         first_row..last_row; the axes span x_range and y_range when given."""
-        self.page_breaks.append(row - 1)  # so that a chart is never cut across pages
+        self._chart_placed(row, col, width_cm, height_cm)
         if self.measuring:
             return
         chart = self.book.workbook.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
@@ -451,7 +472,7 @@ class Sheet:
         """A native scatter chart with several series, its top left at (row, col) (on a new printed
         page). Each series: name, x_col, y_col, first_row, last_row, and `line` (True: joined by
         straight lines, False: markers only), optional `color`."""
-        self.page_breaks.append(row - 1)
+        self._chart_placed(row, col, width_cm, height_cm)
         if self.measuring:
             return
         chart = self.book.workbook.add_chart({"type": "scatter"})
@@ -481,7 +502,7 @@ class Sheet:
         `series_rows`, named by its cell in `name_col`. The categories, names and values (one row per
         series) are also stored in the chart as its cached data: a constant-memory workbook keeps no
         cells to take them from, and a reader that draws from the cache then shows the real chart."""
-        self.page_breaks.append(row - 1)
+        self._chart_placed(row, col, width_cm, height_cm)
         if self.measuring:
             return
         chart = self.book.workbook.add_chart({"type": "line"})
@@ -575,9 +596,11 @@ class Sheet:
             lines = max(lines, wrapped_lines(cells[first].value, sum(widths.get(c, 8.43) for c in range(first, last + 1))))
         height = fixed if fixed is not None else lines * LINE_HEIGHT + 2 if lines > 1 else None
         check_fits(self.title, row, max(cells))
+        self._written.add(row)
         ws, r = self.ws, row - 1
         if height is not None:
             ws.set_row(r, min(409.0, height))
+            self._heights[row] = min(409.0, height)
         for first, last in self.merges.pop(row, ()):
             ws.merge_range(r, first - 1, r, last - 1, "", self.book.format(cells[first]))
         for col, cell in cells.items():
@@ -630,8 +653,51 @@ class Sheet:
             self.layout.widths = self.widths()
             self.layout.setup = {"freeze": freeze, "title_rows": title_rows, "protect": protect,
                                  "landscape": landscape, "gridlines": gridlines}
-        elif self.page_breaks:
-            self.ws.set_h_pagebreaks(self.page_breaks)
+        else:
+            breaks = self._paginate()
+            if breaks:
+                self.ws.set_h_pagebreaks(breaks)
+
+    def _paginate(self) -> list[int]:
+        """The manual page breaks: before a chart that would be cut, and before a table heading whose table would
+        otherwise be split over two pages, or, for a table longer than a page, whose first rows would
+        not fit under it (an estimate of where the spreadsheet's own
+        breaks fall: A4, the margins set in _set_up, scaled to fit the width)."""
+        setup = self.layout.setup
+        width, height = (842.0, 595.0) if setup["landscape"] else (595.0, 842.0)
+        printable_width, printable_height = width - 0.8 * 72, height - 1.2 * 72  # the footer prints in the margin
+        table = max(sum(_column_points(w) for w in self.layout.widths.values()), self._chart_right) or printable_width
+        page = printable_height / min(1.0, printable_width / table)
+        row_height = lambda r: self._heights.get(r, DEFAULT_ROW_HEIGHT)  # noqa: E731
+        title_height = 0.0
+        if setup["title_rows"]:
+            first, last = (int(x) for x in setup["title_rows"].split(":"))
+            title_height = sum(row_height(r) for r in range(first, last + 1))
+            start = last + 1
+        else:
+            start = 1
+        breaks = set(self.page_breaks)
+        used, top = sum(row_height(r) for r in range(1, start)), start
+        for r in range(start, self._row_number + 1):
+            if r - 1 in breaks and r > top:
+                used, top = title_height, r
+            if r in self._charts and r > top and used + self._charts[r] > page:
+                breaks.add(r - 1)
+                used, top = title_height, r
+            if r in self._sections and r > top:
+                end = r + 1  # the table under the heading: up to the first empty row
+                while end + 1 in self._written:
+                    end += 1
+                need = sum(row_height(k) for k in range(r, end + 1))
+                if need > page - title_height:  # longer than a page: keep at least its first rows with it
+                    need = sum(row_height(k) for k in range(r, r + KEEP_WITH_HEADING + 1))
+                if used + need > page:
+                    breaks.add(r - 1)
+                    used, top = title_height, r
+            if used + row_height(r) > page and r > top:  # the spreadsheet's own break
+                used, top = title_height, r
+            used += row_height(r)
+        return sorted(breaks)
 
 
 # -- sheets -------------------------------------------------------------------------------------------

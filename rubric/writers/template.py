@@ -19,8 +19,15 @@ from ..workbooks.scoring import (COLUMNS, CONFIDENCES, HEADER_ROW, INPUT_COLUMNS
 from ..atomic import atomic_write
 from ..workbooks.text import put_text
 
+FONT_NAME = "Calibri"  # named, as the default style's font is: a font without a name prints in a serif face
+
+
+def _font(**properties) -> Font:
+    return Font(name=FONT_NAME, **{"size": 11, **properties})
+
+
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-INPUT_FONT = Font(color="1F4E79")
+INPUT_FONT = _font(color="1F4E79")
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 BANNER_FILL = PatternFill("solid", fgColor="C00000")
 WIDTHS = {"Key": 10, "Option": 22, "Option title": 30, "Criterion": 20, "Criterion name": 22, "Question": 40,
@@ -60,7 +67,7 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool,
     ws.title = SCORES_SHEET
     numbers = _lists(book, study)
     col = {name: i for i, name in enumerate(COLUMNS, 1)}
-    ws.cell(row=1, column=2, value="Scoring workbook").font = Font(bold=True, size=14)
+    ws.cell(row=1, column=2, value="Scoring workbook").font = _font(bold=True, size=14)
     put_text(ws, 1, 3, study.title)
     put_text(ws, 2, 2, f"Session {session.id}, analyst {analyst}, rubric {study.rubric.id} v{study.rubric.version}")
     put_text(ws, 3, 2, "Fill in the yellow cells: a level from the drop-down, or on a criterion measured in a "
@@ -72,19 +79,19 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool,
     ws.row_dimensions[3].height = 60
     if session.illustrative:
         banner = put_text(ws, 4, 2, "ILLUSTRATIVE DATA: this session is example data, not a real appraisal")
-        banner.font = Font(bold=True, color="FFFFFF")
+        banner.font = _font(bold=True, color="FFFFFF")
         banner.fill = BANNER_FILL
     if session.scenario is not None:
         scenario = study.scenario(session.scenario)
         put_text(ws, 4, 4, f"SCENARIO {scenario.name}: score each option as it would perform in this future. "
                            f"{scenario.narrative}" + (f" Drivers: {', '.join(scenario.drivers)}." if scenario.drivers
-                                                      else "")).font = Font(bold=True, color="7F3F00")
+                                                      else "")).font = _font(bold=True, color="7F3F00")
         ws.cell(row=4, column=4).alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=4, start_column=4, end_row=4, end_column=10)
         ws.row_dimensions[4].height = 45
     for name, i in col.items():
         cell = ws.cell(row=HEADER_ROW, column=i, value=name)
-        cell.font = Font(bold=True)
+        cell.font = _font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.column_dimensions[cell.column_letter].width = WIDTHS[name]
@@ -101,7 +108,7 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool,
         for k, criterion in enumerate(study.rubric.criteria):
             row += 1
             put_text(ws, row, col["Key"], row_key(option.id, criterion.id))
-            put_text(ws, row, col["Option"], option.id).font = Font(bold=(k == 0))
+            put_text(ws, row, col["Option"], option.id).font = _font(bold=(k == 0))
             put_text(ws, row, col["Option title"], option.title)
             put_text(ws, row, col["Criterion"], criterion.id)
             put_text(ws, row, col["Criterion name"], criterion.name)
@@ -170,10 +177,7 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool,
     ws.cell(row=HEADER_ROW, column=col["Low"]).comment = Comment(
         "Optional: the low and high ends of your range (levels, or numbers in the unit).", "rubric")
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=col["Criterion"])
-    # printed (or saved as PDF) landscape, all columns on one page wide
-    ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    _print_setup(ws, HEADER_ROW)
     ws.auto_filter.ref = f"B{HEADER_ROW}:{ws.cell(row=last, column=len(COLUMNS)).coordinate}"
     ws.protection.sheet = True
     ws.protection.sort = False
@@ -191,7 +195,7 @@ def _screening(book: Workbook, study: Study, session: Session, analyst: str, pre
     if not keys:
         return
     ws = book.create_sheet(SCREENING_SHEET, 1)
-    ws.cell(row=1, column=2, value="Screening judgements").font = Font(bold=True, size=14)
+    ws.cell(row=1, column=2, value="Screening judgements").font = _font(bold=True, size=14)
     put_text(ws, 2, 2, "Must-pass requirements judged by the analysts: for each option, choose pass, fail or "
                        "unclear, with a one-sentence rationale and the source ids you rely on. Leave a row blank "
                        "if you make no judgement (it counts as unclear). An option most analysts fail is "
@@ -204,7 +208,7 @@ def _screening(book: Workbook, study: Study, session: Session, analyst: str, pre
     col = {name: i for i, name in enumerate(SCREENING_COLUMNS, 1)}
     for name, i in col.items():
         cell = ws.cell(row=SCREENING_HEADER_ROW, column=i, value=name)
-        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.font, cell.fill = _font(bold=True), HEADER_FILL
         ws.column_dimensions[cell.column_letter].width = widths[name]
     ws.column_dimensions["A"].hidden = True
     given = {(v.option, v.requirement): v for v in session.verdicts if v.analyst == analyst} if prefill else {}
@@ -233,10 +237,21 @@ def _screening(book: Workbook, study: Study, session: Session, analyst: str, pre
     choice.add(f"{letter}{SCREENING_HEADER_ROW + 1}:{letter}{row}")
     ws.add_data_validation(choice)
     ws.freeze_panes = ws.cell(row=SCREENING_HEADER_ROW + 1, column=col["Requirement"])
+    _print_setup(ws, SCREENING_HEADER_ROW)
+    ws.protection.sheet = True
+
+
+def _print_setup(ws, header_row: int) -> None:
+    """Printed (or saved as PDF) on A4 landscape, every column on one page wide, the rows down to the
+    table's header repeated on every page."""
     ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.protection.sheet = True
+    ws.print_title_rows = f"1:{header_row}"
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "&A - page &P of &N"
 
 
 def _fit_height(ws, row: int, col: dict[str, int]) -> None:

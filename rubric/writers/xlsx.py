@@ -40,7 +40,7 @@ from ..workbooks import comparison as layout
 from ..workbooks.comparison import SHEETS
 from ..workbooks.text import encode_text
 from .documents import findings_text
-from .sheet_engine import (FORMULA_FILL, HEADER_FONT, INPUT_FILL, INPUT_FONT, INTEGER, LINE_HEIGHT, PROBABILITY,
+from .sheet_engine import (DEFAULT_ROW_HEIGHT, FORMULA_FILL, HEADER_FONT, INPUT_FILL, INPUT_FONT, INTEGER, LINE_HEIGHT, PROBABILITY,
                            PROTECTION, TOP, TOP_BORDER, UNLOCKED, VALUE, WEIGHT, WORKBOOK_OPTIONS, Alignment, Book, Masthead,
                            Cell, Sheet, TooBig, check_fits, displayed, is_finite, make_alignment, make_fill, make_font,
                            wrapped_lines)
@@ -1111,8 +1111,8 @@ def _diverging(x: float) -> str:
 
 
 def _rows_for(height_cm: float) -> int:
-    """Rows a chart covers, counting short (12 pt) rows so that the next thing never overlaps it."""
-    return math.ceil(height_cm / (12.0 * 2.54 / 72)) + 1
+    """Rows a chart covers (default-height rows, one spare), so that the next thing never overlaps it."""
+    return math.ceil(height_cm / (DEFAULT_ROW_HEIGHT * 2.54 / 72)) + 1
 
 
 def _compare(book: Book, report) -> None:
