@@ -164,11 +164,11 @@ def _forge_analyst(analyst: str):
 
 
 SCORE_CASES = [
-    ("level-400-digits", _huge_level, "Scores!G6: a number of 401 digits is not a level of impact"),
+    ("level-400-digits", _huge_level, "Scores!G6: alpha/impact: a number of 401 digits is not a level of impact"),
     ("swapped-keys", _swap_keys, "Scores!A6: key 'alpha/risk' does not match the row's criterion 'impact'"),
     ("second-level-column", _set("S5", "Level"), "Scores!S5: a second column headed 'Level'"),
-    ("long-rationale", _set("O6", "x" * 5000), "Scores!O6: rationale of 5,000 characters; the limit is 4,000"),
-    ("long-abstention", _set("M6", "y" * 4001), "Scores!M6: abstain of 4,001 characters"),
+    ("long-rationale", _set("O6", "x" * 5000), "Scores!O6: alpha/impact: rationale of 5,000 characters; the limit is 4,000"),
+    ("long-abstention", _set("M6", "y" * 4001), "Scores!M6: alpha/impact: abstain of 4,001 characters"),
     ("forged-analyst-newline", _forge_analyst("ann\n"), "_meta!B4: analyst 'ann\\n' is not a valid id"),
     ("forged-analyst-spaces", _forge_analyst("Ann Smith"), "_meta!B4: analyst 'Ann Smith' is not a valid id"),
 ]

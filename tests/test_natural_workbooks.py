@@ -193,10 +193,10 @@ def test_reimport_changes_only_the_changed_range(study, tmp_path):
 
 BAD = [
     ("range-as-text", "opt-1/annual-cost", {"Value": "200-260"}, "Value",
-     "value '200-260' is a range typed as text; put one number here and the range in the Low and High cells"),
-    ("number-as-text", "opt-1/jobs", {"Value": "410"}, "Value", "value '410' is a number stored as text"),
-    ("nan-text", "opt-1/jobs", {"Value": "NaN"}, "Value", "value 'NaN' is not a number"),
-    ("infinite", "opt-1/delay", {"High": float("inf")}, "High", "high inf is not a finite number"),
+     "opt-1/annual-cost: value '200-260' is a range typed as text; put one number here and the range in the Low and High cells"),
+    ("number-as-text", "opt-1/jobs", {"Value": "410"}, "Value", "opt-1/jobs: value '410' is a number stored as text"),
+    ("nan-text", "opt-1/jobs", {"Value": "NaN"}, "Value", "opt-1/jobs: value 'NaN' is not a number"),
+    ("infinite", "opt-1/delay", {"High": float("inf")}, "High", "opt-1/delay: high inf is not a finite number"),
     ("outside-scale", "opt-1/annual-cost", {"Value": 620}, "Value",
      "opt-1/annual-cost: value 620 is outside the scale of annual-cost (500 to 0 EUR million per year)"),
     ("low-outside-scale", "opt-1/delay", {"Low": -1}, "Low", "opt-1/delay: low -1 is outside the scale of delay"),

@@ -218,17 +218,17 @@ def test_reject_blank_level(mini, filled):
 
 def test_reject_level_out_of_range(mini, filled):
     edit_book(filled, lambda b, ws, c, r: setattr(cell(ws, c, r, "alpha/risk", "Level"), "value", 7))
-    rejects(mini, filled, f"{filled}: Scores!G7: 7 is not a level of risk (levels 1, 2, 3)")
+    rejects(mini, filled, f"{filled}: Scores!G7: alpha/risk: 7 is not a level of risk (levels 1, 2, 3)")
 
 
 def test_reject_level_not_a_level(mini, filled):
     edit_book(filled, lambda b, ws, c, r: set_text(cell(ws, c, r, "alpha/cost", "Level"), "high"))
-    rejects(mini, filled, f"{filled}: Scores!G8: 'high' is not a level of cost")
+    rejects(mini, filled, f"{filled}: Scores!G8: alpha/cost: 'high' is not a level of cost")
 
 
 def test_reject_number_stored_as_text(mini, filled):
     edit_book(filled, lambda b, ws, c, r: set_text(cell(ws, c, r, "beta/impact", "Level"), "2"))
-    rejects(mini, filled, f"{filled}: Scores!G9: level '2' is a number stored as text")
+    rejects(mini, filled, f"{filled}: Scores!G9: beta/impact: level '2' is a number stored as text")
 
 
 def test_reject_formula_in_input_cell(mini, filled):

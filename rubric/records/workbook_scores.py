@@ -44,11 +44,14 @@ class _Reader:
         self.problems: list[Problem] = []
         self.text_limit = text_limit("session")
         self.sheet = SCORES_SHEET   # the sheet being read, for located problems
+        self.row_key: str | None = None  # "option/criterion" of the score row being read, named in its problems
 
     def problem(self, message: str) -> None:
         self.problems.append(Problem(self.path, message))
 
     def at(self, sheet: str, cell: str | int | None, message: str) -> None:
+        if self.row_key is not None and not message.startswith(self.row_key):
+            message = f"{self.row_key}: {message}"  # every problem of a score row names its option and criterion
         self.problems.append(Problem.at_cell(self.path, sheet, cell, message))
 
     def meta(self, book) -> dict | None:
@@ -305,6 +308,13 @@ class _Reader:
         return x
 
     def row(self, key: str, cells: dict, criteria: dict, sources: set[str]) -> Score | None:
+        self.row_key = key
+        try:
+            return self._row(key, cells, criteria, sources)
+        finally:
+            self.row_key = None
+
+    def _row(self, key: str, cells: dict, criteria: dict, sources: set[str]) -> Score | None:
         option, criterion_id = key.split("/", 1)
         criterion = criteria[criterion_id]
         before = len(self.problems)
