@@ -266,11 +266,11 @@ WORKBOOK_CASES = [
     ("sheet-renamed", _rename_sheet, "sheet 'Scores' is missing"),
     ("meta-removed", _drop_meta, "sheet '_meta' is missing"),
     ("meta-tampered", _tamper_meta, "_meta!A1: the hidden _meta sheet was altered"),
-    ("formula-equals", _formula("=1+1"), "Scores!O6: rationale: a formula was typed into an input cell"),
-    ("formula-dde", _formula("=cmd|' /C calc'!A0"), "Scores!O6: rationale: a formula was typed"),
-    ("formula-hyperlink", _formula('=HYPERLINK("http://example.invalid","x")'), "Scores!O6: rationale: a formula"),
-    ("formula-plus-as-formula", _formula("=+1+1"), "Scores!O6: rationale: a formula"),
-    ("formula-at-as-formula", _formula("=@SUM(1)"), "Scores!O6: rationale: a formula"),
+    ("formula-equals", _formula("=1+1"), "Scores!O6: alpha/impact: rationale: a formula was typed into an input cell"),
+    ("formula-dde", _formula("=cmd|' /C calc'!A0"), "Scores!O6: alpha/impact: rationale: a formula was typed"),
+    ("formula-hyperlink", _formula('=HYPERLINK("http://example.invalid","x")'), "Scores!O6: alpha/impact: rationale: a formula"),
+    ("formula-plus-as-formula", _formula("=+1+1"), "Scores!O6: alpha/impact: rationale: a formula"),
+    ("formula-at-as-formula", _formula("=@SUM(1)"), "Scores!O6: alpha/impact: rationale: a formula"),
     ("missing-file", lambda p: p.unlink(), "cannot read file"),
 ]
 

@@ -236,8 +236,8 @@ def test_reject_formula_in_input_cell(mini, filled):
         cell(ws, cols, rows, "beta/risk", "Level").value = "=1+1"
         cell(ws, cols, rows, "beta/cost", "Rationale").value = "=A1"
     edit_book(filled, change)
-    rejects(mini, filled, f"{filled}: Scores!G10: a formula was typed into the level cell",
-            f"{filled}: Scores!O11: rationale: a formula was typed into an input cell")
+    rejects(mini, filled, f"{filled}: Scores!G10: beta/risk: a formula was typed into the level cell",
+            f"{filled}: Scores!O11: beta/cost: rationale: a formula was typed into an input cell")
 
 
 def test_reject_merged_cells(mini, filled):
@@ -266,9 +266,9 @@ def test_reject_bad_confidence_missing_rationale_unknown_source(mini, filled):
         cell(ws, cols, rows, "alpha/risk", "Rationale").value = None
         set_text(cell(ws, cols, rows, "alpha/cost", "Sources cited"), "src-one, src-404")
     edit_book(filled, change)
-    rejects(mini, filled, f"{filled}: Scores!N6: 'sure' is not a confidence (low, medium or high)",
+    rejects(mini, filled, f"{filled}: Scores!N6: alpha/impact: 'sure' is not a confidence (low, medium or high)",
             f"{filled}: Scores!O7: alpha/risk: rationale missing",
-            f"{filled}: Scores!P8: unknown source(s) ['src-404']")
+            f"{filled}: Scores!P8: alpha/cost: unknown source(s) ['src-404']")
 
 
 def test_reject_level_and_abstention_together(mini, filled):
@@ -408,4 +408,4 @@ def test_workbook_problems_carry_sheet_and_cell_as_fields(mini, filled):
         read_scores_workbook(filled, load_study(mini))
     [problem] = caught.value.problems
     assert (problem.sheet, problem.cell, problem.line, problem.pointer) == ("Scores", "N6", None, None)
-    assert str(problem) == f"{filled}: Scores!N6: 'sure' is not a confidence (low, medium or high)"
+    assert str(problem) == f"{filled}: Scores!N6: alpha/impact: 'sure' is not a confidence (low, medium or high)"

@@ -24,6 +24,9 @@ TEXT_CAP, HEADER_CAP, MIN_WIDTH = 60, 12, 5
 LINE_HEIGHT = 14.5
 DEFAULT_ROW_HEIGHT = 15.0  # points, XlsxWriter's default row
 KEEP_WITH_HEADING = 3      # rows of a table (its header and first rows) printed on the page of its heading
+A4_POINTS = (595.0, 842.0)  # portrait width, height
+PAGE_MARGINS = {"left": 0.4, "right": 0.4, "top": 0.6, "bottom": 0.6}  # inches; the footer prints in the bottom one
+PAGE_FOOTER = "&C&A - page &P of &N"  # sheet name and page number (header/footer codes)
 CM = 96 / 2.54  # pixels per centimetre (XlsxWriter sizes charts in pixels at 96 dpi)
 
 FONT = "Calibri"
@@ -410,7 +413,7 @@ class Sheet:
                   names_row: int, first_col: int, last_col: int, first_row: int, last_row: int,
                   colours: list[str] | None = None, value_axis: dict | None = None,
                   labels: str | None = None) -> None:
-        """A native horizontal bar chart at the start of `row` (on a new printed page): one series per
+        """A native horizontal bar chart at the start of `row` (never cut across pages): one series per
         column first_col..last_col, named by the cell in `names_row`, over rows first_row..last_row,
         with the options of column 1 as categories, the first at the top. `labels`: a number format to
         print each bar's value on it."""
@@ -448,8 +451,8 @@ class Sheet:
     def line_chart(self, row: int, col: int, title: str, x_title: str, y_title: str, height_cm: float,
                    width_cm: float, x_col: int, y_col: int, first_row: int, last_row: int,
                    x_range: tuple[float, float] | None = None, y_range: tuple[float, float] | None = None) -> None:
-        """A native scatter chart with straight lines and markers, its top left at (row, col) (on a new
-        printed page): one series, x from column x_col and y from column y_col over rows
+        """A native scatter chart with straight lines and markers, its top left at (row, col) (never
+        cut across pages): one series, x from column x_col and y from column y_col over rows
         first_row..last_row; the axes span x_range and y_range when given."""
         self._chart_placed(row, col, width_cm, height_cm)
         if self.measuring:
@@ -469,8 +472,8 @@ class Sheet:
 
     def scatter_chart(self, row: int, col: int, title: str, x_title: str, y_title: str, height_cm: float,
                       width_cm: float, series: list[dict]) -> None:
-        """A native scatter chart with several series, its top left at (row, col) (on a new printed
-        page). Each series: name, x_col, y_col, first_row, last_row, and `line` (True: joined by
+        """A native scatter chart with several series, its top left at (row, col) (never cut
+        across pages). Each series: name, x_col, y_col, first_row, last_row, and `line` (True: joined by
         straight lines, False: markers only), optional `color`."""
         self._chart_placed(row, col, width_cm, height_cm)
         if self.measuring:
@@ -497,7 +500,7 @@ class Sheet:
     def category_line_chart(self, row: int, col: int, title: str, y_title: str, height_cm: float, width_cm: float,
                             categories_row: int, first_col: int, last_col: int, name_col: int, series_rows,
                             categories, names, values) -> None:
-        """A native line chart with markers, its top left at (row, col) (on a new printed page): text
+        """A native line chart with markers, its top left at (row, col) (never cut across pages): text
         categories from `categories_row`, columns first_col..last_col, and one series per row of
         `series_rows`, named by its cell in `name_col`. The categories, names and values (one row per
         series) are also stored in the chart as its cached data: a constant-memory workbook keeps no
@@ -637,12 +640,12 @@ class Sheet:
             ws.set_portrait()
         ws.set_paper(9)  # A4
         ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.set_margins(**PAGE_MARGINS)
         if setup["title_rows"]:
             first, last = (int(x) for x in setup["title_rows"].split(":"))
             ws.repeat_rows(first - 1, last - 1)
         # "&" starts a header/footer code: a study id's own "&" is doubled
-        ws.set_footer("&C&A - page &P of &N&R" + self.book.masthead.footer.replace("&", "&&"))
+        ws.set_footer(PAGE_FOOTER + "&R" + self.book.masthead.footer.replace("&", "&&"))
         if setup["protect"]:
             ws.protect("", PROTECTION)
 
@@ -659,16 +662,20 @@ class Sheet:
                 self.ws.set_h_pagebreaks(breaks)
 
     def _paginate(self) -> list[int]:
-        """The manual page breaks: before a chart that would be cut, and before a table heading whose table would
-        otherwise be split over two pages, or, for a table longer than a page, whose first rows would
-        not fit under it (an estimate of where the spreadsheet's own
-        breaks fall: A4, the margins set in _set_up, scaled to fit the width)."""
+        """The manual page breaks: before a chart that would be cut, and before a table heading whose
+        table would otherwise be split over two pages (or, for a table longer than a page, whose first
+        rows would not fit under it). An estimate of where the spreadsheet's own breaks fall: A4, the
+        margins set in _set_up, scaled to fit the width, Calibri's column widths."""
         setup = self.layout.setup
-        width, height = (842.0, 595.0) if setup["landscape"] else (595.0, 842.0)
-        printable_width, printable_height = width - 0.8 * 72, height - 1.2 * 72  # the footer prints in the margin
+        width, height = A4_POINTS[::-1] if setup["landscape"] else A4_POINTS
+        printable_width = width - 72 * (PAGE_MARGINS["left"] + PAGE_MARGINS["right"])
+        printable_height = height - 72 * (PAGE_MARGINS["top"] + PAGE_MARGINS["bottom"])
         table = max(sum(_column_points(w) for w in self.layout.widths.values()), self._chart_right) or printable_width
         page = printable_height / min(1.0, printable_width / table)
-        row_height = lambda r: self._heights.get(r, DEFAULT_ROW_HEIGHT)  # noqa: E731
+
+        def row_height(r: int) -> float:
+            return self._heights.get(r, DEFAULT_ROW_HEIGHT)
+
         title_height = 0.0
         if setup["title_rows"]:
             first, last = (int(x) for x in setup["title_rows"].split(":"))

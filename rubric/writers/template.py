@@ -18,12 +18,11 @@ from ..workbooks.scoring import (COLUMNS, CONFIDENCES, HEADER_ROW, INPUT_COLUMNS
                                  SCREENING_SHEET, checksum, expected_keys, meta_fields, row_key, screening_keys)
 from ..atomic import atomic_write
 from ..workbooks.text import put_text
-
-FONT_NAME = "Calibri"  # named, as the default style's font is: a font without a name prints in a serif face
-
+from .sheet_engine import FONT, PAGE_FOOTER, PAGE_MARGINS
 
 def _font(**properties) -> Font:
-    return Font(name=FONT_NAME, **{"size": 11, **properties})
+    """A font named as the comparison workbook's: one without a name prints in LibreOffice's serif face."""
+    return Font(name=FONT, **{"size": 11, **properties})
 
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
@@ -249,9 +248,9 @@ def _print_setup(ws, header_row: int) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.print_title_rows = f"1:{header_row}"
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "&A - page &P of &N"
+    for side, inches in PAGE_MARGINS.items():
+        setattr(ws.page_margins, side, inches)
+    ws.oddFooter.center.text = PAGE_FOOTER.removeprefix("&C")
 
 
 def _fit_height(ws, row: int, col: dict[str, int]) -> None:
