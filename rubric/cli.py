@@ -62,46 +62,47 @@ def _force_arg(parser: argparse.ArgumentParser) -> None:
                         help="overwrite an existing output file that is not an .xlsx workbook")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="rubric", description="Appraise policy options with a scoring rubric.")
-    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+def _evaluation_options(p: argparse.ArgumentParser, profile: bool = True, analyst: bool = True) -> None:
+    _study_arg(p)
+    _scope_args(p)
+    if profile:
+        p.add_argument("--profile", metavar="ID", help="stakeholder profile (default: the study's)")
+    p.add_argument("--session", metavar="ID", help="scoring session (default: the study's)")
+    if profile and analyst:
+        p.add_argument("--analyst", metavar="ID", help="use one analyst's scores instead of the consensus")
+    p.add_argument("--format", choices=FORMATS, default="table", help=FORMAT_HELP)
 
-    p = commands.add_parser("validate", help="check every record of a study and print a summary")
+
+def _args_validate(p: argparse.ArgumentParser) -> None:
     _study_arg(p)
 
-    p = commands.add_parser("check-sources", help="check every evidence quote verbatim against its source text")
+
+def _args_check_sources(p: argparse.ArgumentParser) -> None:
     _study_arg(p)
     p.add_argument("--corpus", required=True, metavar="DIR", help="folder holding the sources' text files")
 
-    p = commands.add_parser("init", help="create a new minimal study, or a copy of the shipped example")
+
+def _args_init(p: argparse.ArgumentParser) -> None:
     p.add_argument("dir", metavar="DIR", help="folder to create (it must not hold anything yet)")
     p.add_argument("--example", action="store_true", help="copy the shipped study instead")
 
-    def evaluation_options(p, profile=True, analyst=True):
-        _study_arg(p)
-        _scope_args(p)
-        if profile:
-            p.add_argument("--profile", metavar="ID", help="stakeholder profile (default: the study's)")
-        p.add_argument("--session", metavar="ID", help="scoring session (default: the study's)")
-        if profile and analyst:
-            p.add_argument("--analyst", metavar="ID", help="use one analyst's scores instead of the consensus")
-        p.add_argument("--format", choices=FORMATS, default="table", help=FORMAT_HELP)
 
-    p = commands.add_parser("rank", help="rank the options for one profile and method")
-    evaluation_options(p)
+def _args_rank(p: argparse.ArgumentParser) -> None:
+    _evaluation_options(p)
     p.add_argument("--method", choices=METHOD_NAMES, help="aggregation method (default: the study's)")
 
-    p = commands.add_parser("compare", help="rankings under every profile side by side")
-    evaluation_options(p, profile=False)
+
+def _args_compare(p: argparse.ArgumentParser) -> None:
+    _evaluation_options(p, profile=False)
     p.add_argument("--method", choices=METHOD_NAMES, help="aggregation method (default: the study's)")
     p.add_argument("--top", type=int, default=3, metavar="K", help="top-k used for robust options (default 3)")
 
-    p = commands.add_parser("sensitivity", help="exact one-way weight thresholds (weighted sum)")
-    evaluation_options(p)
 
-    p = commands.add_parser("smaa", help="SMAA-2 rank acceptability by Monte Carlo")
+def _args_sensitivity(p: argparse.ArgumentParser) -> None:
+    _evaluation_options(p)
+
+
+def _args_smaa(p: argparse.ArgumentParser) -> None:
     _study_arg(p)
     _scope_args(p)
     who = p.add_mutually_exclusive_group()
@@ -121,12 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "weights; acceptabilities overall and per scenario")
     p.add_argument("--format", choices=FORMATS, default="table", help=FORMAT_HELP)
 
-    p = commands.add_parser("scenarios", help="ranks, regret and robustness across the study's scenarios")
-    evaluation_options(p, analyst=False)
+
+def _args_scenarios(p: argparse.ArgumentParser) -> None:
+    _evaluation_options(p, analyst=False)
     p.add_argument("--method", choices=METHOD_NAMES, help="aggregation method (default: the study's)")
     p.add_argument("--top", type=int, default=3, metavar="K", help="top-k for robust and fragile options (default 3)")
 
-    p = commands.add_parser("report", help="write the comparison workbook (.xlsx) of a study")
+
+def _args_report(p: argparse.ArgumentParser) -> None:
     _study_arg(p)
     _scope_args(p)
     p.add_argument("-o", "--output", metavar="PATH",
@@ -140,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", type=float, metavar="B",
                    help="add a Packages sheet: the best packages of options within this budget (cost criterion's unit)")
 
-    p = commands.add_parser("template", help="write the scoring workbook one analyst fills in")
+
+def _args_template(p: argparse.ArgumentParser) -> None:
     _study_arg(p)
     p.add_argument("--session", required=True, metavar="ID", help="the session the analyst scores for")
     p.add_argument("--analyst", required=True, metavar="ID", help="the analyst's id (a new id joins the session "
@@ -153,39 +157,102 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start from the analyst's scores in this session (for example today's, when scoring a "
                         "scenario) wherever the session being scored has none of theirs yet")
 
-    p = commands.add_parser("import-scores", help="merge filled-in scoring workbooks into their session")
+
+def _args_import_scores(p: argparse.ArgumentParser) -> None:
     _study_arg(p)
     p.add_argument("files", nargs="+", metavar="FILE.xlsx", help="filled-in scoring workbooks")
     p.add_argument("--replace", action="store_true", help="replace an analyst's earlier scores")
     p.add_argument("--dry-run", action="store_true", help="print the changes, write nothing")
 
-    p = commands.add_parser("import-weights", help="turn weights edited in a comparison workbook into profiles")
+
+def _args_import_weights(p: argparse.ArgumentParser) -> None:
     _study_arg(p)
     p.add_argument("workbook", metavar="REVIEWED.xlsx", help="a comparison workbook whose weights a reviewer edited")
     p.add_argument("--as", dest="as_id", metavar="PROFILE_ID", help="id for the profile (one changed column)")
     p.add_argument("--dry-run", action="store_true", help="print the changes, write nothing")
 
-    p = commands.add_parser("diff", help="compare two profiles or two sessions: weights, scores, ranks")
+
+def _args_diff(p: argparse.ArgumentParser) -> None:
     _study_arg(p)
     p.add_argument("a", metavar="A", help="a profile id or a session id")
     p.add_argument("b", metavar="B", help="another of the same kind")
     p.add_argument("--method", choices=METHOD_NAMES, help="aggregation method (default: the study's)")
     p.add_argument("--format", choices=FORMATS, default="table", help=FORMAT_HELP)
 
-    p = commands.add_parser("value-for-money", help="benefit against cost, per unit cost, efficient frontier")
-    evaluation_options(p, profile=False)
+
+def _args_value_for_money(p: argparse.ArgumentParser) -> None:
+    _evaluation_options(p, profile=False)
     p.add_argument("--profile", metavar="ID", help="stakeholder profile (default: the study's)")
 
-    p = commands.add_parser("packages", help="the best sets of compatible options within a budget")
-    evaluation_options(p, profile=False)
+
+def _args_packages(p: argparse.ArgumentParser) -> None:
+    _evaluation_options(p, profile=False)
     p.add_argument("--profile", metavar="ID", help="stakeholder profile (default: the study's)")
     p.add_argument("--budget", type=float, required=True, metavar="B", help="in the cost criterion's unit")
     p.add_argument("--top", type=int, default=1, metavar="K", help="how many packages (default 1)")
 
-    for name, sub in commands.choices.items():
-        sub.epilog = f"example:\n  {EXAMPLES[name]}"
-        sub.formatter_class = argparse.RawDescriptionHelpFormatter
+
+# every command: its one-line help and what adds its arguments
+COMMAND_ARGUMENTS = {
+    "validate": ("check every record of a study and print a summary", _args_validate),
+    "check-sources": ("check every evidence quote verbatim against its source text", _args_check_sources),
+    "init": ("create a new minimal study, or a copy of the shipped example", _args_init),
+    "rank": ("rank the options for one profile and method", _args_rank),
+    "compare": ("rankings under every profile side by side", _args_compare),
+    "sensitivity": ("exact one-way weight thresholds (weighted sum)", _args_sensitivity),
+    "smaa": ("SMAA-2 rank acceptability by Monte Carlo", _args_smaa),
+    "scenarios": ("ranks, regret and robustness across the study's scenarios", _args_scenarios),
+    "report": ("write the comparison workbook (.xlsx) of a study", _args_report),
+    "template": ("write the scoring workbook one analyst fills in", _args_template),
+    "import-scores": ("merge filled-in scoring workbooks into their session", _args_import_scores),
+    "import-weights": ("turn weights edited in a comparison workbook into profiles", _args_import_weights),
+    "diff": ("compare two profiles or two sessions: weights, scores, ranks", _args_diff),
+    "value-for-money": ("benefit against cost, per unit cost, efficient frontier", _args_value_for_money),
+    "packages": ("the best sets of compatible options within a budget", _args_packages),
+}
+
+
+def build_parser(command: str | None = None, every: bool = True) -> argparse.ArgumentParser:
+    """The parser. With every=False only `command`'s own arguments are added (none for `rubric
+    --help`): the others are never needed and building them is most of the start-up time."""
+    parser = argparse.ArgumentParser(prog="rubric", description="Appraise policy options with a scoring rubric.",
+                                     formatter_class=_HelpFormatter)
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (text, add_arguments) in COMMAND_ARGUMENTS.items():
+        sub = commands.add_parser(name, help=text, epilog=f"example:\n  {EXAMPLES[name]}",
+                                  formatter_class=_RawHelpFormatter)
+        if every or name == command:
+            add_arguments(sub)
     return parser
+
+
+def _command_named(argv: list[str]) -> str | None:
+    """The subcommand in argv: the first word that is not an option (rubric's own options take no value)."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def _terminal_width() -> int:
+    """What shutil.get_terminal_size gives, without importing shutil (and its archive modules) at start-up."""
+    import os
+
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
+        super().__init__(prog, indent_increment, max_help_position, _terminal_width() - 2 if width is None else width)
+
+
+class _RawHelpFormatter(argparse.RawDescriptionHelpFormatter, _HelpFormatter):
+    """Keeps the example's line break in the epilog."""
 
 
 class _VersionAction(argparse.Action):
@@ -206,8 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     """The console entry point. Ctrl-C at any moment ends with `rubric: interrupted` and exit 130."""
     try:
         _show_warnings_as_lines()
-        parser = build_parser()
-        args = parser.parse_args(argv)
+        words = sys.argv[1:] if argv is None else argv
+        parser = build_parser(_command_named(words), every=False)
+        args = parser.parse_args(words)
         from .errors import RubricError, UsageError
 
         try:

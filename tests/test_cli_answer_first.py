@@ -202,6 +202,26 @@ def test_help_imports_neither_the_model_nor_numpy_nor_attrs():
     assert proc.stdout.split() == ["False"] * 4, proc.stderr
 
 
+def test_help_builds_only_the_named_commands_arguments():
+    """Start-up: `rubric --help` adds no subcommand's arguments and does not import shutil (argparse
+    would, for the terminal width); `rubric rank ...` adds only rank's."""
+    from rubric.cli import build_parser
+
+    bare = build_parser(None, every=False)
+    subs = next(a for a in bare._actions if a.__class__.__name__ == "_SubParsersAction").choices
+    assert all([a.dest for a in sub._actions] == ["help"] for sub in subs.values())
+    ranked = next(a for a in build_parser("rank", every=False)._actions
+                  if a.__class__.__name__ == "_SubParsersAction").choices
+    assert "method" in [a.dest for a in ranked["rank"]._actions]
+    assert [a.dest for a in ranked["compare"]._actions] == ["help"]
+    probe = ("import sys, contextlib, io\nsys.argv = ['rubric', '--help']\nfrom rubric.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()) as out:\n    try:\n        main()\n"
+             "    except SystemExit:\n        pass\nprint('shutil' in sys.modules, 'validate' in out.getvalue())")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.stdout.split() == ["False", "True"], proc.stderr
+
+
 def test_the_cli_lists_exactly_the_registry_methods():
     from rubric.compute.methods import AGGREGATION_METHODS
     from rubric.terms import METHOD_NAMES
