@@ -1293,7 +1293,7 @@ def _sensitivity(book: Book, report) -> None:
                f"{layout.SWAPS_SHEET} sheet. Values as computed by rubric (they do not follow weight edits).")
     s.header(4, 1, ["kind", "name", "members", "current weight", "top from", "below it, on top", "top to",
                     "above it, on top", "distance", "swaps"])
-    s.caps[3] = 40
+    s.caps[3] = 50
     r = 5
     analyses = sorted(result.analyses, key=lambda a: (a.distance is None, a.distance or 0.0))
     for a in analyses:
@@ -1337,7 +1337,8 @@ def _sensitivity_charts(s: Sheet, report, r: int) -> None:
                      f": the top {n} of {len(result.options)} options by the default profile" if n < len(
                          result.options) else ""))
     r += 1
-    height, width, gap = 8.0, 13.0, 0.4
+    height, gap = 8.5, 0.4
+    width = max(12.0, (_chart_width(s) - gap) / 2)   # two abreast across the tables' width
     chart_rows = r
     r += ((len(varied) + 1) // 2) * (_rows_for(height) + 1)
     r += 1
