@@ -28,7 +28,7 @@ DECISION = "turkey-returnees"   # the shipped study's largest decision: 10 optio
 REPORT_LIMITS = {
     "About": 2, "Summary": 2, "Screening": 2, "Options": 2, "Evidence": 5, "Rubric": 5, "Scores": 2,
     "Analysts": 30, "Disagreement": 3, "Weights": 3, "Weight inputs": 6, "Results": 4, "Compare": 4,
-    "Sensitivity": 7, "SMAA": 2, "Value for money": 8,
+    "Sensitivity": 4, "SMAA": 2, "Value for money": 8, "Swaps": 12,
 }
 TEMPLATE_LIMITS = {"Scores": 30, "Screening": 3}
 

@@ -27,7 +27,8 @@ SAMPLES = 2000   # SMAA draws for the workbooks written here (the CLI test check
 TOLERANCE = 1e-9
 STUDIES = {"mini": MINI, "shipped": SHIPPED}
 FORMULA_BLOCKS = ("Weights_normalised", "Weights_input_sum", "Weights_normalised_sum", "Weights_rows",
-                  "Results_totals", "Results_ranks", "Summary_totals", "Summary_ranks")
+                  "Results_totals", "Results_ranks", "Results_group_contributions", "Results_contribution_sums",
+                  "Summary_totals", "Summary_ranks", "Summary_group_contributions")
 
 
 # -- helpers --------------------------------------------------------------------------------------------
@@ -56,15 +57,22 @@ def engine_expectations(study, raw=None) -> dict[str, np.ndarray]:
         normalised = raw / raw.sum(axis=0)
         totals = np.array([wsm(e.values, normalised[:, k]).scores for k, e in enumerate(evaluations)]).T
         ranks = np.array([competition_ranks(totals[:, k]) for k in range(totals.shape[1])]).T
-    # the Summary lists the default profile's options in the order of its ranks as written (study
-    # order within a tie), and reads their live total and rank from Results
+    # Results and the Summary list the options in the order of the default profile's ranks as written
+    # (by id within a tie); the Summary reads their live totals, ranks and group contributions from Results
     default = [p.id for p in study.profiles].index(evaluate(study).profile_id)
     written = evaluations[default]
     order = sorted(range(len(written.options)), key=lambda i: (written.ranks[i], written.options[i]))
+    membership = study.rubric.top_group_of()
+    groups = np.column_stack([
+        np.nan_to_num(written.values)[:, columns] @ normalised[columns, default]
+        for columns in ([j for j, c in enumerate(written.criteria) if membership[c] == g.id]
+                        for g in study.rubric.groups)])
     return {"Weights_input": raw, "Weights_normalised": normalised, "Weights_input_sum": raw.sum(axis=0)[None, :],
             "Weights_normalised_sum": normalised.sum(axis=0)[None, :], "Weights_rows": normalised.T,
-            "Results_totals": totals, "Results_ranks": ranks,
-            "Summary_totals": totals[order, default][:, None], "Summary_ranks": ranks[order, default][:, None]}
+            "Results_totals": totals[order], "Results_ranks": ranks[order],
+            "Results_group_contributions": groups[order], "Results_contribution_sums": totals[order, default][:, None],
+            "Summary_totals": totals[order, default][:, None], "Summary_ranks": ranks[order, default][:, None],
+            "Summary_group_contributions": groups[order]}
 
 
 def check_formulas(written_path, recalculated, expected) -> tuple[int, float]:
@@ -130,8 +138,10 @@ def test_every_formula_recalculates_to_the_engine_number(case, recalculated):
     expected = engine_expectations(study)
     count, deviation = check_formulas(path, recalculated, expected)
     n_c, n_p, n_o = len(study.rubric.criteria), len(study.profiles), len(study.options)
-    # normalised + rows, 2 sums, totals + ranks, and the Summary's live total and rank per option
-    assert count == 2 * n_c * n_p + 2 * n_p + 2 * n_o * n_p + 2 * n_o
+    # normalised + rows, 2 sums, totals + ranks, and the Summary's live total and rank per option; the
+    # contribution of each top group and their sum on Results, and the groups again on the Summary
+    n_g = len(study.rubric.groups)
+    assert count == 2 * n_c * n_p + 2 * n_p + 2 * n_o * n_p + 2 * n_o + n_o * (2 * n_g + 1)
     print(f"\n{name}: {count} formula cells checked, max |deviation| {deviation:.3g}")
     # the inputs are the derived weights, as values
     assert np.allclose(cell_values(recalculated, "Weights_input"), expected["Weights_input"], rtol=0, atol=1e-15)
@@ -297,23 +307,24 @@ def test_sheets_names_and_values(shipped_book):
     study, report, book = shipped_book
     assert book.sheetnames == ["About", "Summary", "Options", "Evidence", "Rubric", "Scores", "Analysts", "Disagreement",
                                "Weights", "Weight inputs", "Results", "Compare", "Sensitivity", "SMAA",
-                               "Value for money", "_meta"]
+                               "Value for money", "Swaps", "_meta"]
     assert book["_meta"].sheet_state == "hidden"
     # values written from the engine's results
     assert np.allclose(cell_values(book, "Scores_values"), report.analysis.consensus.value, rtol=0, atol=0)
-    assert np.array_equal(cell_values(book, "Compare_profile_ranks"), report.comparison.profile_ranks.T)
+    # ranked tables list the options best first by the default profile (by id within a tie)
+    default = report.evaluation(report.default_profile)
+    best_first = sorted(range(len(report.options)), key=lambda i: (default.ranks[i], report.options[i]))
+    assert np.array_equal(cell_values(book, "Compare_profile_ranks"), report.comparison.profile_ranks.T[best_first])
     compare_rows = [row for row in book["Compare"].iter_rows(values_only=True)]
     assert ("option", *report.comparison.methods, "best", "worst") in [row[:len(report.comparison.methods) + 3]
                                                                        for row in compare_rows]
     vikor = report.comparison.method_evaluations[report.comparison.methods.index("vikor")]
     compromise = ", ".join(vikor.options[i] for i in vikor.result.compromise)
     assert any(str(row[0]).startswith(f"VIKOR: v: 0.5; compromise: {compromise};") for row in compare_rows)
-    assert np.allclose(cell_values(book, "Smaa_acceptability"), report.smaa.acceptability, rtol=0, atol=0)
-    assert np.allclose(cell_values(book, "Results_group_contributions").sum(axis=1),
-                       report.evaluation(report.default_profile).scores, atol=1e-9)
+    assert np.allclose(cell_values(book, "Smaa_acceptability"), report.smaa.acceptability[best_first], rtol=0, atol=0)
     assert [c.value for c in block(book, "Scores_values")[0]] == list(report.analysis.consensus.value[0])
     options = [row[0].value for row in book["Results"].iter_rows(min_row=6, max_row=5 + len(study.options))]
-    assert options == [o.id for o in study.options]
+    assert options == [report.options[i] for i in best_first]
     evidence = sum(len(o.evidence) for o in study.options)
     measures = sum(len(o.measures) for o in study.options)
     # the quotes; then, after a blank row, a section title, a header and one row per measure
@@ -322,9 +333,8 @@ def test_sheets_names_and_values(shipped_book):
     abstained = [c.value for c in book["Analysts"]["D"] if isinstance(c.value, str) and c.value.startswith("abst")]
     assert len(abstained) == sum(1 for s in report.session.scores if s.abstained)
     sensitivity = book["Sensitivity"]
-    first = report.sensitivity.analyses[0]
-    assert [sensitivity.cell(5, k).value for k in (2, 4, 5, 9)] == [first.name, first.current, first.top,
-                                                                    len(first.swaps)]
+    nearest = min(report.sensitivity.analyses, key=lambda a: (a.distance is None, a.distance or 0.0))
+    assert [sensitivity.cell(5, k).value for k in (2, 4, 10)] == [nearest.name, nearest.current, len(nearest.swaps)]
     assert book["SMAA"]["A7"].value == "samples" and book["SMAA"]["B7"].value == SAMPLES
     assert book["SMAA"]["A8"].value == "seed" and book["SMAA"]["B8"].value == DEFAULT_SEED
 
@@ -360,14 +370,16 @@ def test_charts_are_native(shipped_book, tmp_path):
     with zipfile.ZipFile(path) as archive:
         charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
         xml = "".join(archive.read(n).decode() for n in charts)
-    # bars: Summary (groups, best first), Results (groups; totals per profile), SMAA (ranks);
-    # scatter: the value function of the one natural criterion, and one value-for-money chart per profile
-    n_p = len(study.profiles)
-    assert len(charts) == 4 + 1 + n_p
+    # bars: Summary (groups, best first), Results (groups), SMAA (ranks); columns: Results (totals per
+    # profile); scatter: the value function of the one natural criterion, one value-for-money chart per
+    # profile, and one sensitivity chart per top criterion group
+    n_p, n_g = len(study.profiles), len(study.rubric.groups)
+    assert len(charts) == 4 + 1 + n_p + n_g
     assert len(re.findall(r'grouping val="stacked"', xml)) == 3
     assert len(re.findall(r'grouping val="clustered"', xml)) == 1
-    assert len(re.findall(r'<(?:c:)?barDir val="bar"', xml)) == 4
-    assert len(re.findall(r'<c:scatterChart>', xml)) == 1 + n_p
+    assert len(re.findall(r'<(?:c:)?barDir val="bar"', xml)) == 3
+    assert len(re.findall(r'<(?:c:)?barDir val="col"', xml)) == 1
+    assert len(re.findall(r'<c:scatterChart>', xml)) == 1 + n_p + n_g
 
 
 # -- the command -------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ SENSITIVITY_SHEET = "Sensitivity"
 SMAA_SHEET = "SMAA"
 VALUE_FOR_MONEY_SHEET = "Value for money"
 PACKAGES_SHEET = "Packages"
+SWAPS_SHEET = "Swaps"             # last: the long list of the sensitivity's swaps
 META_SHEET = "_meta"
 
 # every sheet in order, with what it holds (the About sheet lists them)
@@ -54,11 +55,14 @@ SHEETS = (
     (SCENARIOS_SHEET, "the scenarios (futures) with their drivers and probabilities (INPUTS), each option's score, "
                       "rank and regret in each, the minimax-regret choice, robust and fragile options, the expected "
                       "score by formula, and a chart of the scores across scenarios"),
-    (SENSITIVITY_SHEET, "one-way weight sensitivity of the default profile: where the top option changes"),
+    (SENSITIVITY_SHEET, "one-way weight sensitivity of the default profile: where the top option changes and to "
+                        "which option, and a chart per criterion group of every option's total against its weight"),
     (SMAA_SHEET, "SMAA-2 rank acceptability, confidence factors and central weights (Monte Carlo), with a chart"),
     (VALUE_FOR_MONEY_SHEET, "where the study has a cost criterion: each profile's benefit (every other criterion) "
                             "against cost, benefit per unit cost and the efficient frontier, with a chart"),
     (PACKAGES_SHEET, "with `rubric report --budget B`: the best packages of compatible options within the budget"),
+    (SWAPS_SHEET, "every pair of options whose order changes as one weight varies (the sensitivity's swaps), "
+                  "at which weight"),
     (META_SHEET, "hidden: the workbook's identity (kind, study id, input hash, tool version), for tools"),
 )
 
@@ -86,11 +90,14 @@ COMMENT_LABEL = "reviewer comment"
 
 # defined names (for reviewers' own formulas and for tests)
 SCORES_VALUES = "Scores_values"
+RESULTS_OPTIONS = "Results_options"   # the option ids of the Results rows, default profile best first
 RESULTS_TOTALS = "Results_totals"
 RESULTS_RANKS = "Results_ranks"
 SUMMARY_TOTALS = "Summary_totals"   # the default profile's live totals, options best first (as written)
 SUMMARY_RANKS = "Summary_ranks"
-RESULTS_GROUP_CONTRIBUTIONS = "Results_group_contributions"
+RESULTS_GROUP_CONTRIBUTIONS = "Results_group_contributions"   # [option, top group], default profile, live
+RESULTS_CONTRIBUTION_SUMS = "Results_contribution_sums"       # [option] their sum: the live total again
+SUMMARY_GROUP_CONTRIBUTIONS = "Summary_group_contributions"   # the Summary's rows of the same, live
 COMPARE_PROFILE_RANKS = "Compare_profile_ranks"
 SMAA_ACCEPTABILITY = "Smaa_acceptability"
 WEIGHTS_INPUT = "Weights_input"

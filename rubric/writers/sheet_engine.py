@@ -412,11 +412,17 @@ class Sheet:
     def bar_chart(self, row: int, title: str, value_title: str, grouping: str, height_cm: float, width_cm: float,
                   names_row: int, first_col: int, last_col: int, first_row: int, last_row: int,
                   colours: list[str] | None = None, value_axis: dict | None = None,
-                  labels: str | None = None) -> None:
+                  labels: str | None = None, categories=None, names=None, values=None) -> None:
         """A native horizontal bar chart at the start of `row` (never cut across pages): one series per
         column first_col..last_col, named by the cell in `names_row`, over rows first_row..last_row,
-        with the options of column 1 as categories, the first at the top. `labels`: a number format to
-        print each bar's value on it."""
+        with the options of column 1 as categories, the first at the top, and the legend in the order
+        of the bars. `labels`: a number format to print each bar's value on it.
+
+        `categories` (the texts of column 1), `names` (of the series) and `values` ([series][row], what
+        the cells hold or their formulas give) are stored in the chart as its cached data: a
+        constant-memory workbook keeps no cells to take them from, and without them the categories
+        would be written as an empty numeric reference; with them a reader that draws from the cache
+        shows the real chart, with text categories."""
         self._chart_placed(row, 1, width_cm * math.ceil((last_col - first_col + 1) / self.MAX_CHART_SERIES), height_cm)
         if self.measuring:
             return
@@ -431,6 +437,12 @@ class Sheet:
                 series = {"name": [self.title, names_row - 1, col - 1],
                           "categories": [self.title, first_row - 1, 0, last_row - 1, 0],
                           "values": [self.title, first_row - 1, col - 1, last_row - 1, col - 1]}
+                if categories is not None:
+                    series["categories_data"] = [str(c) for c in categories]
+                if names is not None:
+                    series["name_data"] = [str(names[k])]
+                if values is not None:
+                    series["values_data"] = [float(v) if is_finite(v) else None for v in values[k]]
                 if col == part[0]:
                     series.update({"overlap": 100, "gap": 60} if grouping != "clustered" else {"gap": 80})
                 if colours:
@@ -444,9 +456,44 @@ class Sheet:
             chart.set_title({"name": shown})
             chart.set_x_axis({"name": value_title, **(value_axis or {})})  # a bar chart's x axis holds the values
             chart.set_y_axis({"reverse": True, "crossing": "max"})  # first option at the top, values below
+            # below, the legend lists the series left to right in order: the order of stacked bars from
+            # the left, and of clustered bars from the top (the category axis is reversed); a legend on
+            # the right would list a bar chart's series bottom up
             chart.set_legend({"position": "bottom"})
             chart.set_size({"width": round(width_cm * CM), "height": round(height_cm * CM)})
             self.ws.insert_chart(row - 1, 0, chart, {"x_offset": p * round(width_cm * CM)})
+
+    def column_chart(self, row: int, title: str, value_title: str, height_cm: float, width_cm: float,
+                     names_row: int, first_col: int, last_col: int, first_row: int, last_row: int,
+                     colours: list[str], categories, names, values) -> None:
+        """A native clustered column chart at the start of `row` (never cut across pages): one series per
+        column first_col..last_col (at most 255), named by the cell in `names_row`, over rows
+        first_row..last_row, with the texts of column 1 as categories, left to right. Each cluster's
+        columns and the legend below run in the same order (a horizontal bar chart's legend lists its
+        series the other way round in LibreOffice). `categories`, `names` and `values` ([series][row])
+        are the chart's cached data, as in `bar_chart`."""
+        self._chart_placed(row, 1, width_cm, height_cm)
+        if self.measuring:
+            return
+        chart = self.book.workbook.add_chart({"type": "column"})
+        for k, col in enumerate(range(first_col, min(last_col, first_col + self.MAX_CHART_SERIES - 1) + 1)):
+            series = {"name": [self.title, names_row - 1, col - 1], "name_data": [str(names[k])],
+                      "categories": [self.title, first_row - 1, 0, last_row - 1, 0],
+                      "categories_data": [str(c) for c in categories],
+                      "values": [self.title, first_row - 1, col - 1, last_row - 1, col - 1],
+                      "values_data": [float(v) if is_finite(v) else None for v in values[k]],
+                      "fill": {"color": "#" + colours[k % len(colours)]}}
+            if k == 0:
+                series["gap"] = 80
+            chart.add_series(series)
+        chart.set_title({"name": title})
+        longest = max((len(str(c)) for c in categories), default=0)
+        chart.set_x_axis({"num_font": {"rotation": -45 if longest * len(categories) > width_cm * 5 else 0,
+                                       "size": 8}})
+        chart.set_y_axis({"name": value_title})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": round(width_cm * CM), "height": round(height_cm * CM)})
+        self.ws.insert_chart(row - 1, 0, chart)
 
     def line_chart(self, row: int, col: int, title: str, x_title: str, y_title: str, height_cm: float,
                    width_cm: float, x_col: int, y_col: int, first_row: int, last_row: int,
@@ -496,6 +543,39 @@ class Sheet:
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": round(width_cm * CM), "height": round(height_cm * CM)})
         self.ws.insert_chart(row - 1, col - 1, chart)
+
+    def lines_chart(self, row: int, title: str, x_title: str, y_title: str, height_cm: float, width_cm: float,
+                    series: list[dict], x_range: tuple[float, float], y_range: tuple[float, float],
+                    left_cm: float = 0.0) -> None:
+        """A native scatter chart of straight lines without markers, its top left at the start of `row`
+        moved `left_cm` right (never cut across pages). Each series: name, x_col, y_col, first_row,
+        last_row, the x and y numbers those cells hold (stored in the chart as its cached data: a
+        constant-memory workbook keeps no cells to take them from), a colour, and `dash` for a dashed
+        line. The legend on the right lists the series in order."""
+        self._chart_placed(row, 1, left_cm + width_cm, height_cm)
+        if self.measuring:
+            return
+        chart = self.book.workbook.add_chart({"type": "scatter", "subtype": "straight"})
+        for given in series:
+            line = {"width": 1.75 if not given.get("dash") else 1.25, "color": "#" + given["color"]}
+            if given.get("dash"):
+                line["dash_type"] = "dash"
+            chart.add_series({
+                "name": given["name"],
+                "categories": [self.title, given["first_row"] - 1, given["x_col"] - 1, given["last_row"] - 1,
+                               given["x_col"] - 1],
+                "values": [self.title, given["first_row"] - 1, given["y_col"] - 1, given["last_row"] - 1,
+                           given["y_col"] - 1],
+                "categories_data": [float(x) for x in given["x"]], "values_data": [float(y) for y in given["y"]],
+                "line": line, "marker": {"type": "none"}})
+        chart.set_title({"name": title, "name_font": {"size": 11}})
+        chart.set_x_axis({"name": x_title, "min": x_range[0], "max": x_range[1], "major_unit": 0.2,
+                          "num_format": "0.0", "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}})
+        chart.set_y_axis({"name": y_title, "min": y_range[0], "max": y_range[1],
+                          "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}})
+        chart.set_legend({"position": "right", "font": {"size": 8}})
+        chart.set_size({"width": round(width_cm * CM), "height": round(height_cm * CM)})
+        self.ws.insert_chart(row - 1, 0, chart, {"x_offset": round(left_cm * CM)})
 
     def category_line_chart(self, row: int, col: int, title: str, y_title: str, height_cm: float, width_cm: float,
                             categories_row: int, first_col: int, last_col: int, name_col: int, series_rows,

@@ -169,25 +169,31 @@ def _summary(book: Book, report) -> None:
     groups = report.top_groups
     s.header(r, 1, ["option", "rank (as written)", "title", "total (as written)", "total (live)", "rank (live)",
                     "SMAA rank-1 share", f"SMAA ranks (>= {SUMMARY_SMAA_SHARE:.0%} of draws)",
-                    *[f"{g.name} (as written)" for g in groups]])
+                    *[f"{g.name} (live)" for g in groups]])
     head = r
     s.caps[3] = 40
+    contributions = _live_group_contributions(report)
     for i in summary.order:
         r += 1
         s.text(r, 1, report.options[i], bold=True)   # column 1: the chart's categories
         s.number(r, 2, int(default.ranks[i]), INTEGER)
         s.text(r, 3, titles.get(report.options[i], ""))
         s.number(r, 4, default.scores[i], VALUE)
-        s.formula(r, 5, f"=INDEX({layout.RESULTS_TOTALS},{i + 1},{p + 1})", VALUE, report.live.totals[p][i])
-        s.formula(r, 6, f"=INDEX({layout.RESULTS_RANKS},{i + 1},{p + 1})", INTEGER, report.live.ranks[p][i])
+        # the option's row on Results, found by its id (Results may be re-sorted by its filter)
+        row = f"MATCH($A{r},{layout.RESULTS_OPTIONS},0)"
+        s.formula(r, 5, f"=INDEX({layout.RESULTS_TOTALS},{row},{p + 1})", VALUE, report.live.totals[p][i])
+        s.formula(r, 6, f"=INDEX({layout.RESULTS_RANKS},{row},{p + 1})", INTEGER, report.live.ranks[p][i])
         s.number(r, 7, summary.smaa_first[i], PROBABILITY)
         low, high = summary.smaa_ranks[i]
         s.text(r, 8, f"{low}" if low == high else f"{low}-{high}")
         for k in range(len(groups)):
-            s.number(r, 9 + k, report.group_contributions[i, k], VALUE)
+            s.formula(r, 9 + k, f"=INDEX({layout.RESULTS_GROUP_CONTRIBUTIONS},{row},{k + 1})", VALUE,
+                      contributions[i, k])
     s.conditional(f"F{head + 1}:F{r}", *FIRST_RANK_RULE)
     s.name(layout.SUMMARY_TOTALS, head + 1, 5, r, 5)
     s.name(layout.SUMMARY_RANKS, head + 1, 6, r, 6)
+    if groups:
+        s.name(layout.SUMMARY_GROUP_CONTRIBUTIONS, head + 1, 9, r, 8 + len(groups))
     last = r
     r += 2
     s.section(r, f"Every profile's top 3 (as written; detail: {layout.COMPARE_SHEET})")
@@ -228,10 +234,12 @@ def _summary(book: Book, report) -> None:
     s.caps.update({1: 34, 2: 90})
     r += 2
     height = max(7.5, 0.55 * len(summary.order) + 3.5)
-    s.bar_chart(r, f"Total by criterion group, profile {report.default_profile}, best first (as written)",
+    s.bar_chart(r, f"Total by criterion group, profile {report.default_profile}, best first (live)",
                 "weighted value (0-100)", "stacked", height, _chart_width(s), names_row=head, first_col=9,
                 last_col=8 + len(groups), first_row=head + 1, last_row=last,
-                colours=list(GROUP_COLOURS))
+                colours=list(GROUP_COLOURS), categories=[report.options[i] for i in summary.order],
+                names=[f"{g.name} (live)" for g in groups],
+                values=[contributions[list(summary.order), k] for k in range(len(groups))])
     s.finish(freeze="C6", title_rows="1:2")
 
 
@@ -1015,17 +1023,60 @@ def _weight_inputs(book: Book, report) -> None:
     s.finish(freeze="A5")
 
 
+def _best_first(report) -> tuple[int, ...]:
+    """Option indices in the default profile's rank order (as written), best first, ties by id: the
+    order of every ranked table and chart (a sheet's autofilter re-sorts them alphabetically)."""
+    if report.summary is not None:
+        return tuple(report.summary.order)
+    ranks = report.evaluation(report.default_profile).ranks
+    return tuple(sorted(range(len(report.options)), key=lambda i: (ranks[i], report.options[i])))
+
+
+def _runs(columns) -> list[tuple[int, int]]:
+    """Sorted column numbers as (first, last) runs of adjacent columns."""
+    runs: list[tuple[int, int]] = []
+    for c in sorted(columns):
+        if runs and runs[-1][1] == c - 1:
+            runs[-1] = (runs[-1][0], c)
+        else:
+            runs.append((c, c))
+    return runs
+
+
+def _group_columns(report) -> list[list[int]]:
+    """Per top criterion group, the indices of its criteria among the report's criteria (a group's
+    criteria need not be adjacent)."""
+    membership = report.study.rubric.top_group_of()
+    return [[j for j, c in enumerate(report.criteria) if membership[c] == g.id] for g in report.top_groups]
+
+
+def _live_group_contributions(report) -> np.ndarray:
+    """[option, top group] what the live contribution formulas give on the values written (their
+    cached results): the default profile's normalised weights times the consensus values (n/a
+    counts 0, as in the totals), summed over each group's criteria."""
+    values = np.nan_to_num(np.asarray(report.analysis.consensus.value, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
+    weights = report.live.normalised[report.profiles.index(report.default_profile)]
+    return np.column_stack([values[:, columns] @ weights[columns] for columns in _group_columns(report)]) \
+        if report.top_groups else np.zeros((len(report.options), 0))
+
+
+PROFILE_COLOURS = ("1F77B4", "FF7F0E", "2CA02C", "D62728", "9467BD", "8C564B", "E377C2", "7F7F7F", "BCBD22",
+                   "17BECF")   # Tableau 10: one distinct colour per profile (or option) in bars and lines
+PROFILE_CHART_BARS = 60   # the totals-per-profile chart shows the top options up to about this many bars
+
+
 def _results(book: Book, report, scores: _ScoreBlock, weights: _WeightRows) -> None:
     study = report.study
     options, profiles = report.options, report.profiles
     titles = {o.id: o.title for o in study.options}
     n_o, n_p = len(options), len(profiles)
+    order = _best_first(report)
     s = Sheet(book, layout.RESULTS_SHEET, "Totals and ranks per profile (live formulas)",
                "Total = SUMPRODUCT of the option's row of consensus values (Scores) and the profile's row of "
                "normalised weights (Weights), on 0-100; rank = 1 + the number of options with a higher total "
                f"(ties within {TIE_TEXT.lower()} share the best rank). Change a yellow input on Weights and both "
-               "recompute. "
-               f"Default profile: {report.default_profile}.")
+               f"recompute. Options in the order of the default profile's ranks as written "
+               f"({report.default_profile}), best first; the filter buttons re-sort them.")
     first_total, first_rank = 3, 3 + n_p + 1
     for start, label in ((first_total, "Total value (0-100)"), (first_rank, "Rank (1 = best)")):
         s.label(4, start, start + n_p - 1, label, HEADER_FONT)
@@ -1039,11 +1090,11 @@ def _results(book: Book, report, scores: _ScoreBlock, weights: _WeightRows) -> N
     weight_first_col = get_column_letter(weights.first_col)
     weight_last_col = get_column_letter(weights.last_col)
     totals, ranks = report.live.totals, report.live.ranks
-    for i, option in enumerate(options):
-        r = first + i
-        score_row = scores.first_row + i
-        s.text(r, 1, option, bold=True)
-        s.text(r, 2, titles.get(option, ""))
+    for n, i in enumerate(order):
+        r = first + n
+        score_row = scores.first_row + i   # Scores keeps the report's option order
+        s.text(r, 1, options[i], bold=True)
+        s.text(r, 2, titles.get(options[i], ""))
         for k, profile_id in enumerate(profiles):
             w = weights.row_of[profile_id]
             s.formula(r, first_total + k,
@@ -1059,36 +1110,58 @@ def _results(book: Book, report, scores: _ScoreBlock, weights: _WeightRows) -> N
         s.conditional(f"{letter}{first}:{letter}{last}", {"type": "2_color_scale", "min_type": "min",
                       "min_color": "#FFFFFF", "max_type": "max", "max_color": "#63BE7B"})
     s.conditional(ranks_ref, *FIRST_RANK_RULE)
+    s.autofilter(5, 1, last, first_rank + n_p - 1)
+    s.name(layout.RESULTS_OPTIONS, first, 1, last, 1)
     s.name(layout.RESULTS_TOTALS, first, first_total, last, first_total + n_p - 1)
     s.name(layout.RESULTS_RANKS, first, first_rank, last, first_rank + n_p - 1)
 
-    # weighted contributions by criterion group, default profile (values), and the charts
+    # weighted contributions by criterion group, default profile: live, each group's share of the
+    # SUMPRODUCT behind the total (its criteria's columns, in runs of adjacent columns)
     r = last + 2
     s.section(r, f"Weighted contribution of each criterion group to the total, profile {report.default_profile} "
-                 "(values as written; sum = the total)")
+                 "(live formulas; their sum is the total)")
     r += 1
     groups = report.top_groups
+    runs = [_runs(scores.first_col + j for j in columns) for columns in _group_columns(report)]
+    w = weights.row_of[report.default_profile]
+    shift = weights.first_col - scores.first_col   # Weights rows start their criteria at another column
     s.header(r, 1, ["option", "title"])
     s.header(r, 3, [g.name for g in groups])
+    sum_col = 3 + len(groups)
+    s.header(r, sum_col, ["sum of the groups (= the total)"])
     head = r
-    for i, option in enumerate(options):
+    contributions = _live_group_contributions(report)
+    for n, i in enumerate(order):
         r += 1
-        s.text(r, 1, option, bold=True)
-        s.text(r, 2, titles.get(option, ""))
-        for k in range(len(groups)):
-            s.number(r, 3 + k, report.group_contributions[i, k], VALUE)
+        score_row = scores.first_row + i
+        s.text(r, 1, options[i], bold=True)
+        s.text(r, 2, titles.get(options[i], ""))
+        for k, group_runs in enumerate(runs):
+            parts = [f"SUMPRODUCT({layout.SCORES_SHEET}!${get_column_letter(a)}${score_row}:"
+                     f"${get_column_letter(b)}${score_row},{layout.WEIGHTS_SHEET}!${get_column_letter(a + shift)}${w}:"
+                     f"${get_column_letter(b + shift)}${w})" for a, b in group_runs]
+            s.formula(r, 3 + k, "=" + ("+".join(parts) or "0"), VALUE, contributions[i, k])
+        s.formula(r, sum_col, f"=SUM(C{r}:{get_column_letter(sum_col - 1)}{r})", VALUE, contributions[i].sum())
     s.name(layout.RESULTS_GROUP_CONTRIBUTIONS, head + 1, 3, r, 2 + len(groups))
+    s.name(layout.RESULTS_CONTRIBUTION_SUMS, head + 1, sum_col, r, sum_col)
     r += 2
     width = _chart_width(s)
     bar_height = max(7.5, 0.6 * n_o + 3.5)
-    s.bar_chart(r, f"Contribution by criterion group, profile {report.default_profile}", "weighted value (0-100)",
-                "stacked", bar_height, width, names_row=head, first_col=3, last_col=2 + len(groups),
-                first_row=head + 1, last_row=head + n_o)
+    ids = [options[i] for i in order]
+    s.bar_chart(r, f"Contribution by criterion group, profile {report.default_profile} (live)",
+                "weighted value (0-100)", "stacked", bar_height, width, names_row=head, first_col=3,
+                last_col=2 + len(groups), first_row=head + 1, last_row=head + n_o, colours=list(GROUP_COLOURS),
+                categories=ids, names=[g.name for g in groups], values=[contributions[list(order), k]
+                                                                       for k in range(len(groups))])
     r += _rows_for(bar_height) + 1
-    profile_height = min(26.0, max(9.0, 0.22 * n_o * max(1, n_p) + 4))
-    s.bar_chart(r, "Total value per profile (live from the totals above)", "total value (0-100)", "clustered",
-                profile_height, width, names_row=5, first_col=first_total, last_col=first_total + n_p - 1,
-                first_row=first, last_row=last)
+    shown = min(n_o, max(3, PROFILE_CHART_BARS // max(1, n_p)))
+    title = "Total value per profile (live)" + (f", the top {shown} of {n_o} options by the default profile"
+                                                if shown < n_o else ", options best first by the default profile")
+    s.page_breaks.append(r - 1)   # a page of its own: it follows a table and a chart of uneven heights
+    s.column_chart(r, title, "total value (0-100)", 11.0, width, names_row=5, first_col=first_total,
+                   last_col=first_total + n_p - 1, first_row=first, last_row=first + shown - 1,
+                   colours=list(PROFILE_COLOURS), categories=ids[:shown], names=profiles,
+                   values=[totals[k][list(order[:shown])] for k in range(n_p)])
     s.finish(freeze="C6", title_rows="1:2")
 
 
@@ -1120,14 +1193,18 @@ def _compare(book: Book, report) -> None:
     s = Sheet(book, layout.COMPARE_SHEET, "How the ranking changes across profiles, methods and analysts",
                f"Ranks as computed by rubric (values, not live): weighted sum for every profile; then the default "
                f"profile ({c.default_profile}) under every aggregation method, and each analyst's own scores. "
-               "Kendall's tau: 1 = same order, -1 = reversed.")
+               "Kendall's tau: 1 = same order, -1 = reversed. Options in the order of the default profile's "
+               "ranks, best first.")
+    position = {option: i for i, option in enumerate(c.options)}
+    order = [position[report.options[i]] for i in _best_first(report)]
 
     def rank_table(r, title, names, ranks, extra=True):
         s.section(r, title)
         r += 1
         s.header(r, 1, ["option", *names, *(["best", "worst"] if extra else [])])
         top = r + 1
-        for i, option in enumerate(c.options):
+        for i in order:
+            option = c.options[i]
             r += 1
             s.text(r, 1, option, bold=True)
             for k in range(len(names)):
@@ -1151,8 +1228,11 @@ def _compare(book: Book, report) -> None:
                 s.number(r, 2 + k, matrix[i, k], "0.00")
         return r + 2
 
-    r, top = rank_table(4, "Ranks by profile (weighted sum)", c.profiles, c.profile_ranks)
+    r, top = rank_table(4, "Ranks by profile (weighted sum; the filter buttons re-sort the options)", c.profiles,
+                        c.profile_ranks)
     s.name(layout.COMPARE_PROFILE_RANKS, top, 2, top + len(c.options) - 1, 1 + len(c.profiles))
+    # a sheet has one autofilter: on its first table
+    s.autofilter(top - 1, 1, top + len(c.options) - 1, 3 + len(c.profiles))
     r = tau_table(r, "Kendall's tau between profiles' rankings", c.profiles, c.profile_tau)
     s.section(r, f"Robust: in every profile's top {c.top_k}")
     r += 1
@@ -1189,50 +1269,139 @@ def _compare(book: Book, report) -> None:
     s.finish(freeze="B4", title_rows="1:2")
 
 
-SWAP_TOP = 5  # the swap list shows swaps that can change the top of the ranking
+SWAP_TOP = 5             # a swap list too long for a sheet keeps the swaps that can change the top 5
+SWAPS_ALL_UP_TO = 100_000  # swaps: the Swaps sheet lists every one up to this many
+SENSITIVITY_POINTS = 21    # the group charts' weights: 0, 0.05, ..., 1
+SENSITIVITY_CHART_OPTIONS = 12  # a group chart draws the top options by the default profile, up to this many
+
+
+def _changes_at(analysis, weight: float, after: bool) -> str:
+    """The option on top just below (after=False) or above (True) a change of top at `weight`."""
+    change = min(analysis.top_changes, key=lambda c: abs(c.weight - weight))
+    return change.top if after else change.before
 
 
 def _sensitivity(book: Book, report) -> None:
     result = report.sensitivity
+    top = result.analyses[0].top if result.analyses else "-"
     s = Sheet(book, layout.SENSITIVITY_SHEET, f"One-way weight sensitivity, profile {result.profile_id} (weighted sum)",
                "The weight of one criterion (or the total weight of one group) varies from 0 to 1 while the others "
-               "keep their proportions. 'top from/to': the weights over which the current top option stays on "
-               "top; 'distance': from the current weight to the nearest change of top (never = it never changes); "
-               "'takes over': the option on top after that change. A swap is a pair of options whose order "
-               "changes strictly inside (0, 1); lines that only touch at 0 or 1 are not swaps. "
-               f"Below: every swap that involves one of the current top {SWAP_TOP} options; "
-               "`rubric sensitivity --format json` lists them all.")
-    s.header(4, 1, ["kind", "name", "members", "current weight", "top option", "top from", "top to", "distance",
-                    "swaps", "takes over"])
-    s.caps[3] = 40
+               f"keep their proportions. At the current weights {top} is on top; 'top from/to': the weights over "
+               "which it stays on top, and beside each, the option on top beyond it; 'distance': from the current "
+               "weight to the nearest change of top (never = it never changes). Rows by distance, nearest first. "
+               "'swaps': pairs of options whose order changes strictly inside (0, 1), listed on the "
+               f"{layout.SWAPS_SHEET} sheet. Values as computed by rubric (they do not follow weight edits).")
+    s.header(4, 1, ["kind", "name", "members", "current weight", "top from", "below it, on top", "top to",
+                    "above it, on top", "distance", "swaps"])
+    s.caps[3] = 50
     r = 5
-    for a in result.analyses:
+    analyses = sorted(result.analyses, key=lambda a: (a.distance is None, a.distance or 0.0))
+    for a in analyses:
+        low, high = a.top_interval
         s.text(r, 1, a.kind)
         s.text(r, 2, a.name, bold=True)
         s.text(r, 3, ", ".join(a.members) if a.kind == "group" else "")
         s.number(r, 4, a.current, WEIGHT)
-        s.text(r, 5, a.top)
-        s.number(r, 6, a.top_interval[0], WEIGHT)
-        s.number(r, 7, a.top_interval[1], WEIGHT)
+        s.number(r, 5, low, WEIGHT)
+        s.text(r, 6, _changes_at(a, low, after=False) if low > 0.0 else "-")
+        s.number(r, 7, high, WEIGHT)
+        s.text(r, 8, _changes_at(a, high, after=True) if high < 1.0 else "-")
         if a.distance is None:
-            s.text(r, 8, "never").alignment = make_alignment("right")
+            s.text(r, 9, "never").alignment = make_alignment("right")
         else:
-            s.number(r, 8, a.distance, WEIGHT)
-        s.number(r, 9, a.swap_count, INTEGER)
-        s.text(r, 10, a.takes_over or "never")
+            s.number(r, 9, a.distance, WEIGHT)
+        s.number(r, 10, a.swap_count, INTEGER)
         r += 1
+    if analyses:
+        s.autofilter(4, 1, r - 1, 10)
+    _sensitivity_charts(s, report, r + 1)
+    s.finish(freeze="C5", title_rows="1:2")
+
+
+def _sensitivity_charts(s: Sheet, report, r: int) -> None:
+    """Per top criterion group: every option's total against the group's weight from 0 to 1 (the
+    other weights rescaled in proportion), the current weight a dashed line; charts two abreast, then
+    the computed points they draw, one table per group."""
+    result = report.sensitivity
+    by_name = {a.name: a for a in result.analyses if a.kind == "group"}
+    varied = [by_name[g.id] for g in report.top_groups if g.id in by_name]
+    if not varied:
+        return
+    names = {g.id: g.name for g in report.top_groups}
+    position = {option: i for i, option in enumerate(result.options)}
+    drawn = [position[report.options[i]] for i in _best_first(report)][:SENSITIVITY_CHART_OPTIONS]
+    n = len(drawn)
+    t = np.linspace(0.0, 1.0, SENSITIVITY_POINTS)
+    s.section(r, "Every option's total against the weight of each criterion group (the other weights keep their "
+                 "proportions; dashed: the current weight)" + (
+                     f": the top {n} of {len(result.options)} options by the default profile" if n < len(
+                         result.options) else ""))
     r += 1
-    default = next(e for e in report.evaluations if e.profile_id == result.profile_id)
-    leaders = [result.options.index(o) for o, rank in zip(default.options, default.ranks) if rank <= SWAP_TOP]
-    s.section(r, f"Swaps involving a current top-{SWAP_TOP} option: the weight at which two options' totals are "
-                 "equal (rising: ahead above that weight)")
+    height, gap = 8.5, 0.4
+    width = max(12.0, (_chart_width(s) - gap) / 2)   # two abreast across the tables' width
+    chart_rows = r
+    r += ((len(varied) + 1) // 2) * (_rows_for(height) + 1)
     r += 1
-    s.header(r, 1, ["kind", "name", "", "weight", "rising", "falling"])
-    # uniform rows, and many of them on a large study (thousands per criterion at 2,000 options)
-    swap_rows = ((a.kind, a.name, None, swap.weight, swap.rising, swap.falling)
-                 for a in result.analyses for swap in a.swaps_involving(leaders))
-    _plain_rows(s, r + 1, {4: (WEIGHT, TOP)}, swap_rows)
-    s.finish(freeze="C5", title_rows="1:4")
+    marker_x, marker_y = n + 3, n + 4      # the dashed line's two points, right of the options
+    charts = []
+    for a in varied:
+        totals = a.totals(t)[:, drawn]          # [point, option]
+        low = math.floor(min(totals.min(), 100.0) / 10.0) * 10.0
+        high = math.ceil(max(totals.max(), 0.0) / 10.0) * 10.0
+        if high <= low:
+            high = low + 10.0
+        s.section(r, f"{names[a.name]} ({a.name}): totals at each weight of the group (as written by rubric)")
+        r += 1
+        s.header(r, 1, [f"weight of {a.name}", *[result.options[i] for i in drawn]])
+        s.header(r, marker_x, ["current weight (dashed)", "dashed line: total"])
+        first = r + 1
+        for p, weight in enumerate(t):
+            r += 1
+            s.number(r, 1, float(weight), "0.00")
+            for k in range(n):
+                s.number(r, 2 + k, totals[p, k], VALUE)
+            if p < 2:
+                s.number(r, marker_x, a.current, WEIGHT)
+                s.number(r, marker_y, (low, high)[p], VALUE)
+        series = [{"name": result.options[i], "x_col": 1, "y_col": 2 + k, "first_row": first, "last_row": r,
+                   "x": t, "y": totals[:, k], "color": PROFILE_COLOURS[k % len(PROFILE_COLOURS)],
+                   "dash": k >= len(PROFILE_COLOURS)} for k, i in enumerate(drawn)]
+        series.append({"name": f"current weight {a.current:.3f}", "x_col": marker_x, "y_col": marker_y,
+                       "first_row": first, "last_row": first + 1, "x": [a.current, a.current], "y": [low, high],
+                       "color": "404040", "dash": True})
+        charts.append((f"{names[a.name]}: total against its weight", series, (low, high)))
+        r += 2
+    for k, (title, series, y_range) in enumerate(charts):
+        row = chart_rows + (k // 2) * (_rows_for(height) + 1)
+        s.lines_chart(row, title, "weight of the group", "total value (0-100)", height, width, series, (0.0, 1.0),
+                      y_range, left_cm=(k % 2) * (width + gap))
+
+
+def _swaps(book: Book, report) -> None:
+    """Every swap of the one-way sensitivity (those involving a current top option when there are too
+    many for a sheet): a long list, last, for reference."""
+    result = report.sensitivity
+    count = sum(a.swap_count for a in result.analyses)
+    every = count <= SWAPS_ALL_UP_TO
+    default = report.evaluation(result.profile_id)
+    leaders = None if every else [result.options.index(o) for o, rank in zip(default.options, default.ranks)
+                                  if rank <= SWAP_TOP]
+    s = Sheet(book, layout.SWAPS_SHEET, f"Swaps: where two options change order, profile {result.profile_id}",
+              "For each criterion (or group) whose weight varies as on the Sensitivity sheet: the weight at which "
+              "two options' totals are equal; 'rising' is ahead above that weight, 'falling' below. Lines that only "
+              "touch at 0 or 1 are not swaps. " + (
+                  f"Every swap ({count:,})." if every else
+                  f"The swaps involving a current top-{SWAP_TOP} option, of {count:,} in all; "
+                  "`rubric sensitivity --format json` lists them all.") + " Values as computed by rubric.")
+    s.header(4, 1, ["kind", "name", "weight", "rising", "falling"])
+    rows = ((a.kind, a.name, swap.weight, swap.rising, swap.falling) for a in result.analyses
+            for swap in (a.swaps if every else a.swaps_involving(leaders)))
+    end = _plain_rows(s, 5, {3: (WEIGHT, TOP)}, rows)
+    if end == 5:
+        s.text(5, 1, "no swaps: no weight change reorders any two options", track=False)
+    else:
+        s.autofilter(4, 1, end - 1, 5)
+    s.finish(freeze="A5", title_rows="1:4")
 
 
 SMAA_ALL_RANKS_UP_TO = 30   # options; a larger study's acceptability block is cut (options x ranks grows as n^2)
@@ -1254,8 +1423,8 @@ def _smaa(book: Book, report) -> None:
         rank_labels[-1] = f"rank {SMAA_RANKS_SHOWN + 1} or lower"
     s = Sheet(book, layout.SMAA_SHEET, "SMAA-2: rank acceptability under uncertain weights",
                "Weights drawn at random (Dirichlet around the default profile's weights) and the options ranked "
-               "by weighted sum for each draw. Rank acceptability: the share of draws giving the option that rank. "
-               "Confidence factor: how often the option ranks first with its central weights (the mean weights "
+               "by weighted sum for each draw. Rank acceptability: the share of draws giving the option that rank "
+               "(options in the order of the default profile's ranks, best first). Confidence factor: how often the option ranks first with its central weights (the mean weights "
                "of the draws where it ranked first). Values as computed by rubric.")
     r = 4
     settings = [("weights", result.weights_model), ("concentration", result.concentration),
@@ -1279,29 +1448,36 @@ def _smaa(book: Book, report) -> None:
             s.cell(r, 2).alignment = make_alignment("left", None)
         r += 1
     r += 1
-    s.section(r, "Rank acceptability (share of draws) and confidence factor" + (
+    s.section(r, "Rank acceptability (share of draws)" + (" and confidence factor" if result.confidence_informative
+                                                        else "") + (
         f": ranks 1-{SMAA_RANKS_SHOWN} and the rest together ({n_o} options; "
         "`rubric smaa --format csv` gives every rank)" if cut else ""))
     r += 1
-    s.header(r, 1, ["option", *rank_labels, "confidence"])
+    # confidence factors only where the values are drawn too (with fixed values they say nothing: the note above)
+    confidence = result.confidence_informative
+    s.header(r, 1, ["option", *rank_labels, *(["confidence"] if confidence else [])])
     head = r
-    for i, option in enumerate(result.options):
+    position = {option: i for i, option in enumerate(result.options)}
+    order = [position[report.options[i]] for i in _best_first(report)]
+    for i in order:
         r += 1
-        s.text(r, 1, option, bold=True)
+        s.text(r, 1, result.options[i], bold=True)
         for k in range(shown):
             s.number(r, 2 + k, acceptability[i, k], PROBABILITY)
-        s.number(r, 2 + shown, result.confidence[i], PROBABILITY, missing="-")
+        if confidence:
+            s.number(r, 2 + shown, result.confidence[i], PROBABILITY, missing="-")
     ref = f"B{head + 1}:{get_column_letter(1 + shown)}{r}"
     s.conditional(ref, {"type": "2_color_scale", "min_type": "num", "min_value": 0, "min_color": "#FFFFFF",
                         "max_type": "num", "max_value": 1, "max_color": "#5B9BD5"})
     s.name(layout.SMAA_ACCEPTABILITY, head + 1, 2, r, 1 + shown)
+    s.autofilter(head, 1, r, 1 + shown + confidence)
     r += 2
     s.section(r, "Central weights: the mean weights of the draws where the option ranked first ('-': never first)")
     r += 1
     s.header(r, 1, ["option", *result.criteria])
-    for i, option in enumerate(result.options):
+    for i in order:
         r += 1
-        s.text(r, 1, option, bold=True)
+        s.text(r, 1, result.options[i], bold=True)
         for k in range(len(result.criteria)):
             s.number(r, 2 + k, result.central_weights[i, k], WEIGHT, missing="-")
     r += 2
@@ -1314,7 +1490,8 @@ def _smaa(book: Book, report) -> None:
     r += 1
     s.header(r, 1, ["option", *labels])
     chart_head = r
-    for i in sorted(range(n_o), key=lambda i: (-grouped[i, 0], -grouped[i, :2].sum(), result.options[i])):
+    by_share = sorted(range(n_o), key=lambda i: (-grouped[i, 0], -grouped[i, :2].sum(), result.options[i]))
+    for i in by_share:
         r += 1
         s.text(r, 1, result.options[i], bold=True)
         for k in range(grouped.shape[1]):
@@ -1325,7 +1502,9 @@ def _smaa(book: Book, report) -> None:
                 height, _chart_width(s), names_row=chart_head, first_col=2, last_col=1 + grouped.shape[1],
                 first_row=chart_head + 1, last_row=chart_head + n_o,
                 colours=list(SMAA_RANK_COLOURS[:grouped.shape[1] - 1]) + [SMAA_REST_COLOUR],
-                value_axis={"min": 0, "max": 1, "num_format": "0%"}, labels="0%;;;")
+                value_axis={"min": 0, "max": 1, "num_format": "0%"}, labels="0%;;;",
+                categories=[result.options[i] for i in by_share], names=labels,
+                values=[grouped[by_share, k] for k in range(grouped.shape[1])])
     s.finish(freeze="B4", title_rows="1:2")
 
 
@@ -1452,6 +1631,7 @@ def _build(book: Book, report) -> None:
     _smaa(book, report)
     _value_for_money(book, report)
     _packages(book, report)
+    _swaps(book, report)
     if not book.measuring:
         _meta(book, report)
 
