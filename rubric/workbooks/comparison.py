@@ -104,6 +104,7 @@ SMAA_ACCEPTABILITY = "Smaa_acceptability"
 WEIGHTS_INPUT = "Weights_input"
 WEIGHTS_NORMALISED = "Weights_normalised"
 WEIGHTS_GROUP_INPUT = "Weights_group_input"   # [group, profile] group rows (hierarchical profiles)
+WEIGHTS_GROUP_NORMALISED = "Weights_group_normalised"  # [group, profile] the sum of its criteria's weights
 WEIGHTS_SPARE = "Weights_spare"               # the spare columns for new profiles, header row included
 WEIGHTS_NORMALISED_SUM = "Weights_normalised_sum"
 WEIGHTS_ROWS = "Weights_rows"

@@ -1003,11 +1003,7 @@ def _weights(book: Book, report) -> _WeightRows:
         cell = s.cell(r, comment_col)
         cell.protection, cell.fill = UNLOCKED, INPUT_FILL
     s.text(sum_row, layout.CRITERION_COLUMN, layout.SUM_LABEL, bold=True)
-    for k, given in enumerate(inputs):
-        if not given.hierarchical:  # a flat profile's total on its own scale (a hierarchical one has one per group)
-            letter = get_column_letter(first_in + k)
-            s.formula(sum_row, first_in + k, f"=SUM({letter}{first}:{letter}{last})", _input_format(given),
-                      sum(given.values[c] for c in criteria)).font = HEADER_FONT
+    for k in range(n_p):
         letter = get_column_letter(first_norm + k)
         s.formula(sum_row, first_norm + k, f"=SUM({letter}{first}:{letter}{last})", NORMALISED,
                   normalised[k].sum()).font = HEADER_FONT
@@ -1062,6 +1058,7 @@ def _weights(book: Book, report) -> _WeightRows:
     s.name(layout.WEIGHTS_INPUT, first, first_in, last, first_in + n_p - 1)
     if n_g:
         s.name(layout.WEIGHTS_GROUP_INPUT, first_group, first_in, first_group + n_g - 1, first_in + n_p - 1)
+        s.name(layout.WEIGHTS_GROUP_NORMALISED, first_group, first_norm, first_group + n_g - 1, first_norm + n_p - 1)
     s.name(layout.WEIGHTS_SPARE, head, first_spare, last, first_norm - 1)
     s.name(layout.WEIGHTS_NORMALISED, first, first_norm, last, first_norm + n_p - 1)
     s.name(layout.WEIGHTS_NORMALISED_SUM, sum_row, first_norm, sum_row, first_norm + n_p - 1)
