@@ -96,7 +96,7 @@ def plan_profiles(study: Study, sheet: ReviewedSheet, as_id: str | None, workboo
 
 
 def _commented(text: str, notes) -> str:
-    return " ".join([text, *(f"Reviewer comment: {note}" for note in notes)]).strip()
+    return " ".join(part for part in (text, *(f"Reviewer comment: {note}" for note in notes)) if part)
 
 
 def _new_profile_text(study: Study, profile_id: str, column: ReviewedWeights, notes: dict, stamp: str) -> str:

@@ -156,7 +156,7 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
         typed_leaves = [values[c] for c in criteria if c in values]
         if len(typed_leaves) == len(leaf_rows) and leaf_rows and not any(typed_leaves):
             problem(f"{letter}{HEADER_ROW}", f"all weights in column {header!r} are zero")
-        elif len(typed_leaves) == len(leaf_rows) and not math.isfinite(math.fsum(typed_leaves)):
+        elif len(typed_leaves) == len(leaf_rows) and not math.isfinite(sum(typed_leaves)):
             problem(f"{letter}{HEADER_ROW}", f"the weights in column {header!r} add up to more than the "
                     "largest number; scale them down")
         comment, comment_cell = None, ""
