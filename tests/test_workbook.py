@@ -21,12 +21,13 @@ from rubric.compute.report import DEFAULT_SAMPLES, DEFAULT_SEED, build_report
 from rubric.compute.weights import derive_weights
 from rubric.writers import sheet_engine, xlsx
 from rubric.workbooks.comparison import BANNER
+from rubric.workbooks.weight_inputs import is_hierarchical, sheet_inputs
 from rubric.writers.xlsx import write_workbook
 
 SAMPLES = 2000   # SMAA draws for the workbooks written here (the CLI test checks the defaults)
 TOLERANCE = 1e-9
 STUDIES = {"mini": MINI, "shipped": SHIPPED}
-FORMULA_BLOCKS = ("Weights_normalised", "Weights_input_sum", "Weights_normalised_sum", "Weights_rows",
+FORMULA_BLOCKS = ("Weights_normalised", "Weights_group_normalised", "Weights_normalised_sum", "Weights_rows",
                   "Results_totals", "Results_ranks", "Summary_totals", "Summary_ranks")
 
 
@@ -44,24 +45,31 @@ def cell_values(book, name) -> np.ndarray:
 
 
 def engine_expectations(study, raw=None) -> dict[str, np.ndarray]:
-    """What every formula block must hold: from the engine, or (raw: [criterion, profile] raw weights
-    typed into the workbook) from the engine's wsm and ranking on those weights."""
+    """What every formula block must hold: from the engine, or (raw: [criterion, profile] the Weights
+    inputs with some flat profiles' values retyped) from the engine's wsm and ranking on those weights."""
     evaluations = [evaluate(study, p.id, "wsm") for p in study.profiles]
+    shown = np.array([[sheet_inputs(p, e.weights).values[c.id] for c in study.rubric.criteria]
+                      for p, e in zip(study.profiles, evaluations)]).T
+    normalised = np.array([derive_weights(p, study.rubric).leaf for p in study.profiles]).T
     if raw is None:
-        raw = np.array([e.weights.leaf for e in evaluations]).T
-        normalised = np.array([derive_weights(p, study.rubric).leaf for p in study.profiles]).T
+        raw = shown
         totals = np.array([e.scores for e in evaluations]).T
         ranks = np.array([e.ranks for e in evaluations]).T
     else:
-        normalised = raw / raw.sum(axis=0)
+        for k, profile in enumerate(study.profiles):
+            if not np.array_equal(raw[:, k], shown[:, k]):
+                assert not is_hierarchical(profile), "a retyped column of a flat profile: input / column sum"
+                normalised[:, k] = raw[:, k] / raw[:, k].sum()
         totals = np.array([wsm(e.values, normalised[:, k]).scores for k, e in enumerate(evaluations)]).T
         ranks = np.array([competition_ranks(totals[:, k]) for k in range(totals.shape[1])]).T
+    index = {c.id: i for i, c in enumerate(study.rubric.criteria)}
+    groups = np.array([normalised[[index[c.id] for c in g.leaves()]].sum(axis=0) for g in study.rubric.all_groups()])
     # the Summary lists the default profile's options in the order of its ranks as written (study
     # order within a tie), and reads their live total and rank from Results
     default = [p.id for p in study.profiles].index(evaluate(study).profile_id)
     written = evaluations[default]
     order = sorted(range(len(written.options)), key=lambda i: (written.ranks[i], written.options[i]))
-    return {"Weights_input": raw, "Weights_normalised": normalised, "Weights_input_sum": raw.sum(axis=0)[None, :],
+    return {"Weights_input": raw, "Weights_normalised": normalised, "Weights_group_normalised": groups,
             "Weights_normalised_sum": normalised.sum(axis=0)[None, :], "Weights_rows": normalised.T,
             "Results_totals": totals, "Results_ranks": ranks,
             "Summary_totals": totals[order, default][:, None], "Summary_ranks": ranks[order, default][:, None]}
@@ -130,11 +138,13 @@ def test_every_formula_recalculates_to_the_engine_number(case, recalculated):
     expected = engine_expectations(study)
     count, deviation = check_formulas(path, recalculated, expected)
     n_c, n_p, n_o = len(study.rubric.criteria), len(study.profiles), len(study.options)
-    # normalised + rows, 2 sums, totals + ranks, and the Summary's live total and rank per option
-    assert count == 2 * n_c * n_p + 2 * n_p + 2 * n_o * n_p + 2 * n_o
+    n_g = len(study.rubric.all_groups())  # both studies have a hierarchical profile: group rows
+    # normalised + rows, their sums, the groups' weights, totals + ranks, and the Summary's live total
+    # and rank per option
+    assert count == 2 * n_c * n_p + n_p + n_g * n_p + 2 * n_o * n_p + 2 * n_o
     print(f"\n{name}: {count} formula cells checked, max |deviation| {deviation:.3g}")
-    # the inputs are the derived weights, as values
-    assert np.allclose(cell_values(recalculated, "Weights_input"), expected["Weights_input"], rtol=0, atol=1e-15)
+    # the inputs are each profile's own values (points, or derived percentages to the 15 digits LibreOffice keeps)
+    assert np.allclose(cell_values(recalculated, "Weights_input"), expected["Weights_input"], rtol=1e-14, atol=0)
 
 
 def test_every_formula_carries_the_engine_number_as_its_cached_value(case):
@@ -336,7 +346,7 @@ def test_inputs_are_unlocked_and_styled_and_sheets_protected_without_password(sh
             assert cell.protection.locked is False
             assert cell.fill.fgColor.rgb.endswith("FFF2CC") and cell.font.color.rgb.endswith("0000FF")
             assert cell.comment is not None and "Input" in cell.comment.text
-            assert cell.number_format == "0.000"
+            assert cell.number_format in ("General", "0.0")   # points as recorded, derived percentages
     for row in block(book, "Weights_normalised"):
         for cell in row:
             assert cell.protection.locked is not False
@@ -345,7 +355,7 @@ def test_inputs_are_unlocked_and_styled_and_sheets_protected_without_password(sh
     for ws in book.worksheets:
         assert ws.protection.sheet, ws.title
         assert not ws.protection.password, ws.title
-    assert book["Scores"].freeze_panes == "C5" and book["Weights"].freeze_panes == "D6"
+    assert book["Scores"].freeze_panes == "C5" and book["Weights"].freeze_panes == "D1"
     assert block(book, "Results_totals")[0][0].number_format == "0.0"
     assert block(book, "Results_totals")[0][0].value.startswith("=SUMPRODUCT(Scores!")
     assert len(book["Scores"].conditional_formatting) >= 1
@@ -360,13 +370,14 @@ def test_charts_are_native(shipped_book, tmp_path):
     with zipfile.ZipFile(path) as archive:
         charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
         xml = "".join(archive.read(n).decode() for n in charts)
-    # bars: Summary (groups, best first), Results (groups; totals per profile), SMAA (ranks);
-    # scatter: the value function of the one natural criterion, and one value-for-money chart per profile
+    # bars: Summary (groups, best first), Results (groups; totals per profile), SMAA (ranks), Weights
+    # (one per profile); scatter: the value function of the one natural criterion, and one
+    # value-for-money chart per profile
     n_p = len(study.profiles)
-    assert len(charts) == 4 + 1 + n_p
+    assert len(charts) == 4 + 1 + 2 * n_p
     assert len(re.findall(r'grouping val="stacked"', xml)) == 3
-    assert len(re.findall(r'grouping val="clustered"', xml)) == 1
-    assert len(re.findall(r'<(?:c:)?barDir val="bar"', xml)) == 4
+    assert len(re.findall(r'grouping val="clustered"', xml)) == 1 + n_p
+    assert len(re.findall(r'<(?:c:)?barDir val="bar"', xml)) == 4 + n_p
     assert len(re.findall(r'<c:scatterChart>', xml)) == 1 + n_p
 
 
