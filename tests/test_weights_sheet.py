@@ -54,7 +54,7 @@ class Sheet:
         self.column, self.row = {}, {}
         for c in range(FIRST_INPUT_COLUMN, ws.max_column + 1):
             self.column.setdefault(ws.cell(HEADER_ROW, c).value, c)
-        for r in range(HEADER_ROW + 1, ws.max_row + 1):
+        for r in range(HEADER_ROW - 1, ws.max_row + 1):   # from the scale row over the header
             value = ws.cell(r, CRITERION_COLUMN).value
             self.row.setdefault(value, r)
             if value == COMMENT_LABEL:
@@ -162,8 +162,9 @@ def test_one_chart_per_profile(written):
             sheets = {n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)}
             titles = [re.findall(rb"<a:t>([^<]*)</a:t>", archive.read(n)) for n in archive.namelist()
                       if n.startswith("xl/charts/chart")]
-        shown = [t[0].decode() for t in titles if t and t[0].startswith(b"Profile ")]
-        assert sorted(s.split(" ")[1] for s in shown) == sorted(p.id for p in study.profiles), name
+        expected = [f"{p.id}: {sheet_inputs(p, profile_weights(study, p.id)).scale}" for p in study.profiles]
+        # titled with the profile and its scale, in profile order
+        assert [t[0].decode() for t in titles if t and t[0].decode() in expected] == expected, name
         assert sheets
 
 

@@ -41,6 +41,7 @@ from ..workbooks.comparison import SHEETS
 from ..workbooks.text import encode_text
 from ..workbooks.weight_inputs import sheet_inputs
 from .documents import findings_text
+from .weight_charts import chart_height, weight_chart_grid
 from .sheet_engine import (DEFAULT_ROW_HEIGHT, FORMULA_FILL, HEADER_FONT, INPUT_FILL, INPUT_FONT, INTEGER, LINE_HEIGHT, PROBABILITY,
                            PROTECTION, TOP, TOP_BORDER, UNLOCKED, VALUE, WEIGHT, WORKBOOK_OPTIONS, Alignment, Book, Masthead,
                            Cell, Sheet, TooBig, check_fits, displayed, is_finite, make_alignment, make_fill, make_font,
@@ -64,6 +65,8 @@ SCORE_MODEL_TEXT = {
 NORMALISED = "0.0%"                    # a normalised weight as people read it
 NOT_USED_FILL = make_fill("F2F2F2")   # an input cell a profile does not use (a flat profile's group rows)
 SPARE_HEADER_FONT = make_font(italic=True, color="0000FF")
+SCALE_FONT = make_font(italic=True, color="404040")
+RIGHT_TOP = make_alignment("right")
 
 # the tie tolerance as the rank formulas and their notes spell it ("1E-9")
 TIE_TEXT = f"{TIE_TOLERANCE:.0E}".replace("E-0", "E-")
@@ -926,7 +929,7 @@ def _weights(book: Book, report) -> _WeightRows:
     # the guide: what the columns hold, how to import, how to add a profile
     s.section(4, "How to review these weights")
     guide = (
-        "1. Type on each profile's own scale: the 'scale' row says which. Points (direct, swing) are the profile's "
+        "1. Type on each profile's own scale: the 'scale' row over the profile ids says which. Points (direct, swing) are the profile's "
         "own; rank and AHP profiles show the percentages their method derives. A hierarchical profile has a value "
         "per criterion within its group and, in the group rows below the criteria, a value per group.",
         "2. Bring the edits back with:  " + _import_command(report) + "   (REVIEWED.xlsx: this workbook, saved; "
@@ -939,10 +942,17 @@ def _weights(book: Book, report) -> _WeightRows:
     last_col = comment_col
     for k, line in enumerate(guide):
         s.span(5 + k, 1, last_col, line)
-    s.label(head - 1, first_in, first_in + n_p - 1, "INPUTS: type here", make_font(bold=True, color="0000FF"),
+    s.label(head - 2, first_in, first_in + n_p - 1, "INPUTS: type here", make_font(bold=True, color="0000FF"),
             INPUT_FILL)
-    s.label(head - 1, first_spare, first_norm - 1, "New profiles", make_font(bold=True, color="0000FF"), INPUT_FILL)
-    s.label(head - 1, first_norm, first_norm + n_p - 1, "Normalised weights (formulas)", HEADER_FONT, FORMULA_FILL)
+    s.label(head - 2, first_spare, first_norm - 1, "New profiles", make_font(bold=True, color="0000FF"), INPUT_FILL)
+    s.label(head - 2, first_norm, first_norm + n_p - 1, "Normalised weights (formulas)", HEADER_FONT, FORMULA_FILL)
+    # what each input column holds, over its header (the numbers right under the header align with it)
+    scale_row = head - 1
+    s.text(scale_row, layout.CRITERION_COLUMN, layout.SCALE_LABEL, bold=True)
+    s.text(scale_row, 2, "what each input column holds", track=False)
+    for k, scale in enumerate([i.scale for i in inputs] + ["points"] * layout.SPARE_COLUMNS):
+        cell = s.text(scale_row, first_in + k, scale)
+        cell.font, cell.alignment = SCALE_FONT, RIGHT_TOP   # over right-aligned numbers
     s.header(head, 1, ["criterion", "name", "group"])
     s.header(head, first_in, profiles, fill=INPUT_FILL)
     s.header(head, first_spare, [layout.SPARE_HEADER] * layout.SPARE_COLUMNS, fill=INPUT_FILL)
@@ -953,17 +963,10 @@ def _weights(book: Book, report) -> _WeightRows:
                         "for every criterion below; `rubric import-weights` makes it a profile.")
     s.header(head, first_norm, profiles, fill=FORMULA_FILL)
     s.header(head, comment_col, [layout.COMMENT_LABEL])
-    s.caps.update({1: 26, 2: 30, 3: 22, comment_col: 30})
+    s.caps.update({1: 30, 2: 56, 3: 24, comment_col: 30})
     s.caps.update({first_in + k: 16 for k in range(n_p + layout.SPARE_COLUMNS)})
     s.lengths[comment_col] = 30
-    scale_row = head + 1
-    s.text(scale_row, 1, layout.SCALE_LABEL, bold=True)
-    s.text(scale_row, 2, "what each column holds", track=False)
-    for k, given in enumerate(inputs):
-        s.text(scale_row, first_in + k, given.scale)
-    for k in range(layout.SPARE_COLUMNS):
-        s.text(scale_row, first_spare + k, "points", track=False)
-    first, last = scale_row + 1, scale_row + n_c
+    first, last = head + 1, head + n_c
     sum_row = last + 1
     first_group = sum_row + 2
     row_of = {c: first + i for i, c in enumerate(criteria)}
@@ -1008,7 +1011,8 @@ def _weights(book: Book, report) -> _WeightRows:
         s.formula(sum_row, first_norm + k, f"=SUM({letter}{first}:{letter}{last})", NORMALISED,
                   normalised[k].sum()).font = HEADER_FONT
     if n_g:
-        s.text(first_group - 1, layout.CRITERION_COLUMN, "groups (hierarchical profiles)", bold=True)
+        s.text(first_group - 1, layout.CRITERION_COLUMN, "groups", bold=True)
+        s.text(first_group - 1, 2, "hierarchical profiles: each group's value among its sibling groups", track=False)
         s.validation(first_group, first_in, first_group + n_g - 1, first_in + n_p - 1, input_style)
         leaf_index = {c: i for i, c in enumerate(criteria)}
         for j, group in enumerate(groups):
@@ -1029,6 +1033,8 @@ def _weights(book: Book, report) -> _WeightRows:
                           normalised[k][members].sum())
             for k in range(layout.SPARE_COLUMNS):
                 s.cell(r, first_spare + k).fill = NOT_USED_FILL
+            cell = s.cell(r, comment_col)
+            cell.protection, cell.fill = UNLOCKED, INPUT_FILL
     comment_row = first_group + n_g + 1 if n_g else sum_row + 2
     s.text(comment_row, layout.CRITERION_COLUMN, layout.COMMENT_LABEL, bold=True)
     s.text(comment_row, 2, "about the whole column", track=False)
@@ -1068,13 +1074,10 @@ def _weights(book: Book, report) -> _WeightRows:
     r = last_row + 2
     s.section(r, "Normalised weight of each criterion, per profile (live from the formulas above)")
     r += 1
-    height = max(7.0, 0.42 * n_c + 3.0)
-    width = min(24.0, max(14.0, _chart_width(s) / 2))
-    for k, profile_id in enumerate(profiles):
-        s.bar_chart(r, f"Profile {profile_id} ({inputs[k].scale})", "normalised weight", "clustered", height, width,
-                    names_row=head, first_col=first_norm + k, last_col=first_norm + k, first_row=first, last_row=last,
-                    labels="0.0%", value_axis={"num_format": "0%"})
-        r += _rows_for(height) + 1
+    titles = [f"{profile_id}: {given.scale}" for profile_id, given in zip(profiles, inputs)]
+    r += weight_chart_grid(s, r, max(_chart_width(s), 0.19 * 0.8 * s.table_width()), titles, head, first_norm,
+                           first, last, _rows_for(chart_height(n_c)))
+    s.cell(r, 1)   # the sheet ends below the charts (its pagination looks that far)
     s.finish(freeze="D1", title_rows=f"{head}:{head}")
     return _WeightRows(rows, first_in, first_in + n_c - 1)
 
