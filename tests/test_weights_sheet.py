@@ -413,3 +413,22 @@ def test_workbook_of_an_older_layout_is_refused_in_one_line(written, tmp_path):
     assert err.strip() == (f"{tmp_path / 'old.xlsx'}: {META_SHEET}!{meta_cell('format')}: Weights sheet of layout "
                            "format '1'; this rubric reads format 2: write the workbook again with `rubric report` "
                            "and redo the edits there")
+
+
+def test_hierarchical_direct_profile_is_edited_in_place(tmp_path):
+    root = copy_study(MINI, tmp_path)
+    path = root / "profiles" / "tree-swing.yaml"
+    text = re.sub(r"rank: \d, ", "", path.read_text()).replace("method: swing", "method: direct")
+    path.write_text(text)
+    workbook = tmp_path / "tree.xlsx"
+    code, out, err = run_cli("report", root, "-o", workbook, "--samples", "200")
+    assert code == 0, err
+    edited = edit_and_save(workbook, tmp_path / "edited.xlsx", _set("delivery", "tree-swing", 75))
+    code, out, err = run_cli("import-weights", root, edited)
+    assert code == 0, err
+    assert "update tree-swing" in out
+    assert path.read_text() == text.replace(
+        '{id: delivery, points: 25, rationale: "Delivery second."}',
+        f"{{id: delivery, points: 75, rationale: 'Delivery second. Set to 75 by the reviewer in edited.xlsx on {TODAY} "
+        "(was 25).'}")
+    assert profile_weights(load_study(root), "tree-swing").as_dict()["cost"] == pytest.approx(75 / 175)
