@@ -685,7 +685,7 @@ def _print_weight_plan(plan) -> None:
     for profile in plan.profiles:
         new = evaluate(plan.staged, profile.profile_id)
         action = f"update {profile.profile_id}" if profile.replaces else f"new profile {profile.profile_id}"
-        print(f"{action} (column {profile.source_column.column} '{profile.source_column.header}', direct points)")
+        print(f"{action} (column {profile.source_column.column} '{profile.source_column.header}', {profile.says})")
         old = evaluate(plan.study, profile.based_on) if profile.based_on else None
         for i, criterion in enumerate(new.criteria):
             before = f"{old.weights.leaf[i]:.3f}" if old else "  -  "

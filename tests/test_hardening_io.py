@@ -18,8 +18,9 @@ import openpyxl
 import pytest
 
 from conftest import ROOT, run_cli
-from test_review_roundtrip import report  # noqa: F401  (the written comparison workbook fixture)
+from test_review_roundtrip import column_of, report, row_of  # noqa: F401  (report: the comparison workbook fixture)
 from test_hardening import _template, assert_clean_failure, assert_import_refused, tree_hash
+from rubric.workbooks.comparison import COMMENT_LABEL, FIRST_INPUT_COLUMN, HEADER_ROW, SPARE_HEADER
 from rubric.workbooks.scoring import COLUMNS
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -247,22 +248,26 @@ def _weights_edit(change):
 
 
 def _new_columns(*columns):
+    """New profiles typed into the spare columns: (id, points of impact, risk and cost)."""
     def change(ws):
-        first = ws.max_column + 1
+        first = column_of(ws, SPARE_HEADER)
         for k, (header, values) in enumerate(columns):
-            ws.cell(row=5, column=first + k).value = header
-            for r, v in zip((6, 7, 8), values):
-                ws.cell(row=r, column=first + k).value = v
+            ws.cell(row=HEADER_ROW, column=first + k).value = header
+            for criterion, v in zip(("impact", "risk", "cost"), values):
+                ws.cell(row=row_of(ws, criterion), column=first + k).value = v
     return change
 
 
+FIRST_WEIGHT = f"D{HEADER_ROW + 2}"  # the first profile's weight of the first criterion
+assert FIRST_INPUT_COLUMN == 4
+
+
 def _huge_weight(ws):
-    ws["D6"].value = 7.123456
+    ws[FIRST_WEIGHT].value = 7.123456
 
 
 def _comment(ws):
-    row = next(r for r in range(6, 30) if ws.cell(row=r, column=2).value == "reviewer comment")
-    ws.cell(row=row, column=4).value = "z" * 5000
+    ws.cell(row=row_of(ws, COMMENT_LABEL), column=FIRST_INPUT_COLUMN).value = "z" * 5000
 
 
 WEIGHT_CASES = [
@@ -293,7 +298,7 @@ def test_weight_of_400_digits_names_its_cell(mini, report):
                  lambda xml: xml.replace(b"<v>7.123456</v>", b"<v>1" + b"0" * 400 + b"</v>", 1))
     before = tree_hash(mini)
     code, out, err = run_cli("import-weights", mini, report)
-    assert_clean_failure(code, out, err, "Weights!D6: weight 100000000000...(401 digits) must be a finite number")
+    assert_clean_failure(code, out, err, f"Weights!{FIRST_WEIGHT}: weight 100000000000...(401 digits) must be a finite number")
     assert tree_hash(mini) == before
 
 
@@ -319,8 +324,7 @@ def _profile_update_and_new(mini, tmp_path):
     assert code == 0, err
     book = openpyxl.load_workbook(path)
     ws = book["Weights"]
-    column = next(c for c in range(4, 8) if ws.cell(row=5, column=c).value == "flat-direct")
-    ws.cell(row=6, column=column).value = 0.9
+    ws.cell(row=row_of(ws, "impact"), column=column_of(ws, "flat-direct")).value = 90
     _new_columns(("panel", (1, 3, 1)))(ws)
     book.save(path)
     return ["import-weights", str(mini), str(path)], ["profiles/flat-direct.yaml", "profiles/panel.yaml"]

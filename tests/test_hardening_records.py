@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ from rubric.records.load import load_study
 from rubric.records.profile_store import plan_profiles
 from rubric.records.session_store import merged_session_text, validate_staged
 from rubric.records.targets import resolve_record_target
-from rubric.records.workbook_weights import ReviewedWeights
+from rubric.records.workbook_weights import ReviewedSheet, ReviewedWeights, RowComment
 from rubric.records.yamlio import MAX_DEPTH, MAX_INT_DIGITS, parse_yaml
 
 SESSION = "sessions/round-1.yaml"
@@ -237,13 +238,15 @@ def test_session_text_round_trips(mini_study, text):
 @given(text=USER_TEXT, number=FINITE)
 def test_profile_text_and_points_round_trip(mini_study, text, number):
     criteria = [c.id for c in mini_study.rubric.criteria]
-    column = ReviewedWeights("E", "new-view", {c: number for c in criteria}, text, {criteria[0]: text})
-    planned = plan_profiles(mini_study, [column], None, "review.xlsx")[0]
+    column = ReviewedWeights("E", "new-view", {c: number for c in criteria}, text, "E20")
+    sheet = ReviewedSheet((column,), (RowComment("Z13", criteria[0], text),))
+    [planned], notes = plan_profiles(mini_study, sheet, None, "review.xlsx", date(2026, 5, 1))
+    assert notes == []
     data = parse_yaml(planned.text, "profiles/new-view.yaml").data
     items = data["blocks"][0]["items"]
     assert [item["points"] for item in items] == [number] * len(criteria)
     assert data["description"].endswith(f"Reviewer comment: {text}")
-    assert items[0]["rationale"] == f"Reviewer comment: {text}"
+    assert items[0]["rationale"] == f"Set by the reviewer in review.xlsx on 2026-05-01. Reviewer comment: {text}"
 
 
 @settings(max_examples=200, deadline=None)

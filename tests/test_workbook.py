@@ -21,12 +21,13 @@ from rubric.compute.report import DEFAULT_SAMPLES, DEFAULT_SEED, build_report
 from rubric.compute.weights import derive_weights
 from rubric.writers import sheet_engine, xlsx
 from rubric.workbooks.comparison import BANNER
+from rubric.workbooks.weight_inputs import is_hierarchical, sheet_inputs
 from rubric.writers.xlsx import write_workbook
 
 SAMPLES = 2000   # SMAA draws for the workbooks written here (the CLI test checks the defaults)
 TOLERANCE = 1e-9
 STUDIES = {"mini": MINI, "shipped": SHIPPED}
-FORMULA_BLOCKS = ("Weights_normalised", "Weights_input_sum", "Weights_normalised_sum", "Weights_rows",
+FORMULA_BLOCKS = ("Weights_normalised", "Weights_group_normalised", "Weights_normalised_sum", "Weights_rows",
                   "Results_totals", "Results_ranks", "Results_group_contributions", "Results_contribution_sums",
                   "Summary_totals", "Summary_ranks", "Summary_group_contributions")
 
@@ -45,18 +46,25 @@ def cell_values(book, name) -> np.ndarray:
 
 
 def engine_expectations(study, raw=None) -> dict[str, np.ndarray]:
-    """What every formula block must hold: from the engine, or (raw: [criterion, profile] raw weights
-    typed into the workbook) from the engine's wsm and ranking on those weights."""
+    """What every formula block must hold: from the engine, or (raw: [criterion, profile] the Weights
+    inputs with some flat profiles' values retyped) from the engine's wsm and ranking on those weights."""
     evaluations = [evaluate(study, p.id, "wsm") for p in study.profiles]
+    shown = np.array([[sheet_inputs(p, e.weights).values[c.id] for c in study.rubric.criteria]
+                      for p, e in zip(study.profiles, evaluations)]).T
+    normalised = np.array([derive_weights(p, study.rubric).leaf for p in study.profiles]).T
     if raw is None:
-        raw = np.array([e.weights.leaf for e in evaluations]).T
-        normalised = np.array([derive_weights(p, study.rubric).leaf for p in study.profiles]).T
+        raw = shown
         totals = np.array([e.scores for e in evaluations]).T
         ranks = np.array([e.ranks for e in evaluations]).T
     else:
-        normalised = raw / raw.sum(axis=0)
+        for k, profile in enumerate(study.profiles):
+            if not np.array_equal(raw[:, k], shown[:, k]):
+                assert not is_hierarchical(profile), "a retyped column of a flat profile: input / column sum"
+                normalised[:, k] = raw[:, k] / raw[:, k].sum()
         totals = np.array([wsm(e.values, normalised[:, k]).scores for k, e in enumerate(evaluations)]).T
         ranks = np.array([competition_ranks(totals[:, k]) for k in range(totals.shape[1])]).T
+    index = {c.id: i for i, c in enumerate(study.rubric.criteria)}
+    group_weights = np.array([normalised[[index[c.id] for c in g.leaves()]].sum(axis=0) for g in study.rubric.all_groups()])
     # Results and the Summary list the options in the order of the default profile's ranks as written
     # (by id within a tie); the Summary reads their live totals, ranks and group contributions from Results
     default = [p.id for p in study.profiles].index(evaluate(study).profile_id)
@@ -67,7 +75,7 @@ def engine_expectations(study, raw=None) -> dict[str, np.ndarray]:
         np.nan_to_num(written.values)[:, columns] @ normalised[columns, default]
         for columns in ([j for j, c in enumerate(written.criteria) if membership[c] == g.id]
                         for g in study.rubric.groups)])
-    return {"Weights_input": raw, "Weights_normalised": normalised, "Weights_input_sum": raw.sum(axis=0)[None, :],
+    return {"Weights_input": raw, "Weights_normalised": normalised, "Weights_group_normalised": group_weights,
             "Weights_normalised_sum": normalised.sum(axis=0)[None, :], "Weights_rows": normalised.T,
             "Results_totals": totals[order], "Results_ranks": ranks[order],
             "Results_group_contributions": groups[order], "Results_contribution_sums": totals[order, default][:, None],
@@ -138,13 +146,14 @@ def test_every_formula_recalculates_to_the_engine_number(case, recalculated):
     expected = engine_expectations(study)
     count, deviation = check_formulas(path, recalculated, expected)
     n_c, n_p, n_o = len(study.rubric.criteria), len(study.profiles), len(study.options)
-    # normalised + rows, 2 sums, totals + ranks, and the Summary's live total and rank per option; the
-    # contribution of each top group and their sum on Results, and the groups again on the Summary
-    n_g = len(study.rubric.groups)
-    assert count == 2 * n_c * n_p + 2 * n_p + 2 * n_o * n_p + 2 * n_o + n_o * (2 * n_g + 1)
+    n_top, n_all = len(study.rubric.groups), len(study.rubric.all_groups())  # both studies have a hierarchical profile
+    # normalised + rows, their sums, the groups' weights (group rows), totals + ranks, the Summary's live
+    # total and rank per option; the contribution of each top group and their sum on Results, and the
+    # groups again on the Summary
+    assert count == 2 * n_c * n_p + n_p + n_all * n_p + 2 * n_o * n_p + 2 * n_o + n_o * (2 * n_top + 1)
     print(f"\n{name}: {count} formula cells checked, max |deviation| {deviation:.3g}")
-    # the inputs are the derived weights, as values
-    assert np.allclose(cell_values(recalculated, "Weights_input"), expected["Weights_input"], rtol=0, atol=1e-15)
+    # the inputs are each profile's own values (points, or derived percentages to the 15 digits LibreOffice keeps)
+    assert np.allclose(cell_values(recalculated, "Weights_input"), expected["Weights_input"], rtol=1e-14, atol=0)
 
 
 def test_every_formula_carries_the_engine_number_as_its_cached_value(case):
@@ -346,7 +355,7 @@ def test_inputs_are_unlocked_and_styled_and_sheets_protected_without_password(sh
             assert cell.protection.locked is False
             assert cell.fill.fgColor.rgb.endswith("FFF2CC") and cell.font.color.rgb.endswith("0000FF")
             assert cell.comment is not None and "Input" in cell.comment.text
-            assert cell.number_format == "0.000"
+            assert cell.number_format in ("General", "0.0")   # points as recorded, derived percentages
     for row in block(book, "Weights_normalised"):
         for cell in row:
             assert cell.protection.locked is not False
@@ -355,7 +364,7 @@ def test_inputs_are_unlocked_and_styled_and_sheets_protected_without_password(sh
     for ws in book.worksheets:
         assert ws.protection.sheet, ws.title
         assert not ws.protection.password, ws.title
-    assert book["Scores"].freeze_panes == "C5" and book["Weights"].freeze_panes == "D6"
+    assert book["Scores"].freeze_panes == "C5" and book["Weights"].freeze_panes == "D1"
     assert block(book, "Results_totals")[0][0].number_format == "0.0"
     assert block(book, "Results_totals")[0][0].value.startswith("=SUMPRODUCT(Scores!")
     assert len(book["Scores"].conditional_formatting) >= 1
@@ -370,14 +379,14 @@ def test_charts_are_native(shipped_book, tmp_path):
     with zipfile.ZipFile(path) as archive:
         charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
         xml = "".join(archive.read(n).decode() for n in charts)
-    # bars: Summary (groups, best first), Results (groups), SMAA (ranks); columns: Results (totals per
-    # profile); scatter: the value function of the one natural criterion, one value-for-money chart per
-    # profile, and one sensitivity chart per top criterion group
+    # bars: Summary (groups, best first), Results (groups), SMAA (ranks), Weights (one per profile);
+    # columns: Results (totals per profile); scatter: the value function of the one natural criterion,
+    # one value-for-money chart per profile, and one sensitivity chart per top criterion group
     n_p, n_g = len(study.profiles), len(study.rubric.groups)
-    assert len(charts) == 4 + 1 + n_p + n_g
+    assert len(charts) == 4 + 1 + 2 * n_p + n_g
     assert len(re.findall(r'grouping val="stacked"', xml)) == 3
-    assert len(re.findall(r'grouping val="clustered"', xml)) == 1
-    assert len(re.findall(r'<(?:c:)?barDir val="bar"', xml)) == 3
+    assert len(re.findall(r'grouping val="clustered"', xml)) == 1 + n_p
+    assert len(re.findall(r'<(?:c:)?barDir val="bar"', xml)) == 3 + n_p
     assert len(re.findall(r'<(?:c:)?barDir val="col"', xml)) == 1
     assert len(re.findall(r'<c:scatterChart>', xml)) == 1 + n_p + n_g
 

@@ -144,18 +144,15 @@ def plan_weight_import(study_path: str | os.PathLike, workbook: str | os.PathLik
 def _plan_weights(study_path: str, workbook: tuple, as_id: str | None) -> WeightImportPlan:
     from .profile_store import plan_profiles
     from .session_store import validate_staged
-    from .workbook_weights import changed_columns, read_weights_workbook
+    from .workbook_weights import read_weights_workbook
 
     path, data = workbook
     try:
         study = load_study(study_path)
-        reviewed = read_weights_workbook(path, study, data)
-        changed = changed_columns(study, reviewed)
-        notes = tuple(f"note: comments in column {c.column} ('{c.header}') are not imported: its weights did not "
-                      "change" for c in reviewed if c not in changed and (c.comment or c.criterion_comments))
-        if not changed:
+        planned, notes = plan_profiles(study, read_weights_workbook(path, study, data), as_id, path)
+        notes = tuple(notes)
+        if not planned:
             return WeightImportPlan(study_path, workbook, as_id, study, study, (), notes)
-        planned = plan_profiles(study, changed, as_id, path)
         staged = validate_staged(study, {f"profiles/{p.profile_id}.yaml": p.text for p in planned})
     except RubricError as error:
         return WeightImportPlan(study_path, workbook, as_id, problems=tuple(error.problems))

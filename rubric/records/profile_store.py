@@ -1,21 +1,30 @@
 """Write reviewed weights as direct-points profile records, without losing any existing record.
 
-An existing flat direct-points profile is updated in place (ruamel round trip: comments and
-rationales stay). Any other existing profile keeps its own raw inputs (swing ranks, AHP
-judgements...) untouched: the reviewed weights go to a new profile `<id>-reviewed` (or --as ID).
+- An existing direct-points profile (flat or hierarchical) is updated in place (ruamel round trip:
+  comments, order and every untouched item stay as they were).
+- Any other profile keeps its own raw inputs (swing ranks, rank order, AHP judgements): the values
+  typed for it become a new direct profile `<id>-reviewed` (or --as ID) with the same blocks,
+  swing points as points and derived percentages (rank, AHP) as points.
+- A column under a new id becomes a new flat direct profile.
+
+Numbers are written as typed (weight_inputs.as_typed). Only the items whose value changed get a new
+rationale: the old one, then who set the new value where and when. A reviewer comment is reported
+once: imported where its row or column changed, otherwise one note naming its cell.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 from pathlib import Path
 
 import attrs
 
 from ..errors import Problem, RubricError
 from ..model import Study, is_valid_id
-from . import roundtrip
 from ..workbooks.comparison import HEADER_ROW, WEIGHTS_SHEET
-from .workbook_weights import ReviewedWeights
+from ..workbooks.weight_inputs import LEAVES, POINTS_METHODS
+from . import roundtrip
+from .workbook_weights import ReviewedSheet, ReviewedWeights, changed_items
 
 
 @attrs.frozen
@@ -25,90 +34,196 @@ class PlannedProfile:
     replaces: str | None      # the existing profile updated in place, if any
     based_on: str | None      # the existing profile the reviewed weights started from
     text: str
+    says: str = ""            # how the typed values were written, for the command's output
 
 
-def _number(x: float):
-    """Whole points are written as integers, but only as long as integers may be (yamlio's limit)."""
-    return int(x) if float(x).is_integer() and abs(x) < 1e15 else x
-
-
-def _new_profile_text(study: Study, profile_id: str, column: ReviewedWeights, based_on: str | None,
-                      workbook: str) -> str:
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    original = study.profile(based_on) if based_on else None
-    data = CommentedMap()
-    data["id"] = profile_id
-    data["name"] = f"{original.name} (reviewed)" if original else profile_id
-    data["represents"] = original.represents if original else "Weights entered by a reviewer in a comparison workbook"
-    parts = [f"Direct points entered in review of {Path(workbook).name}"
-             + (f", starting from profile {based_on} ({original.method})." if original else ".")]
-    if column.comment:
-        parts.append(f"Reviewer comment: {column.comment}")
-    data["description"] = " ".join(parts)
-    data["method"] = "direct"
-    items = CommentedSeq()
-    for criterion in study.rubric.criteria:
-        item = CommentedMap()
-        item["id"] = criterion.id
-        item["points"] = _number(column.points[criterion.id])
-        note = column.criterion_comments.get(criterion.id)
-        item["rationale"] = (f"Reviewer comment: {note}" if note else
-                             f"Set by the reviewer (column {column.column} of {Path(workbook).name}).")
-        item.fa.set_flow_style()
-        items.append(item)
-    block = CommentedMap()
-    block["node"] = "leaves"
-    block["items"] = items
-    blocks = CommentedSeq([block])
-    data["blocks"] = blocks
-    return roundtrip.dump(data)
-
-
-def _updated_direct_text(study: Study, profile_id: str, column: ReviewedWeights) -> str:
-    path = Path(study.root) / "profiles" / f"{profile_id}.yaml"
-    text, newline = roundtrip.read_file(path)
-    data, style = roundtrip.load(text)
-    for item in data["blocks"][0]["items"]:
-        item["points"] = _number(column.points[item["id"]])
-        if item["id"] in column.criterion_comments:  # added to the rationale, never replacing it
-            item["rationale"] = f"{item['rationale']} Reviewer comment: {column.criterion_comments[item['id']]}"
-    if column.comment:
-        data["description"] = ((data.get("description") or "") + f" Reviewer comment: {column.comment}").strip()
-    return roundtrip.dump(data, style, newline)
-
-
-def plan_profiles(study: Study, changed: list[ReviewedWeights], as_id: str | None, workbook: str) -> list[PlannedProfile]:
+def plan_profiles(study: Study, sheet: ReviewedSheet, as_id: str | None, workbook: str,
+                  today: _dt.date | None = None) -> tuple[list[PlannedProfile], list[str]]:
+    """The profiles to write for the changed columns, and one note per comment not imported."""
     known = {p.id: p for p in study.profiles}
+    changed = [(column, items) for column in sheet.columns if (items := changed_items(study, column))]
     if as_id is not None:
         if len(changed) != 1:
             raise RubricError(Problem(workbook, f"--as names one profile, but {len(changed)} columns changed "
-                                      f"({', '.join(c.header for c in changed) or 'none'})"))
+                                      f"({', '.join(c.header for c, _ in changed) or 'none'})"))
         if not is_valid_id(as_id):
             raise RubricError(Problem(workbook, f"--as {as_id!r} is not a valid id (lowercase, digits and dashes)"))
+    stamp = f"by the reviewer in {Path(workbook).name} on {(today or _dt.date.today()).isoformat()}"
+    comments_on: dict[str, list] = {}
+    for note in sheet.row_comments:
+        comments_on.setdefault(note.item, []).append(note)
+    imported: set[str] = set()   # the cells of the comments that went into a profile
     planned = []
-    for column in changed:
+    for column, items in changed:
         base = column.header if column.header in known else None
+        in_place = base is not None and known[base].method == "direct"
         if as_id is not None:
             target = as_id
         elif base is None:
             if not is_valid_id(column.header):
                 raise RubricError(Problem.at_cell(workbook, WEIGHTS_SHEET, f"{column.column}{HEADER_ROW}",
                                                   f"new column header {column.header!r} is not a valid profile "
-                                                  "id; rename it or use --as ID"))
+                                                  "id (lowercase letters, digits and dashes); rename it or use --as ID"))
             target = column.header
         else:
-            profile = known[base]
-            flat_direct = profile.method == "direct" and [b.node for b in profile.blocks] == ["leaves"]
-            target = base if flat_direct else f"{base}-reviewed"
-        if target in known and not (target == base and known[base].method == "direct"
-                                    and [b.node for b in known[base].blocks] == ["leaves"]):
-            raise RubricError(Problem(workbook, f"profile {target!r} already exists and is not the flat direct-points "
+            target = base if in_place else f"{base}-reviewed"
+        if target in known and not (target == base and in_place):
+            raise RubricError(Problem(workbook, f"profile {target!r} already exists and is not the direct-points "
                                       "profile this column came from; choose a new id with --as"))
-        if target == base:
-            text = _updated_direct_text(study, base, column)
-            planned.append(PlannedProfile(target, column, base, base, text))
+        notes = {item: [n.text for n in comments_on.get(item, ())] for item in items}
+        imported.update(n.cell for item in items for n in comments_on.get(item, ()))
+        if column.comment:
+            imported.add(column.comment_cell)
+        if base is None:
+            text, says = _new_profile_text(study, target, column, notes, stamp), "new flat direct-points profile"
         else:
-            planned.append(PlannedProfile(target, column, None, base,
-                                          _new_profile_text(study, target, column, base, workbook)))
-    return planned
+            text = _reviewed_text(study, base, target, column, items, notes, stamp)
+            method = known[base].method
+            says = ("points as typed" if method == "direct" else
+                    f"direct points: the {'swing points' if method in POINTS_METHODS else 'percentages'} typed for "
+                    f"its {method} weights (profile {base} keeps its own inputs)")
+        planned.append(PlannedProfile(target, column, base if target == base else None, base, text, says))
+    notes = []
+    for column in sheet.columns:
+        if column.comment and column.comment_cell not in imported:
+            notes.append(f"note: the comment in {WEIGHTS_SHEET}!{column.comment_cell} ({column.header}) is not "
+                         "imported: no weight in its column changed")
+    for note in sheet.row_comments:
+        if note.cell not in imported:
+            notes.append(f"note: the comment in {WEIGHTS_SHEET}!{note.cell} ({note.item}) is not imported: no "
+                         "profile imported changed that row")
+    return planned, notes
+
+
+def _commented(text: str, notes) -> str:
+    return " ".join(part for part in (text, *(f"Reviewer comment: {note}" for note in notes)) if part)
+
+
+def _new_profile_text(study: Study, profile_id: str, column: ReviewedWeights, notes: dict, stamp: str) -> str:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    data = CommentedMap()
+    data["id"] = profile_id
+    data["name"] = profile_id
+    data["represents"] = "Weights entered by a reviewer in a comparison workbook"
+    data["description"] = _commented(f"Direct points entered {stamp} (column {column.column}).",
+                                     [column.comment] if column.comment else [])
+    data["method"] = "direct"
+    items = CommentedSeq()
+    for criterion in study.rubric.criteria:
+        item = CommentedMap()
+        item["id"] = criterion.id
+        item["points"] = column.values[criterion.id]
+        item["rationale"] = _commented(f"Set {stamp}.", notes.get(criterion.id, ()))
+        item.fa.set_flow_style()
+        items.append(item)
+    block = CommentedMap()
+    block["node"] = LEAVES
+    block["items"] = items
+    data["blocks"] = CommentedSeq([block])
+    return roundtrip.dump(data)
+
+
+def _reviewed_text(study: Study, base: str, target: str, column: ReviewedWeights, changed, notes: dict,
+                   stamp: str) -> str:
+    """The base profile's own file with the typed values: edited in place (target == base, a direct
+    profile) or as a direct copy under `target`. Untouched items keep their points and rationale."""
+    path = Path(study.root) / "profiles" / f"{base}.yaml"
+    text, newline = roundtrip.read_file(path)
+
+    def rationale(old_text, old_points, item_id):
+        was = f"was {old_points:g}" if old_points is not None else f"was {_derived_share(study, base, item_id):.1f}%"
+        return _commented(f"{old_text or ''} Set to {column.values[item_id]:g} {stamp} ({was}).".strip(),
+                          notes.get(item_id, ()))
+
+    if target == base:
+        return _edited_in_place(text, column, changed, rationale).replace("\n", newline)
+    data, style = roundtrip.load(text)
+    profile = study.profile(base)
+    data["id"] = target
+    data["name"] = f"{data['name']} (reviewed)"
+    data["description"] = _commented(
+        f"{data.get('description') or ''} Reviewed copy of profile {base} ({profile.method}): direct points "
+        f"as typed {stamp}.".strip(), [column.comment] if column.comment else [])
+    data["method"] = "direct"
+    for key in ("rank_scheme", "strict"):
+        data.pop(key, None)
+    for block in data["blocks"]:
+        block.pop("judgements", None)
+        for item in block["items"]:
+            item_id, old = item["id"], item.get("points")
+            item.pop("rank", None)
+            item.pop("points", None)
+            item.insert(1, "points", column.values[item_id])  # right after the id, where a swing item had its rank
+            if item_id in changed:
+                item["rationale"] = rationale(item.get("rationale"), old, item_id)
+    return roundtrip.dump(data, style, newline)
+
+
+def _edited_in_place(text: str, column: ReviewedWeights, changed, rationale) -> str:
+    """`text` with only the changed items' points and rationales (and the description, for a column
+    comment) replaced where they stand: every other byte of the file stays as it was."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent, MappingStartEvent, ScalarEvent
+
+    mappings, stack = [], []   # stack: [is_mapping, {key: (value, start, end)}, pending key]
+    for event in YAML().parse(text):
+        if isinstance(event, CollectionStartEvent):
+            if stack and stack[-1][0]:
+                stack[-1][2] = None  # the pending key's value is this collection
+            stack.append([isinstance(event, MappingStartEvent), {}, None])
+        elif isinstance(event, CollectionEndEvent):
+            frame = stack.pop()
+            if frame[0]:
+                mappings.append((len(stack), frame[1]))
+        elif isinstance(event, ScalarEvent) and stack and stack[-1][0]:
+            frame = stack[-1]
+            if frame[2] is None:
+                frame[2] = event.value
+            else:
+                frame[1][frame[2]] = (event.value, event.start_mark.index, event.end_mark.index)
+                frame[2] = None
+    edits = []  # (start, end, new text)
+    for depth, keys in mappings:
+        if depth == 0 and column.comment and "description" in keys:
+            value, start, end = keys["description"]
+            edits.append((start, end, _quoted(_commented(value, [column.comment]))))
+        elif depth and "id" in keys and keys["id"][0] in changed and {"points", "rationale"} <= set(keys):
+            item_id = keys["id"][0]
+            edits.append((keys["points"][1], keys["points"][2], _number_text(column.values[item_id])))
+            edits.append((keys["rationale"][1], keys["rationale"][2],
+                          _quoted(rationale(keys["rationale"][0], float(keys["points"][0]), item_id))))
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def _number_text(number) -> str:
+    return str(number) if isinstance(number, int) else repr(float(number))
+
+
+def _quoted(text: str) -> str:
+    """A YAML scalar holding exactly `text`: single-quoted, or double-quoted with escapes when it holds
+    line breaks or control characters."""
+    if text.isprintable():
+        return "'" + text.replace("'", "''") + "'"
+    escaped = []
+    for ch in text:
+        code = ord(ch)
+        if ch in '"\\':
+            escaped.append("\\" + ch)
+        elif ch.isprintable():
+            escaped.append(ch)
+        else:
+            escaped.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return '"' + "".join(escaped) + '"'
+
+
+def _derived_share(study: Study, profile_id: str, item_id: str) -> float:
+    """The local percentage a derived method gave an item (what the sheet showed)."""
+    from ..compute.weights import profile_weights
+
+    for block in profile_weights(study, profile_id).blocks:
+        if item_id in block.ids:
+            return 100 * float(block.local[block.ids.index(item_id)])
+    raise KeyError(item_id)

@@ -1,8 +1,10 @@
-"""Read the Weights sheet of a comparison workbook a reviewer edited, back into profile records.
+"""Read the Weights sheet of a comparison workbook a reviewer edited, back into typed values.
 
-Each raw-weight input column (header = profile id) becomes direct points over the leaf criteria.
-Rows are matched by criterion id, columns by profile id; a column the reviewer added with a new
-profile id (or any header, with --as) becomes a new profile.
+Layout format 2 (see workbooks/comparison.py): each profile's input column holds its values on its
+own scale (workbooks/weight_inputs.py), over the criteria and, for a hierarchical profile, the group
+rows. Rows are matched by criterion or group id, columns by profile id. A spare column whose header
+the reviewer replaced with an id (or any column appended with one) is a new flat profile. Numbers
+are kept as typed (`as_typed`); which items changed is decided against what the sheet showed.
 """
 
 from __future__ import annotations
@@ -12,27 +14,44 @@ import os
 import re
 
 import attrs
-import numpy as np
 
 from ..errors import Problem, RubricError
 from ..model import Study
-from ..workbooks.comparison import (COMMENT_LABEL, CRITERION_COLUMN, FIRST_INPUT_COLUMN, HEADER_ROW, KIND,
-                                    META_SHEET, SUM_LABEL, meta_cell)
+from ..workbooks.comparison import (COMMENT_LABEL, CRITERION_COLUMN, FIRST_INPUT_COLUMN, FORMAT, HEADER_ROW, KIND,
+                                    META_SHEET, SPARE_HEADER, meta_cell)
 from ..workbooks.comparison import WEIGHTS_SHEET as SHEET
 from ..workbooks.text import decode_text
+from ..workbooks.weight_inputs import as_typed, is_hierarchical, same_value, sheet_inputs
 from .xlsx_input import open_workbook
 
 
 @attrs.frozen
 class ReviewedWeights:
+    """One input column as the reviewer left it."""
+
     column: str                     # the column letter, for messages
     header: str                     # the profile id the column is headed with
-    points: dict                    # criterion id -> raw weight as typed
-    comment: str | None             # the reviewer comment cell under the column
-    criterion_comments: dict        # criterion id -> the reviewer comment of that row
+    values: dict                    # item id (criterion, and group for a hierarchical profile) -> number as typed
+    comment: str | None = None      # the reviewer comment cell under the column
+    comment_cell: str = ""          # where it is, for notes
 
 
-def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | None = None) -> list[ReviewedWeights]:
+@attrs.frozen
+class RowComment:
+    """A reviewer comment in the shared comment column, on the row of one criterion or group."""
+
+    cell: str
+    item: str
+    text: str
+
+
+@attrs.frozen
+class ReviewedSheet:
+    columns: tuple[ReviewedWeights, ...]
+    row_comments: tuple[RowComment, ...] = ()
+
+
+def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | None = None) -> ReviewedSheet:
     """`data`: the file's bytes when already read (see xlsx_input.read_bounded)."""
     from openpyxl.utils import get_column_letter
 
@@ -49,25 +68,32 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
     meta = {str(r[0].value): r[1].value for r in book[META_SHEET].iter_rows(min_col=1, max_col=2) if r[0].value}
     if meta.get("kind") != KIND:
         raise RubricError(Problem.at_cell(shown, META_SHEET, meta_cell("kind"), "not a comparison workbook written by `rubric report`"))
+    if str(meta.get("format")) != FORMAT:
+        raise RubricError(Problem.at_cell(shown, META_SHEET, meta_cell("format"),
+                                          f"Weights sheet of layout format {meta.get('format')!r}; this rubric reads "
+                                          f"format {FORMAT}: write the workbook again with `rubric report` and redo "
+                                          "the edits there"))
     if meta.get("study_id") != study.id:
         raise RubricError(Problem.at_cell(shown, META_SHEET, meta_cell("study_id"),
                                           f"written for study {meta.get('study_id')!r}, not {study.id!r}"))
     ws = book[SHEET]
     criteria = [c.id for c in study.rubric.criteria]
-    rows: dict[str, int] = {}
+    group_ids = {g.id for g in study.rubric.all_groups()}
+    id_column = get_column_letter(CRITERION_COLUMN)
+    rows: dict[str, int] = {}       # criterion or group id -> its row
+    comment_row = None
     for r in range(HEADER_ROW + 1, ws.max_row + 1):
         value = ws.cell(row=r, column=CRITERION_COLUMN).value
-        if value in criteria:
-            if value in rows:
-                problem(f"{get_column_letter(CRITERION_COLUMN)}{r}", f"criterion {value!r} appears twice (first at row {rows[value]})")
-            rows[value] = r
-        elif value == SUM_LABEL:
+        if value == COMMENT_LABEL:
+            comment_row = r
             break
+        if value in criteria or value in group_ids:
+            if value in rows:
+                problem(f"{id_column}{r}", f"{value!r} appears twice (first at row {rows[value]})")
+            rows[value] = r
     missing = [c for c in criteria if c not in rows]
     if missing:
-        problem(f"{get_column_letter(CRITERION_COLUMN)}{HEADER_ROW + 1}", f"rows missing for criteria {missing}")
-    comment_row = next((r for r in range(HEADER_ROW + 1, ws.max_row + 1)
-                        if ws.cell(row=r, column=CRITERION_COLUMN).value == COMMENT_LABEL), None)
+        problem(f"{id_column}{HEADER_ROW + 1}", f"rows missing for criteria {missing}")
     comment_column = next((c for c in range(FIRST_INPUT_COLUMN, ws.max_column + 1)
                            if ws.cell(row=HEADER_ROW, column=c).value == COMMENT_LABEL), None)
     limit = text_limit("profile")
@@ -81,6 +107,8 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
                     f"{limit:,}")
         return text or None
 
+    hierarchical = {p.id for p in study.profiles if is_hierarchical(p)}
+    leaf_rows = {c: rows[c] for c in criteria if c in rows}
     reviewed: list[ReviewedWeights] = []
     seen: dict[str, str] = {}
     for column in range(FIRST_INPUT_COLUMN, ws.max_column + 1):
@@ -88,23 +116,35 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
         letter = get_column_letter(column)
         # input columns: every headed column but the comment column and the normalised block, which
         # repeats the ids; a column the reviewer appended anywhere (even at the right edge) counts
-        if header is None or str(header).strip() in ("", COMMENT_LABEL) or _computed(ws, column, rows):
+        if (header is None or str(header).strip() in ("", COMMENT_LABEL) or column == comment_column
+                or _computed(ws, column, leaf_rows)):
             continue
         header = str(header).strip()
+        if header == SPARE_HEADER:  # an unused spare column, unless the reviewer typed weights but no id
+            if any(ws.cell(row=r, column=column).value not in (None, "") for r in leaf_rows.values()):
+                problem(f"{letter}{HEADER_ROW}", f"weights typed under '{SPARE_HEADER}': type the new profile's id "
+                        "over it")
+            continue
         if header in seen:
             problem(f"{letter}{HEADER_ROW}", f"a second input column headed {header!r} (first in column "
                     f"{seen[header]}); give each column its own profile id")
             continue
         seen[header] = letter
-        points: dict[str, float] = {}
-        for criterion, r in rows.items():
-            cell = ws.cell(row=r, column=column)
+        items = [*criteria, *(g for g in rows if g in group_ids)] if header in hierarchical else criteria
+        if all(ws.cell(row=r, column=column).value in (None, "") for r in leaf_rows.values()):
+            problem(f"{letter}{HEADER_ROW}", f"no weights in column {header!r}: type one for every criterion")
+            continue
+        values: dict[str, float] = {}
+        for item in items:
+            if item not in rows:
+                continue
+            cell = ws.cell(row=rows[item], column=column)
             where = cell.coordinate
             value = cell.value
             if cell.data_type == "f":
                 problem(where, "a formula in a weight input cell; type a number")
             elif value is None or value == "":
-                problem(where, f"no weight for {criterion} in column {header!r}")
+                problem(where, f"no weight for {item} in column {header!r}")
             elif isinstance(value, bool) or not isinstance(value, (int, float)):
                 kind = "a number stored as text" if isinstance(value, str) and re.fullmatch(
                     r"\s*[-+]?\d+(\.\d*)?\s*", value) else "not a number"
@@ -112,45 +152,40 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
             elif not _finite(value) or value < 0:
                 problem(where, f"weight {_shown(value)} must be a finite number of zero or more")
             else:
-                points[criterion] = float(value)
-        if len(points) == len(rows) and rows and not any(points.values()):
+                values[item] = as_typed(value)
+        typed_leaves = [values[c] for c in criteria if c in values]
+        if len(typed_leaves) == len(leaf_rows) and leaf_rows and not any(typed_leaves):
             problem(f"{letter}{HEADER_ROW}", f"all weights in column {header!r} are zero")
-        elif len(points) == len(rows) and not math.isfinite(sum(points.values())):
+        elif len(typed_leaves) == len(leaf_rows) and not math.isfinite(sum(typed_leaves)):
             problem(f"{letter}{HEADER_ROW}", f"the weights in column {header!r} add up to more than the "
                     "largest number; scale them down")
-        comment = None
+        comment, comment_cell = None, ""
         if comment_row is not None:
-            comment = comment_text(ws.cell(row=comment_row, column=column))
-        notes = {}
-        if comment_column is not None:
-            for criterion, r in rows.items():
-                note = comment_text(ws.cell(row=r, column=comment_column))
-                if note is not None:
-                    notes[criterion] = note
-        reviewed.append(ReviewedWeights(letter, header, points, comment, notes))
+            cell = ws.cell(row=comment_row, column=column)
+            comment, comment_cell = comment_text(cell), cell.coordinate
+        reviewed.append(ReviewedWeights(letter, header, values, comment, comment_cell))
+    notes = []
+    if comment_column is not None:
+        for item, r in rows.items():
+            cell = ws.cell(row=r, column=comment_column)
+            text = comment_text(cell)
+            if text is not None:
+                notes.append(RowComment(cell.coordinate, item, text))
     if not reviewed:
         problem(f"{get_column_letter(FIRST_INPUT_COLUMN)}{HEADER_ROW}", "no weight input columns found")
     if problems:
         raise RubricError(problems)
-    return reviewed
+    return ReviewedSheet(tuple(reviewed), tuple(notes))
 
 
-def changed_columns(study: Study, reviewed: list[ReviewedWeights]) -> list[ReviewedWeights]:
-    """Columns whose normalised weights differ from the profile's derived ones, and new columns."""
+def changed_items(study: Study, column: ReviewedWeights) -> tuple[str, ...]:
+    """The items whose typed value differs from what the sheet showed (every item of a new column)."""
     from ..compute.weights import profile_weights
 
-    criteria = [c.id for c in study.rubric.criteria]
-    known = {p.id for p in study.profiles}
-    result = []
-    for column in reviewed:
-        if column.header not in known:
-            result.append(column)
-            continue
-        derived = profile_weights(study, column.header).leaf
-        given = np.array([column.points[c] for c in criteria])
-        if np.abs(given / given.sum() - derived).max() > 1e-9:
-            result.append(column)
-    return result
+    if column.header not in {p.id for p in study.profiles}:
+        return tuple(column.values)
+    shown = sheet_inputs(study.profile(column.header), profile_weights(study, column.header)).values
+    return tuple(item for item, typed in column.values.items() if not same_value(typed, shown[item]))
 
 
 def _computed(ws, column: int, rows: dict) -> bool:

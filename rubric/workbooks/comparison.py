@@ -48,7 +48,9 @@ SHEETS = (
     (DISAGREEMENT_SHEET, f"cells where analysts are {DISAGREEMENT_LEVELS} or more levels apart (or "
                          f"{DISAGREEMENT_VALUE:g} or more value points on a criterion measured in a unit), "
                          "Krippendorff's alpha, recorded dissent"),
-    (WEIGHTS_SHEET, "each profile's leaf weights as INPUTS (yellow, blue text) and the normalised weights by formula"),
+    (WEIGHTS_SHEET, "each profile's weights as INPUTS (yellow, blue text) on its own scale (points, or percentages "
+                    "for derived methods; group rows for hierarchical profiles), spare columns for a new profile, "
+                    "the normalised weights by formula with a chart per profile, and how to import the edits"),
     (WEIGHT_INPUTS_SHEET, "each profile's raw weighting inputs (points, ranks, pairwise judgements) and local weights"),
     (RESULTS_SHEET, "live totals and ranks per profile (formulas over Scores and Weights), contributions and charts"),
     (COMPARE_SHEET, "ranks across profiles, Kendall's tau, robust and contested options, ranks by method and analyst"),
@@ -67,7 +69,8 @@ SHEETS = (
 )
 
 KIND = "comparison"          # `_meta` kind
-FORMAT = "1"                 # `_meta` format: bumped when a reader must tell layouts apart
+FORMAT = "2"                 # `_meta` format: bumped when a reader must tell layouts apart (2: the Weights
+                             # sheet on each profile's own scale, with group rows and spare columns)
 # `_meta`: one field per row, name in column A and value in column B, in this order
 META_FIELDS = ("kind", "format", "study_id", "input_hash", "tool_version", "rubric_id", "rubric_version",
                "session", "illustrative", "default_profile", "profiles", "smaa_seed", "smaa_samples",
@@ -79,12 +82,17 @@ def meta_cell(field: str) -> str:
     return f"B{META_FIELDS.index(field) + 1}"
 
 
-# The Weights sheet: a header row of profile ids over one row per criterion (id in CRITERION_COLUMN),
-# raw-weight input columns from FIRST_INPUT_COLUMN, then a SUM_LABEL row and, below, a
-# COMMENT_LABEL row; a COMMENT_LABEL column right of the normalised block holds row comments.
-HEADER_ROW = 5
-CRITERION_COLUMN = 2
+# The Weights sheet (format 2): a header row of profile ids, then a SCALE_LABEL row saying what each
+# column holds, one row per criterion (id in CRITERION_COLUMN), a SUM_LABEL row, then (when a profile
+# is hierarchical) one row per group, then a COMMENT_LABEL row. Input columns start at
+# FIRST_INPUT_COLUMN, one per profile, then SPARE_COLUMNS headed SPARE_HEADER for new profiles; the
+# normalised block (formulas) and a COMMENT_LABEL column of row comments follow.
+HEADER_ROW = 11
+CRITERION_COLUMN = 1
 FIRST_INPUT_COLUMN = 4
+SPARE_COLUMNS = 3
+SPARE_HEADER = "new profile id"
+SCALE_LABEL = "scale"
 SUM_LABEL = "sum"
 COMMENT_LABEL = "reviewer comment"
 
@@ -102,7 +110,9 @@ COMPARE_PROFILE_RANKS = "Compare_profile_ranks"
 SMAA_ACCEPTABILITY = "Smaa_acceptability"
 WEIGHTS_INPUT = "Weights_input"
 WEIGHTS_NORMALISED = "Weights_normalised"
-WEIGHTS_INPUT_SUM = "Weights_input_sum"
+WEIGHTS_GROUP_INPUT = "Weights_group_input"   # [group, profile] group rows (hierarchical profiles)
+WEIGHTS_GROUP_NORMALISED = "Weights_group_normalised"  # [group, profile] the sum of its criteria's weights
+WEIGHTS_SPARE = "Weights_spare"               # the spare columns for new profiles, header row included
 WEIGHTS_NORMALISED_SUM = "Weights_normalised_sum"
 WEIGHTS_ROWS = "Weights_rows"
 WEIGHTS_COMMENTS = "Weights_comments"

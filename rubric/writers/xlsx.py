@@ -39,7 +39,9 @@ from ..atomic import atomic_write
 from ..workbooks import comparison as layout
 from ..workbooks.comparison import SHEETS
 from ..workbooks.text import encode_text
+from ..workbooks.weight_inputs import sheet_inputs
 from .documents import findings_text
+from .weight_charts import chart_height, weight_chart_grid
 from .sheet_engine import (DEFAULT_ROW_HEIGHT, FORMULA_FILL, HEADER_FONT, INPUT_FILL, INPUT_FONT, INTEGER, LINE_HEIGHT, PROBABILITY,
                            PROTECTION, TOP, TOP_BORDER, UNLOCKED, VALUE, WEIGHT, WORKBOOK_OPTIONS, Alignment, Book, Masthead,
                            Cell, Sheet, TooBig, check_fits, displayed, is_finite, make_alignment, make_fill, make_font,
@@ -59,6 +61,12 @@ SCORE_MODEL_TEXT = {
     "analysts": "analysts: each draw takes one analyst's values at random",
     "ranges": "ranges: each draw takes one analyst, then a value within their range (triangular)",
 }
+
+NORMALISED = "0.0%"                    # a normalised weight as people read it
+NOT_USED_FILL = make_fill("F2F2F2")   # an input cell a profile does not use (a flat profile's group rows)
+SPARE_HEADER_FONT = make_font(italic=True, color="0000FF")
+SCALE_FONT = make_font(italic=True, color="404040")
+RIGHT_TOP = make_alignment("right")
 
 # the tie tolerance as the rank formulas and their notes spell it ("1E-9")
 TIE_TEXT = f"{TIE_TOLERANCE:.0E}".replace("E-0", "E-")
@@ -882,76 +890,169 @@ def _disagreement(book: Book, report) -> None:
     s.finish(freeze="A5", title_rows="1:2")
 
 
+def _sum_of(letter: str, rows) -> str:
+    """SUM over the cells of `letter` in `rows`, consecutive rows as one range (E7:E13,E20)."""
+    rows = sorted(rows)
+    runs, start = [], rows[0]
+    for previous, row in zip(rows, rows[1:] + [None]):
+        if row != previous + 1:
+            runs.append(f"{letter}${start}" if start == previous else f"{letter}${start}:{letter}${previous}")
+            start = row
+    return f"SUM({','.join(runs)})"
+
+
+def _import_command(report) -> str:
+    return f"rubric import-weights {os.path.basename(os.path.normpath(report.study.root))} REVIEWED.xlsx"
+
+
 def _weights(book: Book, report) -> _WeightRows:
-    study = report.study
+    """Each profile's inputs on its own scale (see workbooks/weight_inputs.py), spare columns for new
+    profiles, and the normalised leaf weights by formula: a leaf's input over the sum of its
+    siblings', times the same share of each group on its path (hierarchical profiles)."""
+    study, rubric = report.study, report.study.rubric
     criteria, profiles = report.criteria, report.profiles
-    names = {c.id: c.name for c in study.rubric.criteria}
-    n_c, n_p = len(criteria), len(profiles)
-    s = Sheet(book, layout.WEIGHTS_SHEET, "Weights per profile: raw inputs and normalised weights",
-               "Yellow cells with blue text are INPUTS: each profile's leaf weights as derived by rubric from its "
-               "raw inputs (see 'Weight inputs'). Type new raw weights there (any non-negative scale); the "
-               "normalised weights (green, formula = input / column sum), the Results totals and ranks recompute.",
-               banner=False)
+    names = {c.id: c.name for c in rubric.criteria}
+    inputs = [sheet_inputs(study.profile(p), e.weights) for p, e in zip(profiles, report.evaluations)]
+    parent: dict[str, str] = {}   # node id -> the id of the group holding it ("rubric" at the top)
+    children: dict[str, list[str]] = {"rubric": [g.id for g in rubric.groups]}
+    groups = rubric.all_groups()
+    for group in groups:
+        children[group.id] = [child.id for child in group.children]
+        for child in group.children:
+            parent[child.id] = group.id
+    for group in rubric.groups:
+        parent[group.id] = "rubric"
+    group_names = {g.id: g.name for g in groups}
+    with_groups = any(i.hierarchical for i in inputs)
+    n_c, n_p, n_g = len(criteria), len(profiles), len(groups) if with_groups else 0
+    s = Sheet(book, layout.WEIGHTS_SHEET, "Weights per profile: inputs on each profile's own scale, normalised weights",
+              "Yellow cells with blue text are INPUTS. Type a new value and the normalised weights (green, formulas), "
+              "the Results totals and ranks recompute. The guide below says how to bring your edits back.",
+              banner=False)
     head = layout.HEADER_ROW
     first_in = layout.FIRST_INPUT_COLUMN
-    first_norm = first_in + n_p
+    first_spare = first_in + n_p
+    first_norm = first_spare + layout.SPARE_COLUMNS
     comment_col = first_norm + n_p
-    s.label(head - 1, first_in, first_in + n_p - 1, "Raw weights: INPUT (type here)",
-           make_font(bold=True, color="0000FF"), INPUT_FILL)
-    s.label(head - 1, first_norm, first_norm + n_p - 1, "Normalised weights (formula)", HEADER_FONT, FORMULA_FILL)
-    s.header(head, 1, ["group", "criterion", "name"])
+    # the guide: what the columns hold, how to import, how to add a profile
+    s.section(4, "How to review these weights")
+    guide = (
+        "1. Type on each profile's own scale: the 'scale' row over the profile ids says which. Points (direct, swing) are the profile's "
+        "own; rank and AHP profiles show the percentages their method derives. A hierarchical profile has a value "
+        "per criterion within its group and, in the group rows below the criteria, a value per group.",
+        "2. Bring the edits back with:  " + _import_command(report) + "   (REVIEWED.xlsx: this workbook, saved; "
+        "--dry-run shows the changes first). A direct-points profile is updated in place; any other becomes a new "
+        "direct profile <id>-reviewed (or --as ID). Only the values you changed get a new rationale.",
+        "3. To add a profile: type its id (lowercase letters, digits and dashes) over '" + layout.SPARE_HEADER
+        + "' in one of the spare columns, and its points for every criterion below; import-weights makes it a "
+        "direct-points profile. Comments: the 'reviewer comment' row (per profile) and column (per criterion).",
+    )
+    last_col = comment_col
+    for k, line in enumerate(guide):
+        s.span(5 + k, 1, last_col, line)
+    s.label(head - 2, first_in, first_in + n_p - 1, "INPUTS: type here", make_font(bold=True, color="0000FF"),
+            INPUT_FILL)
+    s.label(head - 2, first_spare, first_norm - 1, "New profiles", make_font(bold=True, color="0000FF"), INPUT_FILL)
+    s.label(head - 2, first_norm, first_norm + n_p - 1, "Normalised weights (formulas)", HEADER_FONT, FORMULA_FILL)
+    # what each input column holds, over its header (the numbers right under the header align with it)
+    scale_row = head - 1
+    s.text(scale_row, layout.CRITERION_COLUMN, layout.SCALE_LABEL, bold=True)
+    s.text(scale_row, 2, "what each input column holds", track=False)
+    for k, scale in enumerate([i.scale for i in inputs] + ["points"] * layout.SPARE_COLUMNS):
+        cell = s.text(scale_row, first_in + k, scale)
+        cell.font, cell.alignment = SCALE_FONT, RIGHT_TOP   # over right-aligned numbers
+    s.header(head, 1, ["criterion", "name", "group"])
     s.header(head, first_in, profiles, fill=INPUT_FILL)
+    s.header(head, first_spare, [layout.SPARE_HEADER] * layout.SPARE_COLUMNS, fill=INPUT_FILL)
+    for k in range(layout.SPARE_COLUMNS):
+        cell = s.cell(head, first_spare + k)
+        cell.protection, cell.font = UNLOCKED, SPARE_HEADER_FONT
+        cell.comment = ("Input: type a new profile's id here (lowercase letters, digits and dashes) and its points "
+                        "for every criterion below; `rubric import-weights` makes it a profile.")
     s.header(head, first_norm, profiles, fill=FORMULA_FILL)
     s.header(head, comment_col, [layout.COMMENT_LABEL])
-    s.caps.update({1: 22, 2: 22, 3: 30, comment_col: 30})
-    s.caps.update({first_in + k: 16 for k in range(n_p)})
+    s.caps.update({1: 30, 2: 56, 3: 24, comment_col: 30})
+    s.caps.update({first_in + k: 16 for k in range(n_p + layout.SPARE_COLUMNS)})
     s.lengths[comment_col] = 30
     first, last = head + 1, head + n_c
-    raw, normalised = report.live.raw, report.live.normalised
-    s.validation(first, first_in, last, first_in + n_p - 1,
-                 {"validate": "decimal", "criteria": ">=", "value": 0, "ignore_blank": False,
-                  "error_title": "Weight", "error_message": "A raw weight is a number of zero or more."})
+    sum_row = last + 1
+    first_group = sum_row + 2
+    row_of = {c: first + i for i, c in enumerate(criteria)}
+    row_of.update({g.id: first_group + j for j, g in enumerate(groups[:n_g])})
+    normalised = report.live.normalised
+    input_style = {"validate": "decimal", "criteria": ">=", "value": 0, "ignore_blank": False,
+                   "error_title": "Weight", "error_message": "A weight is a number of zero or more."}
+    s.validation(first, first_in, last, first_norm - 1, input_style)
+
+    def input_cell(r, col, value, fmt, comment):
+        cell = s.number(r, col, value, fmt) if value is not None else s.cell(r, col)
+        cell.fill, cell.font, cell.protection, cell.comment = INPUT_FILL, INPUT_FONT, UNLOCKED, comment
+        return cell
+
+    def share(letter, node, flat):
+        """The node's input over the sum of its siblings' (all criteria for a flat profile)."""
+        siblings = range(first, last + 1) if flat else [row_of[n] for n in children[parent[node]]]
+        return f"{letter}{row_of[node]}/{_sum_of(letter, siblings)}"
+
     for i, criterion in enumerate(criteria):
         r = first + i
-        s.text(r, 1, " / ".join(report.criterion_groups[i]))
         s.text(r, layout.CRITERION_COLUMN, criterion, bold=True)
-        s.text(r, 3, names[criterion])
-        for k, evaluation in enumerate(report.evaluations):
-            col = first_in + k
-            cell = s.number(r, col, raw[k][i], WEIGHT)
-            cell.fill, cell.font, cell.protection = INPUT_FILL, INPUT_FONT, UNLOCKED
-            cell.comment = (f"Input: raw weight of {criterion} for profile {profiles[k]}. Type a new value; "
-                            "the normalised weight, Results totals and ranks recompute.")
-            letter = get_column_letter(col)
-            s.formula(r, first_norm + k, f"={letter}{r}/SUM({letter}${first}:{letter}${last})", WEIGHT,
-                      normalised[k][i])
+        s.text(r, 2, names[criterion])
+        s.text(r, 3, group_names[parent[criterion]])
+        for k, given in enumerate(inputs):
+            input_cell(r, first_in + k, given.values[criterion], _input_format(given),
+                       f"Input: {criterion}, profile {given.profile_id}: {given.scale}. Type a new value; the "
+                       "normalised weights, Results totals and ranks recompute.")
+            letter = get_column_letter(first_in + k)
+            path = [criterion]
+            while given.hierarchical and parent[path[-1]] != "rubric":
+                path.append(parent[path[-1]])
+            s.formula(r, first_norm + k, "=" + "*".join(share(letter, node, not given.hierarchical) for node in path),
+                      NORMALISED, normalised[k][i])
+        for k in range(layout.SPARE_COLUMNS):
+            input_cell(r, first_spare + k, None, "General", None)
         cell = s.cell(r, comment_col)
         cell.protection, cell.fill = UNLOCKED, INPUT_FILL
-    # below the table: sums, methods, names, a reviewer comment row
-    r = last + 1
-    s.text(r, layout.CRITERION_COLUMN, layout.SUM_LABEL, bold=True)
+    s.text(sum_row, layout.CRITERION_COLUMN, layout.SUM_LABEL, bold=True)
     for k in range(n_p):
-        for base in (first_in, first_norm):
-            letter = get_column_letter(base + k)
-            total = raw[k].sum() if base == first_in else normalised[k].sum()
-            cell = s.formula(r, base + k, f"=SUM({letter}{first}:{letter}{last})", WEIGHT, total)
-            cell.font = HEADER_FONT
-    sum_row = r
-    r += 1
-    s.text(r, 2, "weighting method", bold=True)
-    for k, profile_id in enumerate(profiles):
-        profile = study.profile(profile_id)
-        s.text(r, first_in + k, WEIGHTING_METHODS[profile.method].describe(profile))
-    r += 1
-    s.text(r, 2, "profile name", bold=True)
+        letter = get_column_letter(first_norm + k)
+        s.formula(sum_row, first_norm + k, f"=SUM({letter}{first}:{letter}{last})", NORMALISED,
+                  normalised[k].sum()).font = HEADER_FONT
+    if n_g:
+        s.text(first_group - 1, layout.CRITERION_COLUMN, "groups", bold=True)
+        s.text(first_group - 1, 2, "hierarchical profiles: each group's value among its sibling groups", track=False)
+        s.validation(first_group, first_in, first_group + n_g - 1, first_in + n_p - 1, input_style)
+        leaf_index = {c: i for i, c in enumerate(criteria)}
+        for j, group in enumerate(groups):
+            r = first_group + j
+            s.text(r, layout.CRITERION_COLUMN, group.id, bold=True)
+            s.text(r, 2, group.name)
+            s.text(r, 3, group_names.get(parent[group.id], "(top level)"))
+            for k, given in enumerate(inputs):
+                if given.hierarchical:
+                    input_cell(r, first_in + k, given.values[group.id], _input_format(given),
+                               f"Input: group {group.id}, profile {given.profile_id}: {given.scale}, among its "
+                               "sibling groups. Type a new value; its criteria's weights recompute.")
+                else:
+                    s.cell(r, first_in + k).fill = NOT_USED_FILL
+                letter = get_column_letter(first_norm + k)
+                members = [leaf_index[c.id] for c in group.leaves()]
+                s.formula(r, first_norm + k, f"={_sum_of(letter, [first + i for i in members])}", NORMALISED,
+                          normalised[k][members].sum())
+            for k in range(layout.SPARE_COLUMNS):
+                s.cell(r, first_spare + k).fill = NOT_USED_FILL
+            cell = s.cell(r, comment_col)
+            cell.protection, cell.fill = UNLOCKED, INPUT_FILL
+    comment_row = first_group + n_g + 1 if n_g else sum_row + 2
+    s.text(comment_row, layout.CRITERION_COLUMN, layout.COMMENT_LABEL, bold=True)
+    s.text(comment_row, 2, "about the whole column", track=False)
+    for k in range(n_p + layout.SPARE_COLUMNS):
+        cell = s.cell(comment_row, first_in + k)
+        cell.protection, cell.fill = UNLOCKED, INPUT_FILL
+    r = comment_row + 1
+    s.text(r, layout.CRITERION_COLUMN, "profile name", bold=True)
     for k, profile_id in enumerate(profiles):
         s.text(r, first_in + k, study.profile(profile_id).name)
-    r += 1
-    s.text(r, layout.CRITERION_COLUMN, layout.COMMENT_LABEL, bold=True)
-    for k in range(n_p):
-        cell = s.cell(r, first_in + k)
-        cell.protection, cell.fill = UNLOCKED, INPUT_FILL
-    comment_row = r
     # the normalised weights again, one row per profile, so Results can SUMPRODUCT two rows
     r += 2
     s.section(r, "Normalised weights laid out by row (formulas; Results uses these rows)")
@@ -965,17 +1066,33 @@ def _weights(book: Book, report) -> _WeightRows:
         s.text(rr, 1, profile_id, bold=True)
         norm_letter = get_column_letter(first_norm + k)
         for i in range(n_c):
-            s.formula(rr, first_in + i, f"=${norm_letter}${first + i}", WEIGHT, normalised[k][i])
+            s.formula(rr, first_in + i, f"=${norm_letter}${first + i}", NORMALISED, normalised[k][i])
         rows[profile_id] = rr
     last_row = first_row + n_p - 1
     s.name(layout.WEIGHTS_INPUT, first, first_in, last, first_in + n_p - 1)
+    if n_g:
+        s.name(layout.WEIGHTS_GROUP_INPUT, first_group, first_in, first_group + n_g - 1, first_in + n_p - 1)
+        s.name(layout.WEIGHTS_GROUP_NORMALISED, first_group, first_norm, first_group + n_g - 1, first_norm + n_p - 1)
+    s.name(layout.WEIGHTS_SPARE, head, first_spare, last, first_norm - 1)
     s.name(layout.WEIGHTS_NORMALISED, first, first_norm, last, first_norm + n_p - 1)
-    s.name(layout.WEIGHTS_INPUT_SUM, sum_row, first_in, sum_row, first_in + n_p - 1)
     s.name(layout.WEIGHTS_NORMALISED_SUM, sum_row, first_norm, sum_row, first_norm + n_p - 1)
     s.name(layout.WEIGHTS_ROWS, first_row, first_in, last_row, first_in + n_c - 1)
-    s.name(layout.WEIGHTS_COMMENTS, comment_row, first_in, comment_row, first_in + n_p - 1)
-    s.finish(freeze=f"{get_column_letter(first_in)}{first}", title_rows=f"1:{head}")
+    s.name(layout.WEIGHTS_COMMENTS, comment_row, first_in, comment_row, first_norm - 1)
+    # one chart per profile, live from its normalised column
+    r = last_row + 2
+    s.section(r, "Normalised weight of each criterion, per profile (live from the formulas above)")
+    r += 1
+    titles = [f"{profile_id}: {given.scale}" for profile_id, given in zip(profiles, inputs)]
+    r += weight_chart_grid(s, r, max(_chart_width(s), 0.19 * 0.8 * s.table_width()), titles, head, first_norm,
+                           first, last, _rows_for(chart_height(n_c)))
+    s.cell(r, 1)   # the sheet ends below the charts (its pagination looks that far)
+    s.finish(freeze="D1", title_rows=f"{head}:{head}")
     return _WeightRows(rows, first_in, first_in + n_c - 1)
+
+
+def _input_format(given) -> str:
+    """Points as recorded (20, 17.5); derived percentages to one decimal (the cell keeps every digit)."""
+    return "General" if given.points else "0.0"
 
 
 def _weight_inputs(book: Book, report) -> None:
