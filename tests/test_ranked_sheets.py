@@ -111,7 +111,9 @@ def test_bar_and_column_charts_have_text_categories_with_caches_and_colours(writ
     report, path, _ = written
     charts = _charts(path)
     best = _best_first(report)
-    ranked = {title: xml for title, xml in charts.items() if "<c:barChart>" in xml}
+    weight_charts = tuple(f"{profile}: " for profile in report.profiles)   # the Weights sheet's, one per profile
+    ranked = {title: xml for title, xml in charts.items()
+              if "<c:barChart>" in xml and not title.startswith(weight_charts)}
     assert len(ranked) == 4   # Summary, Results (groups; profiles), SMAA
     for title, xml in ranked.items():
         categories = _string_categories(xml)
@@ -142,20 +144,31 @@ def test_contributions_are_live_and_agree_with_the_engine_after_a_weight_edit(wr
     p = report.profiles.index(report.default_profile)
     criteria = report.criteria
     raw = np.array([[c.value for c in row] for row in inputs], dtype=float)
-    # put most of the weight on the criterion where the current top option trails the most: the ranking changes
     default = report.evaluation(report.default_profile)
     values = np.nan_to_num(np.asarray(default.values, dtype=float))
-    top = int(np.argmin(default.ranks))
-    j = int(np.argmax(values.max(axis=0) - values[top]))
-    raw[j, p] = 5.0 * raw[:, p].sum()
-    inputs[j][p].value = float(raw[j, p])
+    profile = report.study.profile(report.default_profile)
+
+    def edited_weights(j):
+        """The engine's leaf weights after criterion j's input (its value within its block: the profile's
+        own scale) becomes 5 times its block's sum: the block keeps its share, split by the new inputs."""
+        block = next(b for b in profile.blocks if criteria[j] in [item.id for item in b.items])
+        members = [criteria.index(item.id) for item in block.items]
+        typed = raw[members, p].copy()
+        typed[members.index(j)] = 5.0 * typed.sum()
+        weights = np.asarray(default.weights.leaf, dtype=float).copy()
+        weights[members] = weights[members].sum() * typed / typed.sum()
+        return 5.0 * raw[members, p].sum(), weights
+
+    # the first criterion whose edit changes the default profile's ranking (the live columns must show it)
+    j, (typed, weights) = next((j, edited_weights(j)) for j in range(len(criteria))
+                               if list(competition_ranks(values @ edited_weights(j)[1])) != list(default.ranks))
+    inputs[j][p].value = float(typed)
     changed = tmp_path / "edited.xlsx"
     edited.save(changed)
     book = libreoffice.recalculated(changed, tmp_path / "recalc")
     assert libreoffice.error_cells(book) == []
 
     # the engine on the new weights
-    weights = raw[:, p] / raw[:, p].sum()
     totals = values @ weights
     ranks = competition_ranks(totals)
     membership = report.study.rubric.top_group_of()
