@@ -25,6 +25,16 @@ def normalise_text(text: str) -> str:
     return _SPACE.sub(" ", text.translate(_TYPOGRAPHY)).strip()
 
 
+def recorded_quotes(option) -> dict[str, set[str]]:
+    """An option's recorded quotes (its evidence and documented measures), normalised, by source id:
+    what a score may cite by quote."""
+    by_source: dict[str, set[str]] = {}
+    for item in (*option.evidence, *option.measures):
+        if item.quote:
+            by_source.setdefault(item.source, set()).add(normalise_text(item.quote))
+    return by_source
+
+
 def missing_quotes(study: Study, corpus: str | os.PathLike) -> tuple[list[Problem], int]:
     """Problems for quotes not found verbatim, and the number of quotes checked."""
     corpus = Path(corpus)

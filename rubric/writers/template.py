@@ -13,7 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..model import Session, Study
 from ..model import VERDICTS
-from ..workbooks.scoring import (COLUMNS, CONFIDENCES, HEADER_ROW, INPUT_COLUMNS, LISTS_SHEET, META_SHEET,
+from ..workbooks.scoring import (COLUMNS, sources_cited_text, CONFIDENCES, HEADER_ROW, INPUT_COLUMNS, LISTS_SHEET, META_SHEET,
                                  SCORES_SHEET, SCREENING_COLUMNS, SCREENING_HEADER_ROW, SCREENING_INPUTS,
                                  SCREENING_SHEET, checksum, expected_keys, meta_fields, row_key, screening_keys)
 from ..atomic import atomic_write
@@ -137,7 +137,7 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool,
                 put_text(ws, row, col["Abstain (reason)"], score.abstain)
                 put_text(ws, row, col["Confidence"], score.confidence)
                 put_text(ws, row, col["Rationale"], score.rationale)
-                put_text(ws, row, col["Sources cited"], ", ".join(score.evidence) if score.evidence else None)
+                put_text(ws, row, col["Sources cited"], sources_cited_text(score.evidence))
             unused = "Level" if criterion.natural else "Value"
             for name in COLUMNS:
                 cell = ws.cell(row=row, column=col[name])
