@@ -33,8 +33,8 @@ FORMAT_1_INPUT_COLUMNS = ("Level", "Abstain (reason)", "Confidence", "Rationale"
 SCORE_FIELDS = {"level": "Level", "value": "Value", "low": "Low", "high": "High"}
 
 # "Sources cited": source ids separated by commas; a score that cites quotes has one item a line,
-# a quote as `source-id: “quote”` (straight quote marks are read too)
-_CITED_QUOTE = re.compile(r"\s*([a-z0-9]+(?:-[a-z0-9]+)*)\s*:\s*[\u201c\"](.*)[\u201d\"]\s*", re.DOTALL)
+# a quote as `source-id: “quote”` (straight quote marks are read too, and ids may precede a quote on its line)
+_CITED_QUOTE = re.compile(r"(.*?)\b([a-z0-9]+(?:-[a-z0-9]+)*)\s*:\s*[\u201c\"](.*)[\u201d\"]\s*", re.DOTALL)
 _CITED_SPLIT = re.compile(r"[,;\s]+")
 
 
@@ -51,10 +51,10 @@ def parse_sources_cited(text: str) -> tuple[str | Citation, ...]:
     evidence: list[str | Citation] = []
     for line in text.split("\n"):
         quoted = _CITED_QUOTE.fullmatch(line)
+        ids = quoted.group(1) if quoted else line
+        evidence.extend(x for x in _CITED_SPLIT.split(ids.strip()) if x)
         if quoted:
-            evidence.append(Citation(quoted.group(1), quoted.group(2)))
-        else:
-            evidence.extend(x for x in _CITED_SPLIT.split(line.strip()) if x)
+            evidence.append(Citation(quoted.group(2), quoted.group(3)))
     return tuple(evidence)
 
 
