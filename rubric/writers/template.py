@@ -31,7 +31,7 @@ HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 BANNER_FILL = PatternFill("solid", fgColor="C00000")
 WIDTHS = {"Key": 10, "Option": 22, "Option title": 30, "Criterion": 20, "Criterion name": 22, "Question": 40,
           "Level": 8, "What the level means": 40, "Abstain (reason)": 20, "Confidence": 12, "Rationale": 50,
-          "Sources cited": 18, "Evidence (hint)": 60, "Value": 11, "Unit": 22, "Low": 9, "High": 9,
+          "Sources cited": 44, "Evidence (hint)": 60, "Value": 11, "Unit": 22, "Low": 9, "High": 9,
           "Measure (hint)": 40}
 LOCKED_FILL = PatternFill("solid", fgColor="E7E6E6")  # an input cell that does not apply to the row
 
