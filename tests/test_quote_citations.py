@@ -171,6 +171,8 @@ def test_a_quote_typed_into_the_template_is_imported_as_a_citation(mini, tmp_pat
     score = next(s for s in load_study(mini).sessions[0].scores
                  if (s.analyst, s.option, s.criterion) == ("ann", "alpha", "cost"))
     assert score.evidence == (Citation("src-two", "a second   quote about alpha"),)
+    written = (mini / "sessions" / "round-1.yaml").read_text(encoding="utf-8")
+    assert "    evidence:\n      - source: src-two\n        quote: a second   quote about alpha\n" in written
 
 
 def test_template_import_refuses_an_unknown_quote_at_its_cell(mini, tmp_path):
@@ -270,3 +272,20 @@ def test_analysts_sheet_lists_the_quotes_each_score_cites(shipped_study, turkey_
         assert row[header["evidence"] - 1] == (", ".join(score.sources) or None)
         expected = "\n".join(f"{c.source}: \u201c{c.quote}\u201d" for c in score.citations) or None
         assert row[header["quotes cited"] - 1] == expected
+
+
+def test_schema_fast_path_accepts_quote_citations_and_only_well_formed_ones():
+    """The session schema's fast score check mirrors $defs/citation: the shipped scores take the fast
+    path, and a citation the schema refuses makes it defer to jsonschema."""
+    from rubric.records.schema import _fast_scores, _scores_certainly_valid
+    from rubric.records.yamlio import load_yaml
+
+    scores = load_yaml(SHIPPED / "sessions" / "illustrative-2026.yaml").data["scores"]
+    assert _fast_scores("session") and _scores_certainly_valid(scores)
+    good = {"analyst": "a", "option": "o", "criterion": "c", "level": 1, "confidence": "low", "rationale": "r"}
+    for evidence, fast in ((["src", {"source": "src", "quote": "q"}], True),
+                           ([{"source": "src", "quote": "q", "page": 4}], False),
+                           ([{"source": "Src", "quote": "q"}], False),
+                           ([{"source": "src", "quote": ""}], False),
+                           ([{"source": "src"}], False)):
+        assert _scores_certainly_valid([{**good, "evidence": evidence}]) is fast, evidence
