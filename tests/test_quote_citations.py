@@ -20,9 +20,9 @@ from rubric.records.load import load_study
 from rubric.workbooks.scoring import parse_sources_cited, sources_cited_text
 from tests.conftest import SHIPPED, edit, run_cli
 
-# the shipped session's quote citations: 462 (in 426 scores) when this was written; the floor keeps a real share
-SHIPPED_CITATIONS_FLOOR = 400
-SHIPPED_CITING_SCORES_FLOOR = 400
+# the shipped session's quote citations: 532 (in 495 scores) when this was written; the floor keeps a real share
+SHIPPED_CITATIONS_FLOOR = 450
+SHIPPED_CITING_SCORES_FLOOR = 450
 
 
 def _tree_digest(root: Path) -> str:
