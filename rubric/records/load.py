@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import Problem, RubricError, capped
-from ..model import (PREFERENCE_FUNCTIONS, Adjustment, Citation, Criterion, Decision, Defaults, Dissent, Evidence, Family, Group,
-                     Judgement, Level, Measure, NaturalScale, Option, Participant, Precedent, Preference, Profile,
+from ..model import (PREFERENCE_FUNCTIONS, Adjustment, Citation, Criterion, Decision, Defaults, Dissent, Evidence,
+                     Family, Group, Judgement, Level, Measure, NaturalScale, Option, Participant, Precedent, Preference, Profile,
                      Reliability, Requirement, Rubric, Scenario, Score, Session, Source, SourcePart, Study, ValueFunction, Verdict,
                      WeightBlock, WeightItem)
 from .schema import schema_problems
@@ -235,11 +235,6 @@ def _float_or_none(x):
 def _number(x):
     """A range bound as written: an integer stays one (a level), anything else is a float."""
     return x if x is None or type(x) is int else float(x)
-
-
-def _clip(text: str, width: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _duplicates(ids):
@@ -853,7 +848,7 @@ class _StudyBuilder:
 
     def sessions(self, rubric: Rubric, option_records: dict[str, Option], sources: set[str],
                  requirements: dict[str, Requirement]) -> tuple[Session, ...]:
-        from .evidence import normalise_text, recorded_quotes  # evidence.py imports this module
+        from .evidence import clip_quote, normalise_text, recorded_quotes  # evidence.py imports this module
 
         options = set(option_records)
         quotes_by_option: dict[str, dict[str, set[str]]] = {}
@@ -913,7 +908,7 @@ class _StudyBuilder:
                         recorded = len(quotes_of(score.option).get(source, ()))
                         self.report(document, f"{pointer}/evidence/{ev_index}/quote",
                                     f"quote not among option {score.option}'s {recorded} recorded quotes from "
-                                    f"{source} (cite one verbatim): \"{_clip(item.quote)}\"")
+                                    f"{source} (cite one verbatim): \"{clip_quote(item.quote)}\"")
                 key = (score.analyst, score.option, score.criterion)
                 if ok and key in seen:
                     self.report(document, pointer, f"{score.analyst} scored {score.option} on {score.criterion} "

@@ -18,7 +18,7 @@ from ..workbooks.scoring import (CONFIDENCES, COLUMNS, FORMAT_1_INPUT_COLUMNS, F
                                  META_SHEET, SCORE_FIELDS, SCORES_SHEET, SCREENING_COLUMNS, SCREENING_INPUTS,
                                  SCREENING_SHEET, checksum, expected_keys, meta_fields, parse_sources_cited,
                                  screening_keys)
-from .evidence import normalise_text, recorded_quotes
+from .evidence import clip_quote, normalise_text, recorded_quotes
 from .load import score_problems
 from ..workbooks.text import decode_text
 from .workbook_weights import text_limit
@@ -379,16 +379,11 @@ class _Reader:
                         and normalise_text(item.quote) not in self.recorded_quotes(option, item.source):
                     self.at(SCORES_SHEET, cited_at, f"quote not among option {option}'s recorded quotes from "
                                                     f"{item.source} (cite one verbatim, as the Evidence hint shows it): "
-                                                    f"\u201c{_clip(item.quote)}\u201d")
+                                                    f"\u201c{clip_quote(item.quote)}\u201d")
         if len(self.problems) > before:
             return None
         return Score(self.analyst, option, criterion_id, confidence.strip().lower(), rationale, given["level"],
                      abstain, evidence, given["value"], given["low"], given["high"])
-
-
-def _clip(text: str, width: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _cell_message(message: str, given) -> str:

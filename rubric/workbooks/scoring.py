@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import attrs
-
-import re
 
 from ..model import CONFIDENCES, Citation, Rubric, Study  # noqa: F401  (re-exported for the template's layout)
 

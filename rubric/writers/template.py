@@ -13,9 +13,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..model import Session, Study
 from ..model import VERDICTS
-from ..workbooks.scoring import (COLUMNS, sources_cited_text, CONFIDENCES, HEADER_ROW, INPUT_COLUMNS, LISTS_SHEET, META_SHEET,
+from ..workbooks.scoring import (COLUMNS, CONFIDENCES, HEADER_ROW, INPUT_COLUMNS, LISTS_SHEET, META_SHEET,
                                  SCORES_SHEET, SCREENING_COLUMNS, SCREENING_HEADER_ROW, SCREENING_INPUTS,
-                                 SCREENING_SHEET, checksum, expected_keys, meta_fields, row_key, screening_keys)
+                                 SCREENING_SHEET, checksum, expected_keys, meta_fields, row_key, screening_keys,
+                                 sources_cited_text)
 from ..atomic import atomic_write
 from ..workbooks.text import put_text
 from .sheet_engine import FONT, PAGE_FOOTER, PAGE_MARGINS
