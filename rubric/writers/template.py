@@ -73,7 +73,8 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool,
     put_text(ws, 3, 2, "Fill in the yellow cells: a level from the drop-down, or on a criterion measured in a "
                        "unit a Value in that unit (or leave it blank and give a reason to abstain); optionally "
                        "a range (Low and High); your confidence, a one-sentence rationale, and the source ids "
-                       "you rely on. Do not edit the Key column; rows may be sorted or hidden.")
+                       "you rely on, or a quote from the Evidence hint as source-id: \u201cquote\u201d on its own "
+                       "line. Do not edit the Key column; rows may be sorted or hidden.")
     ws.cell(row=3, column=2).alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=3, start_column=2, end_row=3, end_column=8)
     ws.row_dimensions[3].height = 60
