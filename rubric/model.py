@@ -94,6 +94,15 @@ class Evidence:
 
 
 @attrs.frozen
+class Citation:
+    """A score's evidence given by quote: `quote` is one of the option's recorded quotes from `source`
+    (the loader checks it, forgiving only typography), as the session wrote it."""
+
+    source: str
+    quote: str
+
+
+@attrs.frozen
 class Precedent:
     date: str
     event: str
@@ -340,7 +349,7 @@ class Score:
     rationale: str = ""
     level: int | None = None
     abstain: str | None = None
-    evidence: tuple[str, ...] = _tuple
+    evidence: tuple[str | Citation, ...] = _tuple   # source ids and quotes cited, in the session's order
     value: float | None = None   # on a natural criterion, in its unit (level criteria use `level`)
     low: float | None = None     # an optional range around the level or value: low <= it <= high
     high: float | None = None
@@ -353,6 +362,15 @@ class Score:
     @property
     def abstained(self) -> bool:
         return self.level is None and self.value is None
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The ids of the sources cited, plainly or by quote, each once."""
+        return tuple(dict.fromkeys(item.source if isinstance(item, Citation) else item for item in self.evidence))
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        return tuple(item for item in self.evidence if isinstance(item, Citation))
 
 
 @attrs.frozen

@@ -1,6 +1,8 @@
 """Sources' parts of a shared corpus file (check-sources looks for a quote only within its own
 source's part) and evidence grading (every source's reliability, shown in the Evidence sheet)."""
 
+import re
+
 import pytest
 import yaml
 
@@ -35,6 +37,15 @@ def test_the_two_crisis_group_reports_have_disjoint_parts_of_one_file():
     assert text.index(t258.start) < text.index(t306.start)
 
 
+def _cite_from(shipped, quote_start: str, source: str) -> None:
+    """The session's scores cite the quote by text from the source the option records: follow the record."""
+    session = shipped / "sessions" / "illustrative-2026.yaml"
+    text = session.read_text(encoding="utf-8")
+    cited = re.compile(r"(- source: )[a-z0-9-]+(\n +quote: " + re.escape(quote_start) + ")")
+    assert cited.search(text)
+    session.write_text(cited.sub(lambda m: m.group(1) + source + m.group(2), text), encoding="utf-8")
+
+
 def test_a_quote_from_the_other_report_is_not_found(shipped):
     """A quote of Report 306 attributed to Report 258 was found before parts existed (one file);
     now it is reported, with its record and pointer."""
@@ -43,6 +54,7 @@ def test_a_quote_from_the_other_report_is_not_found(shipped):
     assert record["evidence"][0]["source"] == "icg-306-mali-jnim"
     record["evidence"][0]["source"] = "icg-258-turkey-returnees"
     path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    _cite_from(shipped, "Previous talks among communal leaders", "icg-258-turkey-returnees")
     code, out, err = run_cli("check-sources", shipped, "--corpus", SEEDS)
     assert code == 1
     assert f"{shipped}/options/local-ceasefires.yaml:" in err
@@ -57,6 +69,7 @@ def test_without_parts_the_misattributed_quote_would_pass(shipped):
     record = yaml.safe_load(path.read_text(encoding="utf-8"))
     record["evidence"][0]["source"] = "icg-258-turkey-returnees"
     path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    _cite_from(shipped, "Previous talks among communal leaders", "icg-258-turkey-returnees")
     sources_path, data = _sources(shipped)
     for source in data["sources"]:
         source.pop("part", None)

@@ -25,6 +25,16 @@ def normalise_text(text: str) -> str:
     return _SPACE.sub(" ", text.translate(_TYPOGRAPHY)).strip()
 
 
+def recorded_quotes(option) -> dict[str, set[str]]:
+    """An option's recorded quotes (its evidence and documented measures), normalised, by source id:
+    what a score may cite by quote."""
+    by_source: dict[str, set[str]] = {}
+    for item in (*option.evidence, *option.measures):
+        if item.quote:
+            by_source.setdefault(item.source, set()).add(normalise_text(item.quote))
+    return by_source
+
+
 def missing_quotes(study: Study, corpus: str | os.PathLike) -> tuple[list[Problem], int]:
     """Problems for quotes not found verbatim, and the number of quotes checked."""
     corpus = Path(corpus)
@@ -71,7 +81,7 @@ def missing_quotes(study: Study, corpus: str | os.PathLike) -> tuple[list[Proble
             problems.append(document.problem(
                 f"{pointer}/{index}/quote",
                 f"quote not found verbatim in {evidence.source} ({holder}, locator "
-                f"{evidence.locator!r}): \"{_clip(evidence.quote)}\"", code=QUOTE_NOT_FOUND))
+                f"{evidence.locator!r}): \"{clip_quote(evidence.quote)}\"", code=QUOTE_NOT_FOUND))
     return problems, checked
 
 
@@ -88,17 +98,18 @@ def _part(study: Study, source, index: int, text: str, path: str) -> str | Probl
     start = normalise_text(source.part.start)
     at = text.find(start)
     if at < 0:
-        return problem("start", f"start marker of source {source.id!r} not found in {path}: \"{_clip(start)}\"")
+        return problem("start", f"start marker of source {source.id!r} not found in {path}: \"{clip_quote(start)}\"")
     if source.part.end is None:
         return text[at:]
     end = normalise_text(source.part.end)
     stop = text.find(end, at + len(start))
     if stop < 0:
         return problem("end", f"end marker of source {source.id!r} not found after its start marker in {path}: "
-                              f"\"{_clip(end)}\"")
+                              f"\"{clip_quote(end)}\"")
     return text[at:stop]
 
 
-def _clip(text: str, width: int = 60) -> str:
+def clip_quote(text: str, width: int = 60) -> str:
+    """A quote shortened for a one-line message."""
     text = normalise_text(text)
     return text if len(text) <= width else text[: width - 3] + "..."

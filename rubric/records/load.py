@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import Problem, RubricError, capped
-from ..model import (PREFERENCE_FUNCTIONS, Adjustment, Criterion, Decision, Defaults, Dissent, Evidence, Family, Group,
-                     Judgement, Level, Measure, NaturalScale, Option, Participant, Precedent, Preference, Profile,
+from ..model import (PREFERENCE_FUNCTIONS, Adjustment, Citation, Criterion, Decision, Defaults, Dissent, Evidence,
+                     Family, Group, Judgement, Level, Measure, NaturalScale, Option, Participant, Precedent, Preference, Profile,
                      Reliability, Requirement, Rubric, Scenario, Score, Session, Source, SourcePart, Study, ValueFunction, Verdict,
                      WeightBlock, WeightItem)
 from .schema import schema_problems
@@ -275,7 +275,7 @@ class _StudyBuilder:
         self.decision_options = {d.id: set(d.options) for d in decisions}
         requirements = self.requirements(study_doc, rubric, {s.id for s in sources}, {d.id for d in decisions})
         self.complete_sessions = not decisions  # with decisions, completeness is checked per decision ranked
-        sessions = self.sessions(rubric, {o.id for o in options}, {s.id for s in sources},
+        sessions = self.sessions(rubric, {o.id: o for o in options}, {s.id for s in sources},
                                  {r.id: r for r in requirements})
         scenarios = self.scenarios(rubric, {o.id for o in options}, {s.id for s in sources},
                                    {d.id for d in decisions}, sessions)
@@ -846,8 +846,18 @@ class _StudyBuilder:
 
     # -- sessions ---------------------------------------------------------------------------
 
-    def sessions(self, rubric: Rubric, options: set[str], sources: set[str],
+    def sessions(self, rubric: Rubric, option_records: dict[str, Option], sources: set[str],
                  requirements: dict[str, Requirement]) -> tuple[Session, ...]:
+        from .evidence import clip_quote, normalise_text, recorded_quotes  # evidence.py imports this module
+
+        options = set(option_records)
+        quotes_by_option: dict[str, dict[str, set[str]]] = {}
+
+        def quotes_of(option: str) -> dict[str, set[str]]:
+            if option not in quotes_by_option:
+                quotes_by_option[option] = recorded_quotes(option_records[option])
+            return quotes_by_option[option]
+
         criteria = {c.id: c for c in rubric.criteria}
         option_order = [d.data["id"] for d in self.by_kind.get("option", [])]
         sessions = []
@@ -868,8 +878,10 @@ class _StudyBuilder:
             seen: dict[tuple, int] = {}
             for index, raw in enumerate(d["scores"]):
                 pointer = f"/scores/{index}"
+                evidence = tuple(Citation(item["source"], item["quote"]) if type(item) is dict else item
+                                 for item in raw.get("evidence", ()))
                 score = Score(raw["analyst"], raw["option"], raw["criterion"], raw["confidence"], raw["rationale"],
-                              raw.get("level"), raw.get("abstain"), tuple(raw.get("evidence", ())),
+                              raw.get("level"), raw.get("abstain"), evidence,
                               _float_or_none(raw.get("value")), _number(raw.get("low")), _number(raw.get("high")))
                 scores.append(score)
                 ok = True
@@ -886,9 +898,17 @@ class _StudyBuilder:
                 elif score.level is not None or score.value is not None or "low" in raw or "high" in raw:
                     for field, message in score_problems(criterion, score.level, score.value, score.low, score.high):
                         self.report(document, f"{pointer}/{field}", message)
-                for ev_index, source in enumerate(score.evidence):
+                for ev_index, item in enumerate(score.evidence):
+                    source = item.source if isinstance(item, Citation) else item
                     if source not in sources:
-                        self.report(document, f"{pointer}/evidence/{ev_index}", f"unknown source {source!r}")
+                        self.report(document, f"{pointer}/evidence/{ev_index}" + "/source" * (source is not item),
+                                    f"unknown source {source!r}")
+                    elif isinstance(item, Citation) and score.option in options and normalise_text(item.quote) \
+                            not in quotes_of(score.option).get(source, ()):
+                        recorded = len(quotes_of(score.option).get(source, ()))
+                        self.report(document, f"{pointer}/evidence/{ev_index}/quote",
+                                    f"quote not among option {score.option}'s {recorded} recorded quotes from "
+                                    f"{source} (cite one verbatim): \"{clip_quote(item.quote)}\"")
                 key = (score.analyst, score.option, score.criterion)
                 if ok and key in seen:
                     self.report(document, pointer, f"{score.analyst} scored {score.option} on {score.criterion} "

@@ -63,18 +63,25 @@ _EXPECTED_DEFS = {
             "value": _BOUNDED, "low": _BOUNDED, "high": _BOUNDED,
             "abstain": {"$ref": "#/$defs/text"}, "confidence": {"enum": list(CONFIDENCES)},
             "rationale": {"$ref": "#/$defs/text"},
-            "evidence": {"type": "array", "items": {"$ref": "#/$defs/id"}},
+            "evidence": {"type": "array", "items": {"$ref": "#/$defs/evidence"}},
         },
         "oneOf": [{"required": [given], "not": {"anyOf": [{"required": [other]} for other in _SCORED_BY
                                                           if other != given]}}
                   for given in _SCORED_BY],
     },
+    # an evidence item is a source id or a quote cited from a source
+    "evidence": {"anyOf": [{"$ref": "#/$defs/id"}, {"$ref": "#/$defs/citation"}],
+                 "description": "a source id, or {source: <source id>, quote: <one of the option's recorded quotes "
+                                "from it>}"},
+    "citation": {"type": "object", "additionalProperties": False, "required": ["source", "quote"],
+                 "properties": {"source": {"$ref": "#/$defs/id"}, "quote": {"$ref": "#/$defs/text"}}},
 }
 _EXPECTED_SCORES = {"type": "array", "items": {"$ref": "#/$defs/score"}}
 _ROOT_KEYWORDS = {"$schema", "$id", "title", "description", "type", "additionalProperties", "required",
                   "properties", "$defs"}
 _SCORE_KEYS = frozenset(_EXPECTED_DEFS["score"]["properties"])
 _SCORE_REQUIRED = frozenset(_EXPECTED_DEFS["score"]["required"])
+_CITATION_KEYS = frozenset(_EXPECTED_DEFS["citation"]["required"])
 _CONFIDENCES = frozenset(_EXPECTED_DEFS["score"]["properties"]["confidence"]["enum"])
 
 
@@ -107,6 +114,10 @@ def _scores_certainly_valid(scores: list) -> bool:
     def is_text(value) -> bool:
         return type(value) is str and 1 <= len(value) <= 4000
 
+    def is_citation(value) -> bool:
+        return (type(value) is dict and value.keys() == _CITATION_KEYS and is_id(value["source"])
+                and is_text(value["quote"]))
+
     for score in scores:
         if type(score) is not dict:
             return False
@@ -132,7 +143,7 @@ def _scores_certainly_valid(scores: list) -> bool:
                 return False
         if "evidence" in score:
             evidence = score["evidence"]
-            if type(evidence) is not list or not all(is_id(item) for item in evidence):
+            if type(evidence) is not list or not all(is_id(item) or is_citation(item) for item in evidence):
                 return False
     return True
 
@@ -158,6 +169,8 @@ def _message(error) -> str:
             return ("value_function must be {kind: linear}, {kind: points, points: {level: value}}, "
                     "{kind: piecewise, points: [[measure, value], ...]} or {kind: exponential, curvature: c}")
         return "must have either `criteria` or `groups`, not both or neither"
+    if error.validator == "anyOf" and error.schema.get("description"):
+        return f"not {error.schema['description']}"
     if error.validator == "pattern" and error.schema.get("description"):
         return f"{error.instance!r} is not valid: {error.schema['description']}"
     text = error.message

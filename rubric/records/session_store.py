@@ -16,7 +16,7 @@ from pathlib import Path
 import attrs
 
 from ..errors import Problem, RubricError
-from ..model import Score, Session, Study, Verdict
+from ..model import Citation, Score, Session, Study, Verdict
 from . import roundtrip
 from .load import load_study
 
@@ -39,7 +39,7 @@ def _score_key(score: Score):
 
 
 def _score_map(score: Score):
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.comments import CommentedMap
 
     entry = CommentedMap()
     entry["analyst"] = score.analyst
@@ -52,16 +52,23 @@ def _score_map(score: Score):
             entry[field] = _yaml_number(getattr(score, field))
     entry["confidence"] = score.confidence
     entry["rationale"] = score.rationale
-    evidence = CommentedSeq(score.evidence)
-    evidence.fa.set_flow_style()
-    entry["evidence"] = evidence
+    entry["evidence"] = _evidence_seq(score.evidence)
     return entry
+
+
+def _evidence_seq(evidence):
+    """Source ids as a flow list ([a, b]); with quotes cited, a block list of ids and {source, quote} maps."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    items = CommentedSeq(CommentedMap(source=item.source, quote=item.quote) if isinstance(item, Citation) else item
+                         for item in evidence)
+    if not any(isinstance(item, Citation) for item in evidence):
+        items.fa.set_flow_style()
+    return items
 
 
 def _update_entry(entry, before: Score, after: Score):
     """Change only the fields that differ, so the rest keep their quoting and comments."""
-    from ruamel.yaml.comments import CommentedSeq
-
     if (before.level, before.value, before.abstain) != (after.level, after.value, after.abstain):
         position = next((i for i, k in enumerate(entry) if k in _SCORE_KEYS), len(entry))
         for k in _SCORE_KEYS:
@@ -82,9 +89,7 @@ def _update_entry(entry, before: Score, after: Score):
         if getattr(before, field) != getattr(after, field):
             entry[field] = getattr(after, field)
     if before.evidence != after.evidence:
-        evidence = CommentedSeq(after.evidence)
-        evidence.fa.set_flow_style()
-        entry["evidence"] = evidence
+        entry["evidence"] = _evidence_seq(after.evidence)
     return entry
 
 

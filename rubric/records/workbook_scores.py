@@ -13,10 +13,12 @@ import re
 import attrs
 
 from ..errors import Problem, RubricError
-from ..model import VERDICTS, Score, Study, Verdict, is_valid_id
+from ..model import VERDICTS, Citation, Score, Study, Verdict, is_valid_id
 from ..workbooks.scoring import (CONFIDENCES, COLUMNS, FORMAT_1_INPUT_COLUMNS, FORMATS, INPUT_COLUMNS, KIND,
                                  META_SHEET, SCORE_FIELDS, SCORES_SHEET, SCREENING_COLUMNS, SCREENING_INPUTS,
-                                 SCREENING_SHEET, checksum, expected_keys, meta_fields, screening_keys)
+                                 SCREENING_SHEET, checksum, expected_keys, meta_fields, parse_sources_cited,
+                                 screening_keys)
+from .evidence import clip_quote, normalise_text, recorded_quotes
 from .load import score_problems
 from ..workbooks.text import decode_text
 from .workbook_weights import text_limit
@@ -45,6 +47,10 @@ class _Reader:
         self.text_limit = text_limit("session")
         self.sheet = SCORES_SHEET   # the sheet being read, for located problems
         self.row_key: str | None = None  # "option/criterion" of the score row being read, named in its problems
+
+    def recorded_quotes(self, option_id: str, source: str) -> set[str]:
+        option = next(o for o in self.study.options if o.id == option_id)
+        return recorded_quotes(option).get(source, set())
 
     def problem(self, message: str) -> None:
         self.problems.append(Problem(self.path, message))
@@ -360,12 +366,20 @@ class _Reader:
                          f"{confidence!r} is not a confidence (low, medium or high)")
         if rationale is None and not (cells["Rationale"] is not None and cells["Rationale"].data_type == "f"):
             self.at(SCORES_SHEET, cells['Rationale'].coordinate, f"{key}: rationale missing")
-        evidence: tuple[str, ...] = ()
+        evidence: tuple[str | Citation, ...] = ()
         if cited is not None:
-            evidence = tuple(s for s in _SPLIT.split(cited.strip()) if s)
-            unknown = [s for s in evidence if s not in sources]
+            evidence = parse_sources_cited(cited)
+            cited_at = cells['Sources cited'].coordinate
+            unknown = [x for x in (item.source if isinstance(item, Citation) else item for item in evidence)
+                       if x not in sources]
             if unknown:
-                self.at(SCORES_SHEET, cells['Sources cited'].coordinate, f"unknown source(s) {unknown}")
+                self.at(SCORES_SHEET, cited_at, f"unknown source(s) {unknown}")
+            for item in evidence:
+                if isinstance(item, Citation) and item.source in sources \
+                        and normalise_text(item.quote) not in self.recorded_quotes(option, item.source):
+                    self.at(SCORES_SHEET, cited_at, f"quote not among option {option}'s recorded quotes from "
+                                                    f"{item.source} (cite one verbatim, as the Evidence hint shows it): "
+                                                    f"\u201c{clip_quote(item.quote)}\u201d")
         if len(self.problems) > before:
             return None
         return Score(self.analyst, option, criterion_id, confidence.strip().lower(), rationale, given["level"],

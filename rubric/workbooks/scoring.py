@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import attrs
 
-from ..model import CONFIDENCES, Rubric, Study  # noqa: F401  (re-exported for the template's layout)
+from ..model import CONFIDENCES, Citation, Rubric, Study  # noqa: F401  (re-exported for the template's layout)
 
 KIND = "rubric-scoring-workbook"
 # `_meta` format: "2" added Value, Unit, Low, High and Measure (hint); a workbook without the field
@@ -29,6 +30,31 @@ INPUT_COLUMNS = ("Level", "Value", "Low", "High", "Abstain (reason)", "Confidenc
 FORMAT_1_INPUT_COLUMNS = ("Level", "Abstain (reason)", "Confidence", "Rationale", "Sources cited")
 # the score field each numeric input column gives (field names of `records.load.score_problems`)
 SCORE_FIELDS = {"level": "Level", "value": "Value", "low": "Low", "high": "High"}
+
+# "Sources cited": source ids separated by commas; a score that cites quotes has one item a line,
+# a quote as `source-id: “quote”` (straight quote marks are read too, and ids may precede a quote on its line)
+_CITED_QUOTE = re.compile(r"(.*?)\b([a-z0-9]+(?:-[a-z0-9]+)*)\s*:\s*[\u201c\"](.*)[\u201d\"]\s*", re.DOTALL)
+_CITED_SPLIT = re.compile(r"[,;\s]+")
+
+
+def sources_cited_text(evidence) -> str | None:
+    """A score's evidence as the "Sources cited" cell shows it (None: nothing cited)."""
+    if not any(isinstance(item, Citation) for item in evidence):
+        return ", ".join(evidence) or None
+    return "\n".join(f"{item.source}: \u201c{item.quote}\u201d" if isinstance(item, Citation) else item
+                     for item in evidence)
+
+
+def parse_sources_cited(text: str) -> tuple[str | Citation, ...]:
+    """The evidence a "Sources cited" cell gives, in its order: sources_cited_text read back."""
+    evidence: list[str | Citation] = []
+    for line in text.split("\n"):
+        quoted = _CITED_QUOTE.fullmatch(line)
+        ids = quoted.group(1) if quoted else line
+        evidence.extend(x for x in _CITED_SPLIT.split(ids.strip()) if x)
+        if quoted:
+            evidence.append(Citation(quoted.group(2), quoted.group(3)))
+    return tuple(evidence)
 
 
 # judgement requirements (screening), when the study has any: one row per option x requirement that

@@ -15,7 +15,8 @@ from ..model import Session, Study
 from ..model import VERDICTS
 from ..workbooks.scoring import (COLUMNS, CONFIDENCES, HEADER_ROW, INPUT_COLUMNS, LISTS_SHEET, META_SHEET,
                                  SCORES_SHEET, SCREENING_COLUMNS, SCREENING_HEADER_ROW, SCREENING_INPUTS,
-                                 SCREENING_SHEET, checksum, expected_keys, meta_fields, row_key, screening_keys)
+                                 SCREENING_SHEET, checksum, expected_keys, meta_fields, row_key, screening_keys,
+                                 sources_cited_text)
 from ..atomic import atomic_write
 from ..workbooks.text import put_text
 from .sheet_engine import FONT, PAGE_FOOTER, PAGE_MARGINS
@@ -31,7 +32,7 @@ HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 BANNER_FILL = PatternFill("solid", fgColor="C00000")
 WIDTHS = {"Key": 10, "Option": 22, "Option title": 30, "Criterion": 20, "Criterion name": 22, "Question": 40,
           "Level": 8, "What the level means": 40, "Abstain (reason)": 20, "Confidence": 12, "Rationale": 50,
-          "Sources cited": 18, "Evidence (hint)": 60, "Value": 11, "Unit": 22, "Low": 9, "High": 9,
+          "Sources cited": 44, "Evidence (hint)": 60, "Value": 11, "Unit": 22, "Low": 9, "High": 9,
           "Measure (hint)": 40}
 LOCKED_FILL = PatternFill("solid", fgColor="E7E6E6")  # an input cell that does not apply to the row
 
@@ -72,7 +73,8 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool,
     put_text(ws, 3, 2, "Fill in the yellow cells: a level from the drop-down, or on a criterion measured in a "
                        "unit a Value in that unit (or leave it blank and give a reason to abstain); optionally "
                        "a range (Low and High); your confidence, a one-sentence rationale, and the source ids "
-                       "you rely on. Do not edit the Key column; rows may be sorted or hidden.")
+                       "you rely on, or a quote from the Evidence hint as source-id: \u201cquote\u201d on its own "
+                       "line. Do not edit the Key column; rows may be sorted or hidden.")
     ws.cell(row=3, column=2).alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=3, start_column=2, end_row=3, end_column=8)
     ws.row_dimensions[3].height = 60
@@ -137,7 +139,7 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool,
                 put_text(ws, row, col["Abstain (reason)"], score.abstain)
                 put_text(ws, row, col["Confidence"], score.confidence)
                 put_text(ws, row, col["Rationale"], score.rationale)
-                put_text(ws, row, col["Sources cited"], ", ".join(score.evidence) if score.evidence else None)
+                put_text(ws, row, col["Sources cited"], sources_cited_text(score.evidence))
             unused = "Level" if criterion.natural else "Value"
             for name in COLUMNS:
                 cell = ws.cell(row=row, column=col[name])

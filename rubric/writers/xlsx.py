@@ -548,13 +548,28 @@ def _options(book: Book, report) -> None:
 
 
 def _evidence(book: Book, report) -> None:
+    from ..records.evidence import normalise_text  # the loader's rule for matching a cited quote
+
     study = report.study
     titles = {x.id: x.title for x in study.sources}
     graded = {x.id: f"{x.reliability.grade}: {x.reliability.reason}" for x in study.sources if x.reliability}
+    # (option, source, normalised quote) -> analyst -> criteria whose scores cite the quote, in session order
+    cited: dict[tuple, dict[str, list[str]]] = {}
+    for score in report.session.scores:
+        for citation in score.citations:
+            key = (score.option, citation.source, normalise_text(citation.quote))
+            cited.setdefault(key, {}).setdefault(score.analyst, []).append(score.criterion)
+
+    def cited_by(option, item) -> str:
+        by_analyst = cited.get((option.id, item.source, normalise_text(item.quote)), {}) if item.quote else {}
+        return "\n".join(f"{analyst}: {', '.join(criteria)}" for analyst, criteria in by_analyst.items())
+
     s = Sheet(book, layout.EVIDENCE_SHEET, "Evidence", "The quotes recorded with each option, verbatim from the "
-               "named source (see `rubric check-sources`), with the source's reliability grade.", banner=False)
-    s.header(4, 1, ["option", "source", "source title", "locator", "quote", "note", "source reliability"])
-    s.caps.update({1: 28, 2: 26, 3: 36, 4: 20, 5: 70, 6: 40, 7: 50})
+               "named source (see `rubric check-sources`), with the source's reliability grade and the scores of "
+               f"session {report.session.id} that cite each quote (analyst: criteria).", banner=False)
+    s.header(4, 1, ["option", "source", "source title", "locator", "quote", "note", "source reliability",
+                    "cited by"])
+    s.caps.update({1: 28, 2: 26, 3: 36, 4: 20, 5: 70, 6: 40, 7: 50, 8: 44})
     r = 5
     for option in study.options:
         for item in option.evidence:
@@ -565,8 +580,9 @@ def _evidence(book: Book, report) -> None:
             s.text(r, 5, item.quote)
             s.text(r, 6, item.note or "")
             s.text(r, 7, graded.get(item.source, ""))
+            s.text(r, 8, cited_by(option, item))
             r += 1
-    s.autofilter(4, 1, max(5, r - 1), 7)
+    s.autofilter(4, 1, max(5, r - 1), 8)
     measures = [(option, m) for option in study.options for m in option.measures]
     if measures:
         units = {c.id: c.unit for c in study.rubric.criteria}
@@ -574,7 +590,7 @@ def _evidence(book: Book, report) -> None:
         s.section(r, "Measures: what each option's documents give on the criteria measured in units")
         r += 1
         s.header(r, 1, ["option", "criterion", "value", "low", "high", "unit", "source", "source title", "locator",
-                        "quote", "note"])
+                        "quote", "note", "cited by"])
         for option, m in measures:
             r += 1
             s.text(r, 1, option.id)
@@ -589,6 +605,7 @@ def _evidence(book: Book, report) -> None:
             s.text(r, 9, m.locator)
             s.text(r, 10, m.quote or "")
             s.text(r, 11, m.note or "")
+            s.text(r, 12, cited_by(option, m))
     s.finish(freeze="B5")
 
 
@@ -801,9 +818,9 @@ def _analysts(book: Book, report) -> None:
     ranged = any(score.low is not None or score.high is not None for score in session.scores)
     measured = any(units.values())
     s.header(4, 1, ["analyst", "option", "criterion", "level or measure" if measured else "level", "value (0-100)",
-                    "confidence", "rationale", "evidence", *(("low", "high") if ranged else ()),
+                    "confidence", "rationale", "evidence", "quotes cited", *(("low", "high") if ranged else ()),
                     *(("unit",) if measured else ())])
-    s.caps.update({1: 22, 2: 28, 3: 22, 4: 30, 7: 70, 8: 30, 11: 22})
+    s.caps.update({1: 22, 2: 28, 3: 22, 4: 30, 7: 70, 8: 30, 9: 60, 12: 22})
 
     def rows():
         for score in session.scores:
@@ -814,13 +831,14 @@ def _analysts(book: Book, report) -> None:
                 value = tensor.values[index[0][score.analyst], index[1][score.option], index[2][score.criterion]]
                 value = value if is_finite(value) else "n/a"
             extra = ((score.low, score.high) if ranged else ()) + ((units[score.criterion],) if measured else ())
+            quotes = "\n".join(f"{c.source}: \u201c{c.quote}\u201d" for c in score.citations)
             yield (score.analyst, score.option, score.criterion, level, value, score.confidence, score.rationale,
-                   ", ".join(score.evidence), *extra)
+                   ", ".join(score.sources), quotes, *extra)
 
     number_styles = {4: (MEASURE if measured else INTEGER, make_alignment("left")), 5: (VALUE, TOP),
-                     9: (MEASURE, TOP), 10: (MEASURE, TOP)}
+                     10: (MEASURE, TOP), 11: (MEASURE, TOP)}
     r = _plain_rows(s, 5, number_styles, rows())
-    s.autofilter(4, 1, max(5, r - 1), 8 + 2 * ranged + measured)
+    s.autofilter(4, 1, max(5, r - 1), 9 + 2 * ranged + measured)
     s.finish(freeze="A5")
 
 
