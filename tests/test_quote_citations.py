@@ -214,6 +214,9 @@ def test_shipped_session_cites_hundreds_of_quotes_and_every_one_resolves(shipped
     # every analyst cites quotes, and most options have a quote cited
     assert {s.analyst for s, _ in citations} == set(session.analysts)
     assert len({s.option for s, _ in citations}) >= 0.9 * len(shipped_study.options)
+    # and `rubric validate` counts the citing scores
+    code, out, _ = run_cli("validate", SHIPPED)
+    assert code == 0 and f"{len(citing_scores)} citing quotes)" in " ".join(out.split())
 
 
 @pytest.fixture(scope="module")

@@ -30,10 +30,12 @@ def study_summary(study: Study) -> str:
     for session in study.sessions:
         abstentions = sum(1 for s in session.scores if s.abstained)
         ranged = sum(1 for s in session.scores if s.low is not None or s.high is not None)
+        citing = sum(1 for s in session.scores if s.citations)
         flag = " ILLUSTRATIVE DATA" if session.illustrative else ""
         lines.append(f"  session {session.id}{flag}: {len(session.analysts)} analysts, "
                      f"{len(session.scores)} scores ({abstentions} abstentions"
-                     + (f", {ranged} with a range)" if ranged else ")"))
+                     + (f", {ranged} with a range" if ranged else "")
+                     + (f", {citing} citing quotes)" if citing else ")"))
     lines.append("valid")
     return _finish(lines)
 
