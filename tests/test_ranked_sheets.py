@@ -218,6 +218,9 @@ def test_the_thresholds_name_the_option_on_top_beyond_them(written):
         assert below == (_on_top(a, low - 1e-7) if low > 0 else "-")
         assert above == (_on_top(a, high + 1e-7) if high < 1 else "-")
         assert a.top not in (below, above)
+        if a.distance is not None:   # the nearest change: the engine's own takes-over option
+            nearest = below if low > 0 and a.current - low == pytest.approx(a.distance, abs=1e-12) else above
+            assert nearest == a.takes_over
         changes += (below != "-") + (above != "-")
     assert changes > 0
     # the current top option is named once, in the note, not on every row

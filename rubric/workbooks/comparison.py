@@ -50,7 +50,9 @@ SHEETS = (
                          "Krippendorff's alpha, recorded dissent"),
     (WEIGHTS_SHEET, "each profile's leaf weights as INPUTS (yellow, blue text) and the normalised weights by formula"),
     (WEIGHT_INPUTS_SHEET, "each profile's raw weighting inputs (points, ranks, pairwise judgements) and local weights"),
-    (RESULTS_SHEET, "live totals and ranks per profile (formulas over Scores and Weights), contributions and charts"),
+    (RESULTS_SHEET, "live totals and ranks per profile (formulas over Scores and Weights), options best first by the "
+                    "default profile; the live contribution of each criterion group to the default profile's totals, "
+                    "and charts"),
     (COMPARE_SHEET, "ranks across profiles, Kendall's tau, robust and contested options, ranks by method and analyst"),
     (SCENARIOS_SHEET, "the scenarios (futures) with their drivers and probabilities (INPUTS), each option's score, "
                       "rank and regret in each, the minimax-regret choice, robust and fragile options, the expected "
