@@ -275,3 +275,32 @@ def test_the_swaps_sheet_lists_every_swap_the_engine_finds(written):
     assert len(listed) == sum(a.swap_count for a in report.sensitivity.analyses) > 0
     # no swap list left on the Sensitivity sheet
     assert not any(c.value == "rising" for row in book[layout.SENSITIVITY_SHEET].iter_rows() for c in row)
+
+
+def test_categories_that_read_as_numbers_stay_text(tmp_path):
+    """Option ids such as "2024" or "nan" are valid: their chart categories are still cached texts."""
+    import xlsxwriter
+
+    from rubric.writers.sheet_engine import WORKBOOK_OPTIONS, Book, Masthead, Sheet
+
+    ids = ["2024", "nan", "1e3"]
+
+    def build(book):
+        s = Sheet(book, "Sheet", "numbers as ids")
+        s.header(4, 1, ["option", "total"])
+        for k, option in enumerate(ids):
+            s.text(5 + k, 1, option)
+            s.number(5 + k, 2, 10.0 * (k + 1))
+        s.bar_chart(9, "totals", "total", "clustered", 6.0, 12.0, names_row=4, first_col=2, last_col=2,
+                    first_row=5, last_row=7, categories=ids, names=["total"], values=[[10.0, 20.0, 30.0]])
+        s.finish()
+
+    masthead = Masthead("t", "f")
+    measured = Book(masthead)
+    build(measured)
+    path = tmp_path / "ids.xlsx"
+    workbook = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    build(Book(masthead, workbook, measured.layouts))
+    workbook.close()
+    [xml] = _charts(path).values()
+    assert _string_categories(xml) == [ids]
