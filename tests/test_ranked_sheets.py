@@ -304,3 +304,24 @@ def test_categories_that_read_as_numbers_stay_text(tmp_path):
     workbook.close()
     [xml] = _charts(path).values()
     assert _string_categories(xml) == [ids]
+
+
+def test_confidence_factors_only_where_the_values_are_drawn(written, tmp_path):
+    report, _, book = written
+    sheet, rows = _block(book, layout.SMAA_ACCEPTABILITY)
+    header = [c.value for c in sheet[rows[0][0].row - 1]]
+    assert "confidence" not in header   # consensus values: a note says why instead
+    notes = [row[1].value for row in sheet.iter_rows(min_row=4, max_row=12) if row[0].value == "confidence factors"]
+    assert notes and notes[0].startswith("with the consensus values fixed")
+
+    scoped = scope(load_study(SHIPPED), DECISION)
+    drawn = build_report(scoped.study, samples=400, seed=5, scope=scoped, scores="analysts")
+    book = openpyxl.load_workbook(write_workbook(drawn, tmp_path / "analysts.xlsx"))
+    sheet, rows = _block(book, layout.SMAA_ACCEPTABILITY)
+    header = [c.value for c in sheet[rows[0][0].row - 1]]
+    column = header.index("confidence") + 1
+    shown = {sheet.cell(row[0].row, 1).value: sheet.cell(row[0].row, column).value for row in rows}
+    result = drawn.smaa
+    expected = {o: (result.confidence[i] if np.isfinite(result.confidence[i]) else "-")
+                for i, o in enumerate(result.options)}
+    assert shown == expected and list(shown) == _best_first(drawn)
