@@ -154,8 +154,10 @@ def test_contributions_are_live_and_agree_with_the_engine_after_a_weight_edit(wr
     book = libreoffice.recalculated(changed, tmp_path / "recalc")
     assert libreoffice.error_cells(book) == []
 
-    # the engine on the new weights
+    # the engine on the new weights: the default profile here is flat (swing), so its normalised
+    # weights are its inputs over their sum, as the recalculated Weights rows say too
     weights = raw[:, p] / raw[:, p].sum()
+    assert np.allclose(_values(book, layout.WEIGHTS_ROWS)[p], weights, atol=1e-12)
     totals = values @ weights
     ranks = competition_ranks(totals)
     membership = report.study.rubric.top_group_of()
