@@ -111,8 +111,9 @@ def test_bar_and_column_charts_have_text_categories_with_caches_and_colours(writ
     report, path, _ = written
     charts = _charts(path)
     best = _best_first(report)
-    ranked = {title: xml for title, xml in charts.items() if "<c:barChart>" in xml}
-    assert len(ranked) == 4   # Summary, Results (groups; profiles), SMAA
+    ranked = {title: xml for title, xml in charts.items() if title.startswith((
+        "Total by criterion group", "Contribution by criterion group", "Total value per profile", "Rank acceptability"))}
+    assert len(ranked) == 4 and all("<c:barChart>" in xml for xml in ranked.values())  # Summary, Results x2, SMAA
     for title, xml in ranked.items():
         categories = _string_categories(xml)
         assert categories, title
@@ -154,10 +155,11 @@ def test_contributions_are_live_and_agree_with_the_engine_after_a_weight_edit(wr
     book = libreoffice.recalculated(changed, tmp_path / "recalc")
     assert libreoffice.error_cells(book) == []
 
-    # the engine on the new weights: the default profile here is flat (swing), so its normalised
-    # weights are its inputs over their sum, as the recalculated Weights rows say too
-    weights = raw[:, p] / raw[:, p].sum()
-    assert np.allclose(_values(book, layout.WEIGHTS_ROWS)[p], weights, atol=1e-12)
+    # the engine on the new weights: the default profile's normalised weights as the Weights sheet's
+    # formulas now give them (its own tests check those formulas); the edit moved weight onto criterion j
+    weights = _values(book, layout.WEIGHTS_ROWS)[p]
+    before = report.live.normalised[p]
+    assert weights.sum() == pytest.approx(1.0, abs=1e-12) and weights[j] > before[j] + 0.05
     totals = values @ weights
     ranks = competition_ranks(totals)
     membership = report.study.rubric.top_group_of()
