@@ -111,10 +111,9 @@ def test_bar_and_column_charts_have_text_categories_with_caches_and_colours(writ
     report, path, _ = written
     charts = _charts(path)
     best = _best_first(report)
-    weight_charts = tuple(f"{profile}: " for profile in report.profiles)   # the Weights sheet's, one per profile
-    ranked = {title: xml for title, xml in charts.items()
-              if "<c:barChart>" in xml and not title.startswith(weight_charts)}
-    assert len(ranked) == 4   # Summary, Results (groups; profiles), SMAA
+    ranked = {title: xml for title, xml in charts.items() if title.startswith((
+        "Total by criterion group", "Contribution by criterion group", "Total value per profile", "Rank acceptability"))}
+    assert len(ranked) == 4 and all("<c:barChart>" in xml for xml in ranked.values())  # Summary, Results x2, SMAA
     for title, xml in ranked.items():
         categories = _string_categories(xml)
         assert categories, title
@@ -144,31 +143,23 @@ def test_contributions_are_live_and_agree_with_the_engine_after_a_weight_edit(wr
     p = report.profiles.index(report.default_profile)
     criteria = report.criteria
     raw = np.array([[c.value for c in row] for row in inputs], dtype=float)
+    # put most of the weight on the criterion where the current top option trails the most: the ranking changes
     default = report.evaluation(report.default_profile)
     values = np.nan_to_num(np.asarray(default.values, dtype=float))
-    profile = report.study.profile(report.default_profile)
-
-    def edited_weights(j):
-        """The engine's leaf weights after criterion j's input (its value within its block: the profile's
-        own scale) becomes 5 times its block's sum: the block keeps its share, split by the new inputs."""
-        block = next(b for b in profile.blocks if criteria[j] in [item.id for item in b.items])
-        members = [criteria.index(item.id) for item in block.items]
-        typed = raw[members, p].copy()
-        typed[members.index(j)] = 5.0 * typed.sum()
-        weights = np.asarray(default.weights.leaf, dtype=float).copy()
-        weights[members] = weights[members].sum() * typed / typed.sum()
-        return 5.0 * raw[members, p].sum(), weights
-
-    # the first criterion whose edit changes the default profile's ranking (the live columns must show it)
-    j, (typed, weights) = next((j, edited_weights(j)) for j in range(len(criteria))
-                               if list(competition_ranks(values @ edited_weights(j)[1])) != list(default.ranks))
-    inputs[j][p].value = float(typed)
+    top = int(np.argmin(default.ranks))
+    j = int(np.argmax(values.max(axis=0) - values[top]))
+    raw[j, p] = 5.0 * raw[:, p].sum()
+    inputs[j][p].value = float(raw[j, p])
     changed = tmp_path / "edited.xlsx"
     edited.save(changed)
     book = libreoffice.recalculated(changed, tmp_path / "recalc")
     assert libreoffice.error_cells(book) == []
 
-    # the engine on the new weights
+    # the engine on the new weights: the default profile's normalised weights as the Weights sheet's
+    # formulas now give them (its own tests check those formulas); the edit moved weight onto criterion j
+    weights = _values(book, layout.WEIGHTS_ROWS)[p]
+    before = report.live.normalised[p]
+    assert weights.sum() == pytest.approx(1.0, abs=1e-12) and weights[j] > before[j] + 0.05
     totals = values @ weights
     ranks = competition_ranks(totals)
     membership = report.study.rubric.top_group_of()
@@ -231,6 +222,9 @@ def test_the_thresholds_name_the_option_on_top_beyond_them(written):
         assert below == (_on_top(a, low - 1e-7) if low > 0 else "-")
         assert above == (_on_top(a, high + 1e-7) if high < 1 else "-")
         assert a.top not in (below, above)
+        if a.distance is not None:   # the nearest change: the engine's own takes-over option
+            nearest = below if low > 0 and a.current - low == pytest.approx(a.distance, abs=1e-12) else above
+            assert nearest == a.takes_over
         changes += (below != "-") + (above != "-")
     assert changes > 0
     # the current top option is named once, in the note, not on every row
@@ -285,3 +279,53 @@ def test_the_swaps_sheet_lists_every_swap_the_engine_finds(written):
     assert len(listed) == sum(a.swap_count for a in report.sensitivity.analyses) > 0
     # no swap list left on the Sensitivity sheet
     assert not any(c.value == "rising" for row in book[layout.SENSITIVITY_SHEET].iter_rows() for c in row)
+
+
+def test_categories_that_read_as_numbers_stay_text(tmp_path):
+    """Option ids such as "2024" or "nan" are valid: their chart categories are still cached texts."""
+    import xlsxwriter
+
+    from rubric.writers.sheet_engine import WORKBOOK_OPTIONS, Book, Masthead, Sheet
+
+    ids = ["2024", "nan", "1e3"]
+
+    def build(book):
+        s = Sheet(book, "Sheet", "numbers as ids")
+        s.header(4, 1, ["option", "total"])
+        for k, option in enumerate(ids):
+            s.text(5 + k, 1, option)
+            s.number(5 + k, 2, 10.0 * (k + 1))
+        s.bar_chart(9, "totals", "total", "clustered", 6.0, 12.0, names_row=4, first_col=2, last_col=2,
+                    first_row=5, last_row=7, categories=ids, names=["total"], values=[[10.0, 20.0, 30.0]])
+        s.finish()
+
+    masthead = Masthead("t", "f")
+    measured = Book(masthead)
+    build(measured)
+    path = tmp_path / "ids.xlsx"
+    workbook = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    build(Book(masthead, workbook, measured.layouts))
+    workbook.close()
+    [xml] = _charts(path).values()
+    assert _string_categories(xml) == [ids]
+
+
+def test_confidence_factors_only_where_the_values_are_drawn(written, tmp_path):
+    report, _, book = written
+    sheet, rows = _block(book, layout.SMAA_ACCEPTABILITY)
+    header = [c.value for c in sheet[rows[0][0].row - 1]]
+    assert "confidence" not in header   # consensus values: a note says why instead
+    notes = [row[1].value for row in sheet.iter_rows(min_row=4, max_row=12) if row[0].value == "confidence factors"]
+    assert notes and notes[0].startswith("with the consensus values fixed")
+
+    scoped = scope(load_study(SHIPPED), DECISION)
+    drawn = build_report(scoped.study, samples=400, seed=5, scope=scoped, scores="analysts")
+    book = openpyxl.load_workbook(write_workbook(drawn, tmp_path / "analysts.xlsx"))
+    sheet, rows = _block(book, layout.SMAA_ACCEPTABILITY)
+    header = [c.value for c in sheet[rows[0][0].row - 1]]
+    column = header.index("confidence") + 1
+    shown = {sheet.cell(row[0].row, 1).value: sheet.cell(row[0].row, column).value for row in rows}
+    result = drawn.smaa
+    expected = {o: (result.confidence[i] if np.isfinite(result.confidence[i]) else "-")
+                for i, o in enumerate(result.options)}
+    assert shown == expected and list(shown) == _best_first(drawn)

@@ -52,7 +52,9 @@ SHEETS = (
                     "for derived methods; group rows for hierarchical profiles), spare columns for a new profile, "
                     "the normalised weights by formula with a chart per profile, and how to import the edits"),
     (WEIGHT_INPUTS_SHEET, "each profile's raw weighting inputs (points, ranks, pairwise judgements) and local weights"),
-    (RESULTS_SHEET, "live totals and ranks per profile (formulas over Scores and Weights), contributions and charts"),
+    (RESULTS_SHEET, "live totals and ranks per profile (formulas over Scores and Weights), options best first by the "
+                    "default profile; the live contribution of each criterion group to the default profile's totals, "
+                    "and charts"),
     (COMPARE_SHEET, "ranks across profiles, Kendall's tau, robust and contested options, ranks by method and analyst"),
     (SCENARIOS_SHEET, "the scenarios (futures) with their drivers and probabilities (INPUTS), each option's score, "
                       "rank and regret in each, the minimax-regret choice, robust and fragile options, the expected "

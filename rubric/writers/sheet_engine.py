@@ -236,6 +236,22 @@ class Book:
                                             f"${get_column_letter(last_col)}${last_row}")
 
 
+def _new_chart(workbook: xlsxwriter.Workbook, options: dict):
+    """A chart whose cached texts stay texts: XlsxWriter takes a cache of strings that all read as
+    numbers ("2024", "nan", valid option ids) for numbers, and would write the categories as a
+    numeric reference."""
+    chart = workbook.add_chart(options)
+    guess = chart._get_data_type
+
+    def data_type(data):
+        if data and all(isinstance(x, str) for x in data):
+            return "str"
+        return guess(data)
+
+    chart._get_data_type = data_type
+    return chart
+
+
 class Sheet:
     """One worksheet with the bookkeeping every sheet shares: text-safe writes, fitted column widths,
     wrapped long text, full-width banner/heading/note rows, page setup and protection.
@@ -430,7 +446,7 @@ class Sheet:
         columns = list(range(first_col, last_col + 1))
         parts = [columns[i:i + self.MAX_CHART_SERIES] for i in range(0, len(columns), self.MAX_CHART_SERIES)]
         for p, part in enumerate(parts):
-            chart = self.book.workbook.add_chart({"type": "bar", **({} if grouping == "clustered" else
+            chart = _new_chart(self.book.workbook, {"type": "bar", **({} if grouping == "clustered" else
                                                                      {"subtype": grouping})})
             for col in part:
                 k = col - first_col
@@ -475,7 +491,7 @@ class Sheet:
         self._chart_placed(row, 1, width_cm, height_cm)
         if self.measuring:
             return
-        chart = self.book.workbook.add_chart({"type": "column"})
+        chart = _new_chart(self.book.workbook, {"type": "column"})
         for k, col in enumerate(range(first_col, min(last_col, first_col + self.MAX_CHART_SERIES - 1) + 1)):
             series = {"name": [self.title, names_row - 1, col - 1], "name_data": [str(names[k])],
                       "categories": [self.title, first_row - 1, 0, last_row - 1, 0],
@@ -504,7 +520,7 @@ class Sheet:
         self._chart_placed(row, col, width_cm, height_cm)
         if self.measuring:
             return
-        chart = self.book.workbook.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+        chart = _new_chart(self.book.workbook, {"type": "scatter", "subtype": "straight_with_markers"})
         chart.add_series({"name": title,
                           "categories": [self.title, first_row - 1, x_col - 1, last_row - 1, x_col - 1],
                           "values": [self.title, first_row - 1, y_col - 1, last_row - 1, y_col - 1],
@@ -525,7 +541,7 @@ class Sheet:
         self._chart_placed(row, col, width_cm, height_cm)
         if self.measuring:
             return
-        chart = self.book.workbook.add_chart({"type": "scatter"})
+        chart = _new_chart(self.book.workbook, {"type": "scatter"})
         for given in series:
             colour = {"color": "#" + given["color"]} if given.get("color") else {}
             spec = {"name": given["name"],
@@ -555,7 +571,7 @@ class Sheet:
         self._chart_placed(row, 1, left_cm + width_cm, height_cm)
         if self.measuring:
             return
-        chart = self.book.workbook.add_chart({"type": "scatter", "subtype": "straight"})
+        chart = _new_chart(self.book.workbook, {"type": "scatter", "subtype": "straight"})
         for given in series:
             line = {"width": 1.75 if not given.get("dash") else 1.25, "color": "#" + given["color"]}
             if given.get("dash"):
@@ -588,7 +604,7 @@ class Sheet:
         self._chart_placed(row, col, width_cm, height_cm)
         if self.measuring:
             return
-        chart = self.book.workbook.add_chart({"type": "line"})
+        chart = _new_chart(self.book.workbook, {"type": "line"})
         categories = [str(c) for c in categories]
         for k, r in enumerate(list(series_rows)[:self.MAX_CHART_SERIES]):
             chart.add_series({"name": [self.title, r - 1, name_col - 1], "name_data": [str(names[k])],

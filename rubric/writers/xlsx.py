@@ -1559,8 +1559,9 @@ def _smaa(book: Book, report) -> None:
     s = Sheet(book, layout.SMAA_SHEET, "SMAA-2: rank acceptability under uncertain weights",
                "Weights drawn at random (Dirichlet around the default profile's weights) and the options ranked "
                "by weighted sum for each draw. Rank acceptability: the share of draws giving the option that rank "
-               "(options in the order of the default profile's ranks, best first). Confidence factor: how often the option ranks first with its central weights (the mean weights "
-               "of the draws where it ranked first). Values as computed by rubric.")
+               "(options in the order of the default profile's ranks, best first). Confidence factor: how often "
+               "the option ranks first with its central weights (the mean weights of the draws where it ranked "
+               "first). Values as computed by rubric.")
     r = 4
     settings = [("weights", result.weights_model), ("concentration", result.concentration),
                 ("score model", SCORE_MODEL_TEXT.get(result.scores_model, result.scores_model)),
