@@ -79,9 +79,9 @@ def plan_profiles(study: Study, sheet: ReviewedSheet, as_id: str | None, workboo
         else:
             text = _reviewed_text(study, base, target, column, items, notes, stamp)
             method = known[base].method
+            typed = "swing points" if method in POINTS_METHODS else "percentages"
             says = ("points as typed" if method == "direct" else
-                    f"direct points: the {'swing points' if method in POINTS_METHODS else 'percentages'} typed for "
-                    f"its {method} weights (profile {base} keeps its own inputs)")
+                    f"a direct-points copy of the {typed} typed; {base} keeps its {method} inputs")
         planned.append(PlannedProfile(target, column, base if target == base else None, base, text, says))
     notes = []
     for column in sheet.columns:
