@@ -142,9 +142,13 @@ def _reviewed_text(study: Study, base: str, target: str, column: ReviewedWeights
     profile = study.profile(base)
     data["id"] = target
     data["name"] = f"{data['name']} (reviewed)"
-    data["description"] = _commented(
+    description = _commented(
         f"{data.get('description') or ''} Reviewed copy of profile {base} ({profile.method}): direct points "
         f"as typed {stamp}.".strip(), [column.comment] if column.comment else [])
+    if "description" in data:
+        data["description"] = description
+    else:  # where the profile schema lists it, before the method
+        data.insert(list(data).index("method"), "description", description)
     data["method"] = "direct"
     for key in ("rank_scheme", "strict"):
         data.pop(key, None)
