@@ -171,6 +171,7 @@ def _edited_in_place(text: str, column: ReviewedWeights, changed, rationale) -> 
     from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent, MappingStartEvent, ScalarEvent
 
     mappings, stack = [], []   # stack: [is_mapping, {key: (value, start, end)}, pending key]
+    method_key = None          # where the top-level `method:` key starts
     for event in YAML().parse(text):
         if isinstance(event, CollectionStartEvent):
             if stack and stack[-1][0]:
@@ -184,6 +185,8 @@ def _edited_in_place(text: str, column: ReviewedWeights, changed, rationale) -> 
             frame = stack[-1]
             if frame[2] is None:
                 frame[2] = event.value
+                if len(stack) == 1 and event.value == "method":
+                    method_key = event.start_mark.index
             else:
                 frame[1][frame[2]] = (event.value, event.start_mark.index, event.end_mark.index)
                 frame[2] = None
@@ -192,6 +195,8 @@ def _edited_in_place(text: str, column: ReviewedWeights, changed, rationale) -> 
         if depth == 0 and column.comment and "description" in keys:
             value, start, end = keys["description"]
             edits.append((start, end, _quoted(_commented(value, [column.comment]))))
+        elif depth == 0 and column.comment:  # a new key where the profile schema lists it, before the method
+            edits.append((method_key, method_key, f"description: {_quoted(_commented('', [column.comment]))}\n"))
         elif depth and "id" in keys and keys["id"][0] in changed and {"points", "rationale"} <= set(keys):
             item_id = keys["id"][0]
             edits.append((keys["points"][1], keys["points"][2], _number_text(column.values[item_id])))
