@@ -16,6 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
 from conftest import ROOT, run_cli
 from test_review_roundtrip import column_of, report, row_of  # noqa: F401  (report: the comparison workbook fixture)
@@ -258,8 +259,7 @@ def _new_columns(*columns):
     return change
 
 
-FIRST_WEIGHT = f"D{HEADER_ROW + 2}"  # the first profile's weight of the first criterion
-assert FIRST_INPUT_COLUMN == 4
+FIRST_WEIGHT = f"{get_column_letter(FIRST_INPUT_COLUMN)}{HEADER_ROW + 1}"  # the first profile's weight of the first criterion
 
 
 def _huge_weight(ws):

@@ -225,7 +225,8 @@ def test_edited_points_recompute_results_and_import_as_the_sheet_shows(written, 
     code, out, err = run_cli("import-weights", root, saved)
     assert code == 0, err
     assert "update justice-ministry" in out and "new profile interior-security-reviewed" in out
-    assert "new profile human-rights-ngo-reviewed" in out and "percentages typed for its rank weights" in out
+    assert ("new profile human-rights-ngo-reviewed (column G 'human-rights-ngo', a direct-points copy of the "
+            "percentages typed; human-rights-ngo keeps its rank inputs)") in out
     imported = load_study(root)
     for profile_id in edits:
         target = profile_id if profile_id == "justice-ministry" else f"{profile_id}-reviewed"
@@ -292,7 +293,7 @@ def test_rank_percentage_edit_is_written_as_typed(written, tmp_path):
                            lambda s: setattr(s.cell("civilian-protection", "human-rights-ngo"), "value", 17.16))
     code, out, err = run_cli("import-weights", root, edited)
     assert code == 0, err
-    assert "percentages typed for its rank weights" in out
+    assert "a direct-points copy of the percentages typed; human-rights-ngo keeps its rank inputs" in out
     text = (root / "profiles" / "human-rights-ngo-reviewed.yaml").read_text()
     points = [float(x) for x in re.findall(r"points: ([\d.e+-]+)", text)]
     assert "points: 17.16\n" in text

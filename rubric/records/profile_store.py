@@ -79,9 +79,9 @@ def plan_profiles(study: Study, sheet: ReviewedSheet, as_id: str | None, workboo
         else:
             text = _reviewed_text(study, base, target, column, items, notes, stamp)
             method = known[base].method
+            typed = "swing points" if method in POINTS_METHODS else "percentages"
             says = ("points as typed" if method == "direct" else
-                    f"direct points: the {'swing points' if method in POINTS_METHODS else 'percentages'} typed for "
-                    f"its {method} weights (profile {base} keeps its own inputs)")
+                    f"a direct-points copy of the {typed} typed; {base} keeps its {method} inputs")
         planned.append(PlannedProfile(target, column, base if target == base else None, base, text, says))
     notes = []
     for column in sheet.columns:
@@ -142,9 +142,13 @@ def _reviewed_text(study: Study, base: str, target: str, column: ReviewedWeights
     profile = study.profile(base)
     data["id"] = target
     data["name"] = f"{data['name']} (reviewed)"
-    data["description"] = _commented(
+    description = _commented(
         f"{data.get('description') or ''} Reviewed copy of profile {base} ({profile.method}): direct points "
         f"as typed {stamp}.".strip(), [column.comment] if column.comment else [])
+    if "description" in data:
+        data["description"] = description
+    else:  # where the profile schema lists it, before the method
+        data.insert(list(data).index("method"), "description", description)
     data["method"] = "direct"
     for key in ("rank_scheme", "strict"):
         data.pop(key, None)
@@ -167,6 +171,7 @@ def _edited_in_place(text: str, column: ReviewedWeights, changed, rationale) -> 
     from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent, MappingStartEvent, ScalarEvent
 
     mappings, stack = [], []   # stack: [is_mapping, {key: (value, start, end)}, pending key]
+    method_key = None          # where the top-level `method:` key starts
     for event in YAML().parse(text):
         if isinstance(event, CollectionStartEvent):
             if stack and stack[-1][0]:
@@ -180,6 +185,8 @@ def _edited_in_place(text: str, column: ReviewedWeights, changed, rationale) -> 
             frame = stack[-1]
             if frame[2] is None:
                 frame[2] = event.value
+                if len(stack) == 1 and event.value == "method":
+                    method_key = event.start_mark.index
             else:
                 frame[1][frame[2]] = (event.value, event.start_mark.index, event.end_mark.index)
                 frame[2] = None
@@ -188,6 +195,8 @@ def _edited_in_place(text: str, column: ReviewedWeights, changed, rationale) -> 
         if depth == 0 and column.comment and "description" in keys:
             value, start, end = keys["description"]
             edits.append((start, end, _quoted(_commented(value, [column.comment]))))
+        elif depth == 0 and column.comment:  # a new key where the profile schema lists it, before the method
+            edits.append((method_key, method_key, f"description: {_quoted(_commented('', [column.comment]))}\n"))
         elif depth and "id" in keys and keys["id"][0] in changed and {"points", "rationale"} <= set(keys):
             item_id = keys["id"][0]
             edits.append((keys["points"][1], keys["points"][2], _number_text(column.values[item_id])))

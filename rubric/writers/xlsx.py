@@ -1,7 +1,8 @@
 """A ComparisonReport -> the comparison workbook (.xlsx, XlsxWriter). Lays out; computes nothing.
 
 Every number shown is taken from the report as computed by `rubric.compute`, except the few live
-formulas a reviewer can play with: the normalised weights (raw input / column sum), their
+formulas a reviewer can play with: the normalised weights (a profile's input over its siblings'
+sum, times the same share of each group on the criterion's path) and the groups' weights, their
 transposed rows, the totals per profile (SUMPRODUCT of an option's row of Scores and a profile's
 row of normalised weights), the ranks (1 + the number of options with a higher total, the
 engine's tie tolerance included), and on the Scenarios sheet the expected score of each option
