@@ -415,7 +415,7 @@ class Sheet:
         if not self.measuring:
             self.ws.data_validation(first_row - 1, first_col - 1, last_row - 1, last_col - 1, options)
 
-    def _chart_placed(self, row: int, col: int, width_cm: float, height_cm: float) -> None:
+    def chart_placed(self, row: int, col: int, width_cm: float, height_cm: float) -> None:
         """A chart is printed whole on one page (a page break before it when the rest of the page is
         too short), and the page's fit-to-width scale counts its right edge."""
         if not self.measuring:
@@ -439,7 +439,7 @@ class Sheet:
         constant-memory workbook keeps no cells to take them from, and without them the categories
         would be written as an empty numeric reference; with them a reader that draws from the cache
         shows the real chart, with text categories."""
-        self._chart_placed(row, 1, width_cm * math.ceil((last_col - first_col + 1) / self.MAX_CHART_SERIES), height_cm)
+        self.chart_placed(row, 1, width_cm * math.ceil((last_col - first_col + 1) / self.MAX_CHART_SERIES), height_cm)
         if self.measuring:
             return
         # a spreadsheet chart holds at most 255 series: more columns are split over charts side by side
@@ -488,7 +488,7 @@ class Sheet:
         columns and the legend below run in the same order (a horizontal bar chart's legend lists its
         series the other way round in LibreOffice). `categories`, `names` and `values` ([series][row])
         are the chart's cached data, as in `bar_chart`."""
-        self._chart_placed(row, 1, width_cm, height_cm)
+        self.chart_placed(row, 1, width_cm, height_cm)
         if self.measuring:
             return
         chart = _new_chart(self.book.workbook, {"type": "column"})
@@ -517,7 +517,7 @@ class Sheet:
         """A native scatter chart with straight lines and markers, its top left at (row, col) (never
         cut across pages): one series, x from column x_col and y from column y_col over rows
         first_row..last_row; the axes span x_range and y_range when given."""
-        self._chart_placed(row, col, width_cm, height_cm)
+        self.chart_placed(row, col, width_cm, height_cm)
         if self.measuring:
             return
         chart = _new_chart(self.book.workbook, {"type": "scatter", "subtype": "straight_with_markers"})
@@ -538,7 +538,7 @@ class Sheet:
         """A native scatter chart with several series, its top left at (row, col) (never cut
         across pages). Each series: name, x_col, y_col, first_row, last_row, and `line` (True: joined by
         straight lines, False: markers only), optional `color`."""
-        self._chart_placed(row, col, width_cm, height_cm)
+        self.chart_placed(row, col, width_cm, height_cm)
         if self.measuring:
             return
         chart = _new_chart(self.book.workbook, {"type": "scatter"})
@@ -568,7 +568,7 @@ class Sheet:
         last_row, the x and y numbers those cells hold (stored in the chart as its cached data: a
         constant-memory workbook keeps no cells to take them from), a colour, and `dash` for a dashed
         line. The legend on the right lists the series in order."""
-        self._chart_placed(row, 1, left_cm + width_cm, height_cm)
+        self.chart_placed(row, 1, left_cm + width_cm, height_cm)
         if self.measuring:
             return
         chart = _new_chart(self.book.workbook, {"type": "scatter", "subtype": "straight"})
@@ -601,7 +601,7 @@ class Sheet:
         `series_rows`, named by its cell in `name_col`. The categories, names and values (one row per
         series) are also stored in the chart as its cached data: a constant-memory workbook keeps no
         cells to take them from, and a reader that draws from the cache then shows the real chart."""
-        self._chart_placed(row, col, width_cm, height_cm)
+        self.chart_placed(row, col, width_cm, height_cm)
         if self.measuring:
             return
         chart = _new_chart(self.book.workbook, {"type": "line"})

@@ -29,7 +29,7 @@ def weight_chart_grid(sheet: Sheet, row: int, width_cm: float, titles, names_row
     for line in range(lines):
         top = row + line * rows_per_chart
         # the engine keeps a chart whole on one page; a line of charts counts as one wide chart
-        sheet._chart_placed(top, 1, CHART_WIDTH_CM * per_row, height)
+        sheet.chart_placed(top, 1, CHART_WIDTH_CM * per_row, height)
     if sheet.measuring:
         return lines * rows_per_chart
     for k, title in enumerate(titles):
