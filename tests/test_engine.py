@@ -263,7 +263,8 @@ def test_compare_profiles(study):
     ranks = {p: dict(zip(c.options, row)) for p, row in zip(c.profiles, c.profile_ranks)}
     assert ranks["flat-rank"] == {"alpha": 2, "beta": 1, "gamma": 3}
     assert c.robust == ()
-    assert [o for o, _, _ in c.contested] == ["alpha", "beta"]
+    # alpha and beta only trade places 1 and 2: one place between neighbours is no contest
+    assert c.contested == ()
     from scipy.stats import kendalltau
     assert c.profile_tau[0, 1] == pytest.approx(kendalltau([1, 2, 3], [2, 1, 3]).statistic)
 
@@ -353,3 +354,28 @@ def test_compare_does_not_import_scipy(mini):
     proc = subprocess.run([sys.executable, "-c", probe, str(mini)], capture_output=True, text=True, timeout=120,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert proc.stderr.strip().splitlines()[-1] == "0 False", proc.stderr
+
+
+@pytest.mark.parametrize("decision", ["turkey-returnees", "foreign-detainees", "insurgent-demands"])
+def test_contested_options_move_two_places_or_more_and_are_not_robust(decision):
+    """The shipped study once listed the same options as robust (top 3 for every profile) and as
+    contested (ranks 1-3): contested now means not robust and ranks at least 2 places apart,
+    widest first, ties by the spread of the ranks."""
+    from conftest import SHIPPED
+    from rubric import load_study
+    from rubric.compute.compare import CONTESTED_MIN_SPREAD
+    from rubric.compute.scope import scope
+
+    scoped = scope(load_study(SHIPPED), decision)
+    c = compare(scoped.study, "wsm", top_k=3)
+    ranks = {o: c.profile_ranks[:, i] for i, o in enumerate(c.options)}
+    robust = {o for o, r in ranks.items() if (r <= 3).all()}
+    assert set(c.robust) == robust
+    eligible = {o for o, r in ranks.items() if r.max() - r.min() >= CONTESTED_MIN_SPREAD and o not in robust}
+    listed = [o for o, _, _ in c.contested]
+    assert set(listed) <= eligible and len(listed) == min(5, len(eligible))
+    assert all((b, w) == (ranks[o].min(), ranks[o].max()) for o, b, w in c.contested)
+    spreads = [w - b for _, b, w in c.contested]
+    assert spreads == sorted(spreads, reverse=True)
+    left_out = eligible - set(listed)
+    assert all(ranks[o].max() - ranks[o].min() <= spreads[-1] for o in left_out)

@@ -80,7 +80,7 @@ class Comparison:
     profile_ranks: np.ndarray = attrs.field(eq=False)  # [profile, option]
     profile_tau: np.ndarray = attrs.field(eq=False)    # [profile, profile]
     robust: tuple[str, ...]                        # in every profile's top k
-    contested: tuple[tuple[str, int, int], ...]   # (option, best rank, worst rank), widest first
+    contested: tuple[tuple[str, int, int], ...]   # (option, best rank, worst rank), widest first; see compare()
     methods: tuple[str, ...]                       # every aggregation method, registry order
     method_evaluations: tuple[Evaluation, ...]     # one per method, default profile
     method_ranks: np.ndarray = attrs.field(eq=False)  # [method, option], default profile
@@ -102,6 +102,9 @@ def tau_matrix(rows) -> np.ndarray:
     return matrix
 
 
+CONTESTED_MIN_SPREAD = 2   # places between an option's best and worst rank across profiles
+
+
 def compare(study: Study, method: str | None = None, session: str | None = None, top_k: int = 3,
             contested_count: int = 5, analysis=None) -> Comparison:
     method = pick_method(study, method)
@@ -112,8 +115,9 @@ def compare(study: Study, method: str | None = None, session: str | None = None,
     robust = tuple(options[i] for i in range(len(options)) if (ranks[:, i] <= top_k).all())
     best, worst = ranks.min(axis=0), ranks.max(axis=0)
     spread_order = sorted(range(len(options)), key=lambda i: (-(worst[i] - best[i]), -ranks[:, i].std(), options[i]))
-    contested = tuple((options[i], int(best[i]), int(worst[i])) for i in spread_order[:contested_count]
-                      if worst[i] > best[i])
+    # robust options are not also contested, and one place up or down between neighbours is no contest
+    contested = tuple((options[i], int(best[i]), int(worst[i])) for i in spread_order
+                      if worst[i] - best[i] >= CONTESTED_MIN_SPREAD and options[i] not in robust)[:contested_count]
     default_profile = pick_profile(study, None)
     by_method = tuple(evaluate(study, default_profile, m, analysis=analysis) for m in AGGREGATION_METHODS)
     method_ranks = np.array([e.ranks for e in by_method])
