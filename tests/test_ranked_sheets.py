@@ -281,6 +281,37 @@ def test_the_swaps_sheet_lists_every_swap_the_engine_finds(written):
     assert not any(c.value == "rising" for row in book[layout.SENSITIVITY_SHEET].iter_rows() for c in row)
 
 
+def test_a_long_swap_list_keeps_the_nearest_swaps_of_the_top_options(written, monkeypatch, tmp_path):
+    """Past SWAPS_ALL_UP_TO the Swaps sheet lists that many of the swaps involving a current top-5
+    option, those nearest their analysis's current weight (a large study has millions of swaps)."""
+    from rubric.writers import xlsx
+
+    report, _, _ = written
+    result = report.sensitivity
+    total = sum(a.swap_count for a in result.analyses)
+    limit = total // 3
+    monkeypatch.setattr(xlsx, "SWAPS_ALL_UP_TO", limit)
+    path = tmp_path / "cut.xlsx"
+    write_workbook(report, path)
+    sheet = openpyxl.load_workbook(path)[layout.SWAPS_SHEET]
+    listed = [r[:5] for r in sheet.iter_rows(min_row=5, values_only=True) if r[0] is not None]
+    # brute force: every swap involving a top-5 option, with its distance from the current weight
+    default = report.evaluation(result.profile_id)
+    leaders = {o for o, rank in zip(default.options, default.ranks) if rank <= xlsx.SWAP_TOP}
+    candidates = [(abs(s.weight - a.current), a.kind, a.name, s.weight, s.rising, s.falling)
+                  for a in result.analyses for s in a.swaps if {s.rising, s.falling} & leaders]
+    assert len(candidates) > limit   # the cut applies
+    assert len(listed) == limit
+    cut = sorted(d for d, *_ in candidates)[limit - 1]
+    distance = {(k, n, r, f): d for d, k, n, _, r, f in candidates}
+    assert all(distance[(k, n, r, f)] <= cut for k, n, _, r, f in listed)
+    assert {(k, n, r, f) for d, k, n, _, r, f in candidates if d < cut} <= {(k, n, r, f) for k, n, _, r, f in listed}
+    # each analysis's swaps in order of weight, the analyses in the Sensitivity sheet's order
+    order = [a.name for a in result.analyses]
+    assert [order.index(n) for _, n, *_ in listed] == sorted(order.index(n) for _, n, *_ in listed)
+    assert any(f"{limit:,} of the {total:,} swaps" in str(c.value) for c in sheet["A"][:4])
+
+
 def test_categories_that_read_as_numbers_stay_text(tmp_path):
     """Option ids such as "2024" or "nan" are valid: their chart categories are still cached texts."""
     import xlsxwriter

@@ -1406,7 +1406,8 @@ def _compare(book: Book, report) -> None:
 
 
 SWAP_TOP = 5             # a swap list too long for a sheet keeps the swaps that can change the top 5
-SWAPS_ALL_UP_TO = 100_000  # swaps: the Swaps sheet lists every one up to this many
+SWAPS_ALL_UP_TO = 20_000   # swaps: the Swaps sheet lists every one up to this many, else this many of
+                           # those involving a current top option, the nearest to the current weights
 SENSITIVITY_POINTS = 21    # the group charts' weights: 0, 0.05, ..., 1
 SENSITIVITY_CHART_OPTIONS = 12  # a group chart draws the top options by the default profile, up to this many
 
@@ -1522,22 +1523,50 @@ def _swaps(book: Book, report) -> None:
     default = report.evaluation(result.profile_id)
     leaders = None if every else [result.options.index(o) for o, rank in zip(default.options, default.ranks)
                                   if rank <= SWAP_TOP]
+    listed = _listed_swaps(result, leaders)
+    shown = sum(len(weight) for _, weight, _, _ in listed)
     s = Sheet(book, layout.SWAPS_SHEET, f"Swaps: where two options change order, profile {result.profile_id}",
               "For each criterion (or group) whose weight varies as on the Sensitivity sheet: the weight at which "
               "two options' totals are equal; 'rising' is ahead above that weight, 'falling' below. Lines that only "
               "touch at 0 or 1 are not swaps. " + (
                   f"Every swap ({count:,})." if every else
-                  f"The swaps involving a current top-{SWAP_TOP} option, of {count:,} in all; "
+                  f"{shown:,} of the {count:,} swaps: those involving a current top-{SWAP_TOP} option, nearest the "
+                  "current weight first, up to " f"{SWAPS_ALL_UP_TO:,}; "
                   "`rubric sensitivity --format json` lists them all.") + " Values as computed by rubric.")
     s.header(4, 1, ["kind", "name", "weight", "rising", "falling"])
-    rows = ((a.kind, a.name, swap.weight, swap.rising, swap.falling) for a in result.analyses
-            for swap in (a.swaps if every else a.swaps_involving(leaders)))
+    o = result.options
+    rows = ((a.kind, a.name, float(t), o[i], o[k]) for a, weight, rising, falling in listed
+            for t, i, k in zip(weight, rising, falling))
     end = _plain_rows(s, 5, {3: (WEIGHT, TOP)}, rows)
     if end == 5:
         s.text(5, 1, "no swaps: no weight change reorders any two options", track=False)
     else:
         s.autofilter(4, 1, end - 1, 5)
     s.finish(freeze="A5", title_rows="1:4")
+
+
+def _listed_swaps(result, leaders) -> list:
+    """(analysis, weights, rising, falling) per analysis: every swap (leaders None), or the
+    SWAPS_ALL_UP_TO swaps involving the leaders nearest their analysis's current weight, each
+    analysis's in order of weight. Arrays throughout: a large study has millions of swaps."""
+    found = [(a, *a.swap_arrays(leaders)) for a in result.analyses]
+    if leaders is None:
+        return found
+    distance = np.concatenate([np.abs(weight - a.current) for a, weight, _, _ in found] or [np.empty(0)])
+    if len(distance) <= SWAPS_ALL_UP_TO:
+        return found
+    cut = np.sort(distance, kind="stable")[SWAPS_ALL_UP_TO - 1]
+    kept, room = [], SWAPS_ALL_UP_TO
+    for a, weight, rising, falling in found:
+        keep = np.flatnonzero(np.abs(weight - a.current) < cut)
+        kept.append([a, keep])
+        room -= len(keep)
+    for entry, (a, weight, _, _) in zip(kept, found):   # ties at the cut, in analysis order, until full
+        level = np.flatnonzero(np.abs(weight - a.current) == cut)[:max(room, 0)]
+        room -= len(level)
+        entry[1] = np.sort(np.concatenate([entry[1], level]))
+    return [(a, weight[keep], rising[keep], falling[keep])
+            for (a, keep), (_, weight, rising, falling) in zip(kept, found)]
 
 
 SMAA_ALL_RANKS_UP_TO = 30   # options; a larger study's acceptability block is cut (options x ranks grows as n^2)
