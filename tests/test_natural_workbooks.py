@@ -370,7 +370,7 @@ def test_evidence_and_analysts_sheets_show_measures_with_units(written):
     head = row_where(ws, {1: "option", 2: "criterion"})
     cols = table(ws, head)
     assert list(cols) == ["option", "criterion", "value", "low", "high", "unit", "source", "source title",
-                          "locator", "quote", "note", "cited by"]
+                          "locator", "quote", "note (ours)", "cited by"]
     assert [ws.cell(row=head + 1, column=c).value for c in cols.values()] == \
         ["opt-1", "annual-cost", 210, 180, 260, UNIT, "src", "A source", "table 4", "about 210 million a year", None,
          None]

@@ -232,7 +232,7 @@ def test_evidence_sheet_cited_by_equals_the_scores_citing_each_quote(shipped_stu
     session = shipped_study.sessions[0]
     ws = turkey_workbook["Evidence"]
     header = [c.value for c in ws[4]]
-    assert header == ["option", "source", "source title", "locator", "quote", "note", "source reliability",
+    assert header == ["option", "source", "source title", "locator", "quote", "note (ours)", "source reliability",
                       "cited by"]
     shown = {}
     for row in ws.iter_rows(min_row=5, values_only=True):
@@ -292,3 +292,24 @@ def test_schema_fast_path_accepts_quote_citations_and_only_well_formed_ones():
                            ([{"source": "src", "quote": ""}], False),
                            ([{"source": "src"}], False)):
         assert _scores_certainly_valid([{**good, "evidence": evidence}]) is fast, evidence
+
+
+def test_options_sheet_shows_precedents_benefits_and_risks_with_our_inferences_marked(shipped_study, turkey_workbook):
+    """The records' '(our inference)' marks reach the reader: the Options sheet shows each option's
+    precedents, benefits and risks as recorded; the Evidence sheet's note column is labelled as ours."""
+    sheet = turkey_workbook["Options"]
+    header = [c.value for c in sheet[4]]
+    assert header == ["option", "title", "family", "baseline", "summary", "precedents", "benefits", "risks"]
+    rows = {row[0]: dict(zip(header, row)) for row in sheet.iter_rows(min_row=5, values_only=True) if row[0]}
+    options = {o.id: o for o in shipped_study.options}
+    decision = next(d for d in shipped_study.decisions if d.id == "turkey-returnees")
+    assert set(rows) <= set(decision.options)
+    marked = 0
+    for option_id, row in rows.items():
+        option = options[option_id]
+        assert (row["risks"] or "") == "\n".join(f"- {r}" for r in option.risks)
+        assert (row["benefits"] or "") == "\n".join(f"- {b}" for b in option.benefits)
+        assert len((row["precedents"] or "").splitlines()) == len(option.precedents)
+        marked += "(our inference" in (row["risks"] or "") + (row["benefits"] or "")
+    assert marked >= 1   # risk-tiered case management's risks are marked as ours
+    assert [c.value for c in turkey_workbook["Evidence"][4]][5] == "note (ours)"

@@ -140,7 +140,7 @@ def test_the_evidence_sheet_shows_each_quote_s_source_reliability(shipped, tmp_p
     assert code == 0, err
     sheet = openpyxl.load_workbook(out_path)["Evidence"]
     header = [c.value for c in sheet[4]]
-    assert header[:7] == ["option", "source", "source title", "locator", "quote", "note", "source reliability"]
+    assert header[:7] == ["option", "source", "source title", "locator", "quote", "note (ours)", "source reliability"]
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=5)]
     naba = [r for r in rows if r[1] == "naba-prisons-2020"]
     assert naba and all(r[6].startswith("low: ") for r in naba)

@@ -534,9 +534,10 @@ def _options(book: Book, report) -> None:
     study = report.study
     families = {f.id: f.name for f in study.families}
     s = Sheet(book, layout.OPTIONS_SHEET, "Options", "Each policy option appraised; 'baseline' marks the reference "
-               "options (business as usual or do-minimum).", banner=False)
-    s.header(4, 1, ["option", "title", "family", "baseline", "summary"])
-    s.caps.update({2: 45, 3: 28, 5: 80})
+               "options (business as usual or do-minimum). Precedents, benefits and risks are as recorded from the "
+               "documents; where a record goes beyond them it says '(our inference)'.", banner=False)
+    s.header(4, 1, ["option", "title", "family", "baseline", "summary", "precedents", "benefits", "risks"])
+    s.caps.update({2: 45, 3: 28, 5: 80, 6: 60, 7: 60, 8: 60})
     for k, option in enumerate(study.options):
         r = 5 + k
         s.text(r, 1, option.id, bold=True)
@@ -544,7 +545,11 @@ def _options(book: Book, report) -> None:
         s.text(r, 3, families.get(option.family, option.family))
         s.text(r, 4, "" if option.baseline == "none" else f"BASELINE: {option.baseline}")
         s.text(r, 5, option.summary)
-    s.autofilter(4, 1, 4 + max(1, len(study.options)), 5)
+        s.text(r, 6, "\n".join(f"{p.date}: {p.event}" + (f" [{p.source}]" if p.source else "")
+                               for p in option.precedents))
+        s.text(r, 7, "\n".join(f"- {b}" for b in option.benefits))
+        s.text(r, 8, "\n".join(f"- {x}" for x in option.risks))
+    s.autofilter(4, 1, 4 + max(1, len(study.options)), 8)
     s.finish(freeze="B5")
 
 
@@ -568,7 +573,7 @@ def _evidence(book: Book, report) -> None:
     s = Sheet(book, layout.EVIDENCE_SHEET, "Evidence", "The quotes recorded with each option, verbatim from the "
                "named source (see `rubric check-sources`), with the source's reliability grade and the scores of "
                f"session {report.session.id} that cite each quote (analyst: criteria).", banner=False)
-    s.header(4, 1, ["option", "source", "source title", "locator", "quote", "note", "source reliability",
+    s.header(4, 1, ["option", "source", "source title", "locator", "quote", "note (ours)", "source reliability",
                     "cited by"])
     s.caps.update({1: 28, 2: 26, 3: 36, 4: 20, 5: 70, 6: 40, 7: 50, 8: 44})
     r = 5
@@ -591,7 +596,7 @@ def _evidence(book: Book, report) -> None:
         s.section(r, "Measures: what each option's documents give on the criteria measured in units")
         r += 1
         s.header(r, 1, ["option", "criterion", "value", "low", "high", "unit", "source", "source title", "locator",
-                        "quote", "note", "cited by"])
+                        "quote", "note (ours)", "cited by"])
         for option, m in measures:
             r += 1
             s.text(r, 1, option.id)
