@@ -379,3 +379,21 @@ def test_contested_options_move_two_places_or_more_and_are_not_robust(decision):
     assert spreads == sorted(spreads, reverse=True)
     left_out = eligible - set(listed)
     assert all(ranks[o].max() - ranks[o].min() <= spreads[-1] for o in left_out)
+
+
+def test_every_method_explains_itself_on_the_compare_sheet(study, tmp_path):
+    """A reader meets 'wsm, wpm, topsis, promethee, vikor' on Compare: each gets its name and one sentence."""
+    import openpyxl
+
+    from rubric.compute.methods import AGGREGATION_METHODS
+    from rubric.compute.report import build_report
+    from rubric.writers.xlsx import write_workbook
+
+    path = tmp_path / "c.xlsx"
+    write_workbook(build_report(study, samples=200, seed=1), path)
+    rows = list(openpyxl.load_workbook(path)["Compare"].iter_rows(values_only=True))
+    at = next(i for i, row in enumerate(rows) if row[0] == "What each method does")
+    assert rows[at + 1][:3] == ("method", "name", "how it ranks")
+    listed = {row[0]: row[1:3] for row in rows[at + 2:at + 2 + len(AGGREGATION_METHODS)]}
+    assert listed == {name: (m.label, m.explain) for name, m in AGGREGATION_METHODS.items()}
+    assert all(len(m.explain.split()) >= 8 for m in AGGREGATION_METHODS.values())

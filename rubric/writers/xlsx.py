@@ -32,6 +32,7 @@ import xlsxwriter
 from xlsxwriter.exceptions import XlsxFileError
 from openpyxl.utils import get_column_letter
 
+from ..compute.methods import AGGREGATION_METHODS
 from ..compute.ranking import TIE_TOLERANCE
 from ..compute.report import SMAA_RANK_SHARE
 from ..compute.weighting import WEIGHTING_METHODS
@@ -1385,7 +1386,7 @@ def _compare(book: Book, report) -> None:
         s.text(r, 1, "none", track=False)
         r += 1
     r += 1
-    s.section(r, "Contested: widest range of ranks across profiles")
+    s.section(r, "Contested: widest range of ranks across profiles (2 places or more apart; robust options left out)")
     r += 1
     s.header(r, 1, ["option", "best rank", "worst rank"])
     for option, best, worst in c.contested:
@@ -1395,10 +1396,21 @@ def _compare(book: Book, report) -> None:
         s.number(r, 3, worst, INTEGER)
     if not c.contested:
         r += 1
-        s.text(r, 1, "none: every profile ranks every option the same", track=False)
+        s.text(r, 1, "none: apart from the robust options, no option is ranked 2 places or more apart by two "
+                     "profiles", track=False)
     r += 3
     r, _ = rank_table(r, f"Ranks by aggregation method (profile {c.default_profile})", c.methods, c.method_ranks)
     r = tau_table(r, "Kendall's tau between methods' rankings", c.methods, c.method_tau)
+    s.section(r, "What each method does")
+    r += 1
+    s.header(r, 1, ["method", "name", "how it ranks"])
+    for name in c.methods:
+        r += 1
+        method = AGGREGATION_METHODS[name]
+        s.text(r, 1, name, bold=True)
+        s.text(r, 2, method.label)
+        s.text(r, 3, method.explain)
+    r += 2
     for evaluation in c.method_evaluations:  # what a method finds beyond its ranks (VIKOR: the compromise)
         found = findings_text(evaluation.findings())
         if found:

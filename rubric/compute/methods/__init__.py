@@ -44,6 +44,7 @@ class AggregationMethod:
     # whether it may run on the natural measures (the `on` setting) instead of the 0-100 values;
     # then it is also given `benefit`, per criterion, from the criteria's directions
     on_measures: bool = False
+    explain: str = ""                           # one sentence for a reader who does not know the method
 
     def defaults(self) -> dict:
         return {s.name: s.default for s in self.settings}
@@ -102,9 +103,15 @@ ON = Setting("on", "values", {"enum": ["values", "measures"],
                                              "their units (every criterion must be on a natural scale)"})
 
 AGGREGATION_METHODS: dict[str, AggregationMethod] = {m.name: m for m in (
-    AggregationMethod("wsm", "weighted sum (MAVT)", True, _function("wsm", "wsm")),
-    AggregationMethod("wpm", "weighted product", True, _function("wpm", "wpm")),
-    AggregationMethod("topsis", "TOPSIS", True, _function("topsis", "topsis"), (ON,), on_measures=True),
+    AggregationMethod("wsm", "weighted sum (MAVT)", True, _function("wsm", "wsm"),
+                      explain="the weighted average of the 0-100 values: a strength on one criterion makes up "
+                              "for a weakness on another, in proportion to the weights"),
+    AggregationMethod("wpm", "weighted product", True, _function("wpm", "wpm"),
+                      explain="the product of the values raised to their weights: a very low value on any "
+                              "criterion pulls the option down more than in the weighted sum"),
+    AggregationMethod("topsis", "TOPSIS", True, _function("topsis", "topsis"), (ON,), on_measures=True,
+                      explain="closeness to an ideal option (the best value on every criterion) relative to the "
+                              "worst one"),
     AggregationMethod(
         "promethee", "PROMETHEE II", True, _function("promethee", "promethee_ii"),
         (Setting("function", "usual", {"enum": list(PREFERENCE_FUNCTIONS),
@@ -114,13 +121,17 @@ AGGREGATION_METHODS: dict[str, AggregationMethod] = {m.name: m for m in (
          Setting("p", 0.0, {**_SCALE_POINT, "description": "preference threshold on the 0-100 value scale"}),
          Setting("s", 0.0, {**_SCALE_POINT, "description": "Gaussian inflection point on the 0-100 value scale"}),
          ON),
-        check=_promethee_check, on_measures=True),
+        check=_promethee_check, on_measures=True,
+        explain="pairwise outranking: how much each option is preferred to every other, criterion by "
+                "criterion and weighted, minus how much the others are preferred to it (net flow)"),
     AggregationMethod(
         "vikor", "VIKOR", False, _function("vikor", "vikor"),
         (Setting("v", 0.5, {"type": "number", "minimum": 0, "maximum": 1,
                             "description": "weight of the group utility S against the individual regret R"}),
          ON),
-        findings=_vikor_findings, on_measures=True),
+        findings=_vikor_findings, on_measures=True,
+        explain="a compromise ranking that balances the weighted sum of shortfalls from the best (S) against "
+                "the largest single shortfall (R); v weighs the two, lower Q ranks first"),
 )}
 
 if tuple(AGGREGATION_METHODS) != METHOD_NAMES:  # the CLI lists METHOD_NAMES without importing this module
