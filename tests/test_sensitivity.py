@@ -332,3 +332,20 @@ def test_terminal_counts_only_real_swaps(mini):
     # risk: gamma over beta is a swap; gamma and alpha only touch at weight 1 (counted as 2 before)
     assert rows["risk"][-1] == "1" and rows["risk"][-2] == "-"
     assert rows["impact"][-2:] == ["beta", "1"]
+
+
+def test_lines_meeting_at_an_end_up_to_rounding_are_no_change_of_top():
+    """Two options equal on the varied criterion meet at t = 1; rounding put the meeting at
+    0.9999999999999999, which made a threshold with no change of top (and `rubric report` on a
+    generated 800-option study failed writing the Sensitivity sheet). Found by random search."""
+    import numpy as np
+
+    from rubric.compute.sensitivity import one_way, top_interval, line_coefficients
+
+    values = np.array([[100.0, 0.0, 0.0], [100.0, 40.0, 25.0]])
+    weights = np.array([6.0, 7.0, 8.0]) / 21.0
+    intercept, slope, current = line_coefficients(values, weights, [0])
+    assert top_interval(intercept, slope, 1, current) == (0.0, 1.0)
+    analysis = one_way(values, weights, [0], ("a", "b"), "c0", "criterion")
+    assert (analysis.top, analysis.top_interval, analysis.distance, analysis.top_changes) == ("b", (0.0, 1.0), None, ())
+    assert analysis.swap_count == 0

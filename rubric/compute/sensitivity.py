@@ -226,7 +226,9 @@ def top_interval(intercept, slope, top: int, current: float) -> tuple[float, flo
     losing = others & (ds < -EPS)        # ahead for t <= t*
     low = max(0.0, float(np.minimum(t[gaining], current).max(initial=0.0)))
     high = min(1.0, float(np.maximum(t[losing], current).min(initial=1.0)))
-    return low, high
+    # two lines that meet at an end (equal values on the varied criteria) cross there up to rounding,
+    # 1 - 2e-16 say: a touch at the end, as top_changes reads it, not a change of top
+    return (0.0 if low <= EPS else low), (1.0 if high >= 1.0 - EPS else high)
 
 
 def one_way(values, weights, members, options, name: str, kind: str, member_ids=None) -> OneWay:

@@ -1431,6 +1431,8 @@ SENSITIVITY_CHART_OPTIONS = 12  # a group chart draws the top options by the def
 
 def _changes_at(analysis, weight: float, after: bool) -> str:
     """The option on top just below (after=False) or above (True) a change of top at `weight`."""
+    if not analysis.top_changes:   # the interval ends at a near-tie the envelope reads as no change
+        return "-"
     change = min(analysis.top_changes, key=lambda c: abs(c.weight - weight))
     return change.top if after else change.before
 
