@@ -176,6 +176,7 @@ def _args_diff(p: argparse.ArgumentParser) -> None:
     _study_arg(p)
     p.add_argument("a", metavar="A", help="a profile id or a session id")
     p.add_argument("b", metavar="B", help="another of the same kind")
+    _scope_args(p)
     p.add_argument("--method", choices=METHOD_NAMES, help="aggregation method (default: the study's)")
     p.add_argument("--format", choices=FORMATS, default="table", help=FORMAT_HELP)
 
@@ -682,11 +683,15 @@ def _print_weight_plan(plan) -> None:
 
     for note in plan.notes:
         print(note)
+    if not plan.profiles:
+        return
+    before, after, session, where = _as_the_workbook_ranked(plan)
+    print(f"ranks {where}, as on the workbook's Results sheet")
     for profile in plan.profiles:
-        new = evaluate(plan.staged, profile.profile_id)
+        new = evaluate(after, profile.profile_id, session=session)
         action = f"update {profile.profile_id}" if profile.replaces else f"new profile {profile.profile_id}"
         print(f"{action} (column {profile.source_column.column} '{profile.source_column.header}', {profile.says})")
-        old = evaluate(plan.study, profile.based_on) if profile.based_on else None
+        old = evaluate(before, profile.based_on, session=session) if profile.based_on else None
         for i, criterion in enumerate(new.criteria):
             before = f"{old.weights.leaf[i]:.3f}" if old else "  -  "
             print(f"  weight {criterion:<28} {before} -> {new.weights.leaf[i]:.3f}")
@@ -696,16 +701,47 @@ def _print_weight_plan(plan) -> None:
             print(f"  rank {before} -> {new.ranks[i]:>3}  {new.options[i]}{moved}")
 
 
+def _as_the_workbook_ranked(plan):
+    """The study before and after the import, narrowed to the options the workbook ranked (its
+    decision's, less those it screened out, as its `_meta` records), the session it used, and a
+    phrase saying which: so the rank changes printed match the workbook's Results sheet."""
+    from .compute.scope import narrow
+
+    recorded = plan.scope
+    decision = next((d for d in plan.study.decisions if recorded and d.id == recorded.decision), None)
+    session = recorded.session if recorded and recorded.session in {s.id for s in plan.study.sessions} else None
+    if decision is None:
+        return plan.study, plan.staged, session, f"among all {len(plan.study.options)} options"
+    kept = [o for o in decision.options if o not in set(recorded.screened_out)]
+    where = f"within decision {decision.id} ({len(kept)} options" + (
+        f"; screened out: {', '.join(recorded.screened_out)})" if recorded.screened_out else ")")
+    return narrow(plan.study, kept), narrow(plan.staged, kept), session, where
+
+
 def cmd_diff(args, parser) -> int:
     from .compute.diff import diff
     from .writers import documents, terminal
 
-    study = _load(args.study)
+    loaded = _load(args.study)
+    scoped = _scoped(loaded, args)
+    study = scoped.study
+    _check_in_scope(loaded, scoped, (args.a, args.b))
     result = diff(study, args.a, args.b, args.method)
-    _emit(args.format, lambda: documents.diff_document(result),
-          lambda: terminal.diff_table(result, study),
-          lambda: documents.diff_rows(result))
+    _emit_scoped(args.format, scoped, lambda: documents.diff_document(result),
+                 lambda: terminal.diff_table(result, study),
+                 lambda: documents.diff_rows(result))
     return EXIT_OK
+
+
+def _check_in_scope(loaded, scoped, ids) -> None:
+    """A profile of the study that the chosen decision does not weigh: say so, not just 'unknown'."""
+    from .errors import Problem, UsageError
+
+    relevant = {p.id for p in scoped.study.profiles}
+    for given in ids:
+        if scoped.decision is not None and given in {p.id for p in loaded.profiles} and given not in relevant:
+            raise UsageError(Problem(loaded.root, f"profile {given} is not one of decision {scoped.decision.id}'s "
+                                     f"profiles ({', '.join(sorted(relevant))}); name another --decision"))
 
 
 def cmd_value_for_money(args, parser) -> int:

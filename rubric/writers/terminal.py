@@ -69,7 +69,7 @@ def scenarios_table(analysis, study) -> str:
         lines.append(f"  {k}: {name}")
     order = np.lexsort((a.max_regret, a.ranks[0]))
     header = ["option"] + [k[:14] for k in a.scenarios] + ["max regret"]
-    decimals = 2 if a.method in ("wsm", "wpm") else 4
+    decimals = _decimals(a.method)
     rows = [[a.options[i][:28]] + [f"{int(a.ranks[s, i])} ({a.scores[s, i]:.{decimals}f})"
                                    for s in range(len(a.scenarios))]
             + [f"{a.max_regret[i]:.{decimals}f}"] for i in order]
@@ -135,6 +135,11 @@ def _table(header, rows, align=None) -> str:
     return _Table("\n".join(lines))
 
 
+def _decimals(method: str) -> int:
+    """Digits for a score: 2 on the 0-100 values of the sums; 4 for closeness (0-1) and net flows."""
+    return 2 if method in ("wsm", "wpm") else 4
+
+
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -148,7 +153,7 @@ def rank_table(evaluation, study) -> str:
     if session.illustrative:
         lines.append("ILLUSTRATIVE DATA: the scores are example data, not a real appraisal")
     titles = {o.id: o.title for o in study.options}
-    decimals = 2 if evaluation.method in ("wsm", "wpm") else 4     # 0-100 values; closeness and flows
+    decimals = _decimals(evaluation.method)
     rows = [(r.rank, r.option, f"{r.score:.{decimals}f}", _clip(titles[r.option], 50)) for r in evaluation.ranking()]
     lines.append(_table(["rank", "option", "score", "title"], rows, [">", "<", ">", "<"]))
     findings = findings_text(evaluation.findings())
@@ -259,8 +264,9 @@ def diff_table(result, study) -> str:
                 lines.append(f"... and {len(result.cells) - 40} more (all of them: --format json or csv)")
             lines.append("")
         lines += [f"note: {note}" for note in result.notes]
+    decimals = _decimals(result.method)
     rows = [[r.option[:30], r.rank_a, r.rank_b, f"{r.rank_a - r.rank_b:+d}" if r.rank_a != r.rank_b else "",
-             f"{r.score_a:.4f}", f"{r.score_b:.4f}"] for r in result.ranks]
+             f"{r.score_a:.{decimals}f}", f"{r.score_b:.{decimals}f}"] for r in result.ranks]
     lines += ["ranks", _table(["option", "rank A", "rank B", "moved", "score A", "score B"], rows)]
     return _finish(lines)
 
