@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .compute import SCORE_MODELS
+from .compute import DEFAULT_SEED, SCORE_MODELS
 from .terms import METHOD_NAMES
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -111,8 +111,9 @@ def _args_smaa(p: argparse.ArgumentParser) -> None:
     p.add_argument("--concentration", type=float, default=None, metavar="K",
                    help="Dirichlet concentration around the profile (default 100)")
     p.add_argument("--samples", type=int, default=10000, metavar="N", help="Monte Carlo samples (default 10000)")
-    p.add_argument("--seed", type=_count, default=None, metavar="S",
-                   help="random seed (default: a fresh one, printed with the results)")
+    p.add_argument("--seed", type=_count, default=DEFAULT_SEED, metavar="S",
+                   help=f"random seed (default {DEFAULT_SEED}, the workbook's: with the default samples the "
+                        "results match its SMAA sheet)")
     p.add_argument("--scores", choices=SCORE_MODELS, default="consensus",
                    help="values: the consensus (fixed), one analyst per cell, or one analyst and a value in "
                         "their range (default consensus)")
@@ -136,7 +137,7 @@ def _args_report(p: argparse.ArgumentParser) -> None:
                    help="workbook to write (default: reports/<study-id>-comparison.xlsx)")
     _force_arg(p)
     p.add_argument("--samples", type=int, default=10000, metavar="N", help="SMAA samples (default 10000)")
-    p.add_argument("--seed", type=_count, default=None, metavar="S", help="SMAA seed (default 20261121)")
+    p.add_argument("--seed", type=_count, default=None, metavar="S", help=f"SMAA seed (default {DEFAULT_SEED})")
     p.add_argument("--scores", choices=SCORE_MODELS, default="consensus",
                    help="SMAA's score model: consensus, analysts or ranges (default consensus)")
     p.add_argument("--session", metavar="ID", help="scoring session to report (default: the study's)")
@@ -395,8 +396,21 @@ def cmd_check_sources(args, parser) -> int:
         print(f"{missing} of {checked} quotes not found" + (f"; {unreadable} source text(s) unavailable"
                                                               if unreadable else ""), file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"all {checked} quotes of {len(study.options)} options found verbatim in {args.corpus}")
+    print(f"all {checked} quotes found verbatim in {args.corpus} ({_quote_counts(study)})")
     return EXIT_OK
+
+
+def _quote_counts(study) -> str:
+    """Where the quotes checked are: option evidence (what `validate` counts), measures, scenarios,
+    requirements; the kinds with none are left out."""
+    def quoted(items) -> int:
+        return sum(1 for item in items if item.quote)
+
+    counts = [("option evidence", quoted(e for o in study.options for e in o.evidence)),
+              ("in measures", quoted(m for o in study.options for m in (o.measures or ()))),
+              ("in scenarios", quoted(e for s in study.scenarios for e in s.evidence)),
+              ("in requirements", quoted(e for r in study.requirements for e in r.evidence))]
+    return ", ".join(f"{n} {kind}" for kind, n in counts if n)
 
 
 def cmd_init(args, parser) -> int:
