@@ -159,9 +159,9 @@ def _short_names(names, width: int = 12, marked: str | None = None) -> tuple[lis
 
 
 def _table(header, rows, align=None, quiet=()) -> _Table:
-    """Columns as wide as their contents. When that is wider than the terminal, the widest column
-    that may be cut (headers, and left-aligned text: ids, titles) loses a character at a time, down
-    to MIN_CUT_WIDTH; a cut cell ends in an ellipsis and, unless its column is in `quiet` (titles,
+    """Columns as wide as their contents. When that is wider than the terminal, a column that may be
+    cut (headers, and left-aligned text: ids, titles) loses a character at a time, the one cutting
+    the fewest ids first, down to MIN_CUT_WIDTH; a cut cell ends in an ellipsis and, unless its column is in `quiet` (titles,
     whole in the JSON), is listed in full under the table. Numbers are never cut."""
     cells = [list(map(str, header))] + [list(map(str, row)) for row in rows]
     n = len(header)
@@ -171,10 +171,15 @@ def _table(header, rows, align=None, quiet=()) -> _Table:
               for i in range(n)]
     limit = terminal_width()
     while sum(widths) + 2 * (n - 1) > limit:
-        slack = [w - f for w, f in zip(widths, floors)]
-        if max(slack) <= 0:
+        narrowable = [i for i in range(n) if widths[i] > floors[i]]
+        if not narrowable:
             break  # as narrow as it goes: wider than the terminal, but nothing hidden
-        widths[max(range(n), key=lambda i: (widths[i] if slack[i] > 0 else -1))] -= 1
+
+        def cost(i: int) -> tuple[int, int]:  # prose first (titles), then the fewest ids cut, then the widest
+            ids_cut = 0 if i in quiet else len({row[i] for row in cells if len(row[i]) >= widths[i]})
+            return ids_cut, -widths[i]
+
+        widths[min(narrowable, key=cost)] -= 1
     cut = {}
     lines = []
     for k, row in enumerate(cells):
