@@ -67,8 +67,8 @@ def scenarios_table(analysis, study) -> str:
              + ("" if a.higher_is_better else " (lower score ranks first)")]
     if not has_scenarios(a):
         decimals = _decimals(a.method)
-        lines.append(f"no scenario applies here: the baseline ({a.names[0]}) ranking alone; no regret or "
-                     "robustness to report")
+        lines.append("no scenario applies here, so there is no regret or robustness to report; the baseline "
+                     "ranking:")
         rows = [[int(a.ranks[0, i]), a.options[i], f"{a.scores[0, i]:.{decimals}f}"]
                 for i in np.argsort(a.ranks[0], kind="stable")]
         lines.append(_table(["rank", "option", "score"], rows, [">", "<", ">"]))
