@@ -9,6 +9,7 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import SHIPPED, run_cli
@@ -220,3 +221,33 @@ def test_smaa_by_default_draws_what_the_workbook_draws(shipped, tmp_path):
     assert shares["prosecution-risk-assessment"] > 0.5
     other = json.loads(run_at(100, "smaa", shipped, "--samples", "3000", "--seed", "7", "--format", "json"))
     assert other["seed"] == 7 and other["acceptability"] != document["acceptability"]
+
+
+@pytest.mark.slow
+def test_import_weights_rank_changes_are_the_recalculated_results_sheet(shipped, tmp_path):
+    """The ranks import-weights prints after an edit are those the workbook's Results sheet computes
+    (recalculated in LibreOffice) for the edited profile, and before it, those of the unedited one."""
+    from libreoffice import recalculated, require_soffice
+    from test_review_roundtrip import block
+
+    require_soffice()
+    report = tmp_path / "detainees.xlsx"
+    code, _, err = run_cli("report", shipped, "--decision", "foreign-detainees", "--samples", "200", "-o", report)
+    assert code == 0, err
+    edited = tmp_path / "edited.xlsx"
+    set_weight(report, "france-eu", "domestic-legitimacy", 200, edited)
+    code, out, err = run_cli("import-weights", shipped, edited, "--dry-run")
+    assert code == 0, err
+    printed = {o: (int(b), int(a)) for b, a, o in re.findall(r"^  rank\s+(\d+) ->\s+(\d+)  (\S+)", out, re.M)}
+    from rubric import load_study
+    from rubric.compute.scope import scope
+
+    profiles = [p.id for p in scope(load_study(shipped), "foreign-detainees").study.profiles]
+    k = profiles.index("france-eu")
+    for path, which in ((report, 0), (edited, 1)):
+        book = recalculated(path, tmp_path / f"lo-{which}")
+        options = [row[0].value for row in block(book, "Results_options")]
+        ranks = {o: int(row[k].value) for o, row in zip(options, block(book, "Results_ranks"))}
+        assert ranks == {o: r[which] for o, r in printed.items()}
+    assert printed["repatriate-children-first"][0] == 1 and len(printed) == 6
+    assert printed["protect-judicial-and-prison-staff"] == (2, 1)  # the edit moved options
