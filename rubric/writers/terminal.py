@@ -160,9 +160,10 @@ def _short_names(names, width: int = 12, marked: str | None = None) -> tuple[lis
 
 def _table(header, rows, align=None, quiet=()) -> _Table:
     """Columns as wide as their contents. When that is wider than the terminal, a column that may be
-    cut (headers, and left-aligned text: ids, titles) loses a character at a time, the one cutting
-    the fewest ids first, down to MIN_CUT_WIDTH; a cut cell ends in an ellipsis and, unless its column is in `quiet` (titles,
-    whole in the JSON), is listed in full under the table. Numbers are never cut."""
+    cut (headers, and left-aligned text: ids, titles) loses a character at a time: the `quiet` ones
+    (titles, whole in the JSON) first, then the one cutting the fewest ids, down to MIN_CUT_WIDTH.
+    A cut cell ends in an ellipsis and, outside `quiet` columns, is listed in full under the table.
+    Numbers are never cut."""
     cells = [list(map(str, header))] + [list(map(str, row)) for row in rows]
     n = len(header)
     align = align or ["<"] + [">"] * (n - 1)
