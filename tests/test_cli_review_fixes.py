@@ -195,6 +195,10 @@ def test_compare_marks_the_default_profile_and_says_its_order_and_tau():
     assert "* the default profile (interior-security); options in order of their mean rank over the profiles" in prose
     assert ("agreement of the other methods with wsm (profile interior-security), Kendall's tau between their "
             "rankings (1 the same order, -1 reversed): wpm 0.87, topsis 0.73") in prose
+    methods = out[out.index("ranks by method, profile interior-security (same option order as above)"):]
+    assert re.search(r"^option\s+wsm\s+wpm\s+topsis\s+promethee\s+vikor$", methods, re.M)
+    assert re.search(r"^prosecution-risk-assessment\s+1\s+1\s+3\s+1\s+1$", methods, re.M)
+    assert re.search(r"^policing-short-detention\s+2\s+2\s+1\s+5\s+3$", methods, re.M)
     first = re.search(r"^(\S+)\s+1\s+3\s+1\s+2\s+1\s+1\s+3$", out, re.M)
     assert first and first.group(1) == "prosecution-risk-assessment"   # mean rank 1.6, the lowest
 

@@ -258,6 +258,9 @@ def compare_table(comparison, study) -> str:
     lines.append("contested (widest rank range): " + (", ".join(f"{o} ({b}-{w})" for o, b, w in c.contested) or "none"))
     lines.append("")
     base = c.methods.index(c.method)
+    lines.append(f"ranks by method, profile {c.default_profile} (same option order as above)")
+    lines.append(_table(["option"] + list(c.methods),
+                        [[c.options[i]] + [int(r) for r in c.method_ranks[:, i]] for i in order]))
     lines.append(f"agreement of the other methods with {c.method} (profile {c.default_profile}), Kendall's tau "
                  "between their rankings (1 the same order, -1 reversed): "
                  + ", ".join(f"{m} {c.method_tau[base, k]:.2f}" for k, m in enumerate(c.methods) if k != base))
