@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .compute import SCORE_MODELS
+from .compute import DEFAULT_SEED, SCORE_MODELS
 from .terms import METHOD_NAMES
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -111,8 +111,9 @@ def _args_smaa(p: argparse.ArgumentParser) -> None:
     p.add_argument("--concentration", type=float, default=None, metavar="K",
                    help="Dirichlet concentration around the profile (default 100)")
     p.add_argument("--samples", type=int, default=10000, metavar="N", help="Monte Carlo samples (default 10000)")
-    p.add_argument("--seed", type=_count, default=None, metavar="S",
-                   help="random seed (default: a fresh one, printed with the results)")
+    p.add_argument("--seed", type=_count, default=DEFAULT_SEED, metavar="S",
+                   help=f"random seed (default {DEFAULT_SEED}, the workbook's: with the default samples the "
+                        "results match its SMAA sheet)")
     p.add_argument("--scores", choices=SCORE_MODELS, default="consensus",
                    help="values: the consensus (fixed), one analyst per cell, or one analyst and a value in "
                         "their range (default consensus)")
@@ -136,7 +137,7 @@ def _args_report(p: argparse.ArgumentParser) -> None:
                    help="workbook to write (default: reports/<study-id>-comparison.xlsx)")
     _force_arg(p)
     p.add_argument("--samples", type=int, default=10000, metavar="N", help="SMAA samples (default 10000)")
-    p.add_argument("--seed", type=_count, default=None, metavar="S", help="SMAA seed (default 20261121)")
+    p.add_argument("--seed", type=_count, default=None, metavar="S", help=f"SMAA seed (default {DEFAULT_SEED})")
     p.add_argument("--scores", choices=SCORE_MODELS, default="consensus",
                    help="SMAA's score model: consensus, analysts or ranges (default consensus)")
     p.add_argument("--session", metavar="ID", help="scoring session to report (default: the study's)")
@@ -176,6 +177,7 @@ def _args_diff(p: argparse.ArgumentParser) -> None:
     _study_arg(p)
     p.add_argument("a", metavar="A", help="a profile id or a session id")
     p.add_argument("b", metavar="B", help="another of the same kind")
+    _scope_args(p)
     p.add_argument("--method", choices=METHOD_NAMES, help="aggregation method (default: the study's)")
     p.add_argument("--format", choices=FORMATS, default="table", help=FORMAT_HELP)
 
@@ -394,8 +396,21 @@ def cmd_check_sources(args, parser) -> int:
         print(f"{missing} of {checked} quotes not found" + (f"; {unreadable} source text(s) unavailable"
                                                               if unreadable else ""), file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"all {checked} quotes of {len(study.options)} options found verbatim in {args.corpus}")
+    print(f"all {checked} quotes found verbatim in {args.corpus} ({_quote_counts(study)})")
     return EXIT_OK
+
+
+def _quote_counts(study) -> str:
+    """Where the quotes checked are: option evidence (what `validate` counts), measures, scenarios,
+    requirements; the kinds with none are left out."""
+    def quoted(items) -> int:
+        return sum(1 for item in items if item.quote)
+
+    counts = [("option evidence", quoted(e for o in study.options for e in o.evidence)),
+              ("in measures", quoted(m for o in study.options for m in (o.measures or ()))),
+              ("in scenarios", quoted(e for s in study.scenarios for e in s.evidence)),
+              ("in requirements", quoted(e for r in study.requirements for e in r.evidence))]
+    return ", ".join(f"{n} {kind}" for kind, n in counts if n)
 
 
 def cmd_init(args, parser) -> int:
@@ -682,11 +697,15 @@ def _print_weight_plan(plan) -> None:
 
     for note in plan.notes:
         print(note)
+    if not plan.profiles:
+        return
+    before, after, session, where = _as_the_workbook_ranked(plan)
+    print(f"ranks {where}, as on the workbook's Results sheet")
     for profile in plan.profiles:
-        new = evaluate(plan.staged, profile.profile_id)
+        new = evaluate(after, profile.profile_id, session=session)
         action = f"update {profile.profile_id}" if profile.replaces else f"new profile {profile.profile_id}"
         print(f"{action} (column {profile.source_column.column} '{profile.source_column.header}', {profile.says})")
-        old = evaluate(plan.study, profile.based_on) if profile.based_on else None
+        old = evaluate(before, profile.based_on, session=session) if profile.based_on else None
         for i, criterion in enumerate(new.criteria):
             before = f"{old.weights.leaf[i]:.3f}" if old else "  -  "
             print(f"  weight {criterion:<28} {before} -> {new.weights.leaf[i]:.3f}")
@@ -696,16 +715,47 @@ def _print_weight_plan(plan) -> None:
             print(f"  rank {before} -> {new.ranks[i]:>3}  {new.options[i]}{moved}")
 
 
+def _as_the_workbook_ranked(plan):
+    """The study before and after the import, narrowed to the options the workbook ranked (its
+    decision's, less those it screened out, as its `_meta` records), the session it used, and a
+    phrase saying which: so the rank changes printed match the workbook's Results sheet."""
+    from .compute.scope import narrow
+
+    recorded = plan.scope
+    decision = next((d for d in plan.study.decisions if recorded and d.id == recorded.decision), None)
+    session = recorded.session if recorded and recorded.session in {s.id for s in plan.study.sessions} else None
+    if decision is None:
+        return plan.study, plan.staged, session, f"among all {len(plan.study.options)} options"
+    kept = [o for o in decision.options if o not in set(recorded.screened_out)]
+    where = f"within decision {decision.id} ({len(kept)} options" + (
+        f"; screened out: {', '.join(recorded.screened_out)})" if recorded.screened_out else ")")
+    return narrow(plan.study, kept), narrow(plan.staged, kept), session, where
+
+
 def cmd_diff(args, parser) -> int:
     from .compute.diff import diff
     from .writers import documents, terminal
 
-    study = _load(args.study)
+    loaded = _load(args.study)
+    scoped = _scoped(loaded, args)
+    study = scoped.study
+    _check_in_scope(loaded, scoped, (args.a, args.b))
     result = diff(study, args.a, args.b, args.method)
-    _emit(args.format, lambda: documents.diff_document(result),
-          lambda: terminal.diff_table(result, study),
-          lambda: documents.diff_rows(result))
+    _emit_scoped(args.format, scoped, lambda: documents.diff_document(result),
+                 lambda: terminal.diff_table(result, study),
+                 lambda: documents.diff_rows(result))
     return EXIT_OK
+
+
+def _check_in_scope(loaded, scoped, ids) -> None:
+    """A profile of the study that the chosen decision does not weigh: say so, not just 'unknown'."""
+    from .errors import Problem, UsageError
+
+    relevant = {p.id for p in scoped.study.profiles}
+    for given in ids:
+        if scoped.decision is not None and given in {p.id for p in loaded.profiles} and given not in relevant:
+            raise UsageError(Problem(loaded.root, f"profile {given} is not one of decision {scoped.decision.id}'s "
+                                     f"profiles ({', '.join(sorted(relevant))}); name another --decision"))
 
 
 def cmd_value_for_money(args, parser) -> int:

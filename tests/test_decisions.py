@@ -105,7 +105,7 @@ def test_screening_outcomes_and_reasons(tmp_path):
     assert [o.id for o in syria.study.options] == ["sy-repatriate"]
     trial = {f.requirement: f for f in syria.failures("sy-trial")}
     assert trial["sanctions-law"].verdict == "fail"
-    assert trial["sanctions-law"].reason == "2 fail of 2 analyst(s); ann: Payments to a designated group."
+    assert trial["sanctions-law"].reason == "2 fail (2 analysts); ann: Payments to a designated group."
     camps = {f.requirement: f.verdict for f in syria.failures("sy-camps")}
     assert camps == {"rights-floor": "fail", "sanctions-law": "unclear"}
     # no screening: everything ranked
@@ -121,7 +121,7 @@ def test_unclear_passes_but_is_flagged(tmp_path):
     document = _ranking(study.root, "--decision", "syria")
     assert [r["option"] for r in document["ranking"]] == ["sy-repatriate", "sy-camps"]
     assert document["screening"]["flagged"][0]["option"] == "sy-camps"
-    assert "1 pass, 1 unclear of 2" in document["screening"]["flagged"][0]["unclear"][0]["reason"]
+    assert "1 pass, 1 unclear (2 analysts)" in document["screening"]["flagged"][0]["unclear"][0]["reason"]
 
 
 def test_ranks_within_a_decision_equal_a_study_of_its_options_alone(tmp_path):

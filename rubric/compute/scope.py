@@ -144,7 +144,8 @@ def _judgement(requirement: Requirement, session, option: str) -> tuple[str, str
         verdict = "unclear"
     tally = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
     example = next((v for v in given if v.verdict == verdict), given[0])
-    return verdict, f"{tally} of {len(given)} analyst(s); {example.analyst}: {example.rationale}"
+    judged = f"{len(given)} analyst" + ("" if len(given) == 1 else "s")
+    return verdict, f"{tally} ({judged}); {example.analyst}: {example.rationale}"
 
 
 def scope(study: Study, decision_id: str | None = None, screening: bool = True,

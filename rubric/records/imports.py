@@ -57,6 +57,7 @@ class WeightImportPlan:
     files: dict = attrs.field(factory=dict)
     problems: tuple[Problem, ...] = ()
     recovered: str | None = None
+    scope: object = None                             # workbook_weights.WorkbookScope: what the workbook ranked
 
     def again(self) -> WeightImportPlan:
         return _plan_weights(self.study_path, self.workbook, self.as_id)
@@ -149,10 +150,11 @@ def _plan_weights(study_path: str, workbook: tuple, as_id: str | None) -> Weight
     path, data = workbook
     try:
         study = load_study(study_path)
-        planned, notes = plan_profiles(study, read_weights_workbook(path, study, data), as_id, path)
+        sheet = read_weights_workbook(path, study, data)
+        planned, notes = plan_profiles(study, sheet, as_id, path)
         notes = tuple(notes)
         if not planned:
-            return WeightImportPlan(study_path, workbook, as_id, study, study, (), notes)
+            return WeightImportPlan(study_path, workbook, as_id, study, study, (), notes, scope=sheet.scope)
         staged = validate_staged(study, {f"profiles/{p.profile_id}.yaml": p.text for p in planned})
     except RubricError as error:
         return WeightImportPlan(study_path, workbook, as_id, problems=tuple(error.problems))
@@ -161,7 +163,7 @@ def _plan_weights(study_path: str, workbook: tuple, as_id: str | None) -> Weight
                  for p in planned}
     except RubricError as error:
         return WeightImportPlan(study_path, workbook, as_id, problems=tuple(error.problems))
-    return WeightImportPlan(study_path, workbook, as_id, study, staged, tuple(planned), notes, files)
+    return WeightImportPlan(study_path, workbook, as_id, study, staged, tuple(planned), notes, files, scope=sheet.scope)
 
 
 def commit(plan: ScoreImportPlan | WeightImportPlan):

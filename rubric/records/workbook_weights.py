@@ -46,9 +46,19 @@ class RowComment:
 
 
 @attrs.frozen
+class WorkbookScope:
+    """What the workbook ranked, from its `_meta`: so ranks printed on import match its Results sheet."""
+
+    decision: str | None = None        # None: written for a study without decisions
+    screened_out: tuple[str, ...] = ()
+    session: str | None = None
+
+
+@attrs.frozen
 class ReviewedSheet:
     columns: tuple[ReviewedWeights, ...]
     row_comments: tuple[RowComment, ...] = ()
+    scope: WorkbookScope = WorkbookScope()
 
 
 def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | None = None) -> ReviewedSheet:
@@ -175,7 +185,16 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
         problem(f"{get_column_letter(FIRST_INPUT_COLUMN)}{HEADER_ROW}", "no weight input columns found")
     if problems:
         raise RubricError(problems)
-    return ReviewedSheet(tuple(reviewed), tuple(notes))
+    return ReviewedSheet(tuple(reviewed), tuple(notes), _workbook_scope(meta))
+
+
+def _workbook_scope(meta: dict) -> WorkbookScope:
+    def text(field: str) -> str:
+        value = meta.get(field)
+        return "" if value is None else str(value).strip()
+
+    screened = tuple(o.strip() for o in text("screened_out").split(",") if o.strip())
+    return WorkbookScope(text("decision") or None, screened, text("session") or None)
 
 
 def changed_items(study: Study, column: ReviewedWeights) -> tuple[str, ...]:

@@ -191,6 +191,14 @@ def scenarios_document(analysis) -> dict:
     """The object `rubric scenarios --format json` prints."""
     a = analysis
     expected = a.expected
+    if not has_scenarios(a):  # the baseline alone: no regret, nothing robust or fragile to claim
+        return {
+            "study": a.study_id, "profile": a.profile, "method": a.method, "session": a.session,
+            "higher_is_better": a.higher_is_better, "scenarios": [],
+            "note": "no scenario applies here: the baseline ranking alone",
+            "scores": {a.scenarios[0]: {o: float(x) for o, x in zip(a.options, a.scores[0])}},
+            "ranks": {a.scenarios[0]: {o: int(r) for o, r in zip(a.options, a.ranks[0])}},
+        }
     return {
         "study": a.study_id, "profile": a.profile, "method": a.method, "session": a.session,
         "higher_is_better": a.higher_is_better, "top_k": a.top_k,
@@ -208,11 +216,18 @@ def scenarios_document(analysis) -> dict:
     }
 
 
+def has_scenarios(analysis) -> bool:
+    """Whether any scenario applies beside the baseline (the analysis's first column)."""
+    return len(analysis.scenarios) > 1
+
+
 def scenarios_rows(analysis):
     a = analysis
-    header = ["option"] + [f"score:{k}" for k in a.scenarios] + [f"rank:{k}" for k in a.scenarios] + ["max_regret"]
-    rows = [[o] + [repr(float(x)) for x in a.scores[:, i]] + [int(r) for r in a.ranks[:, i]] + [repr(float(a.max_regret[i]))]
-            for i, o in enumerate(a.options)]
+    regret = has_scenarios(a)
+    header = (["option"] + [f"score:{k}" for k in a.scenarios] + [f"rank:{k}" for k in a.scenarios]
+              + (["max_regret"] if regret else []))
+    rows = [[o] + [repr(float(x)) for x in a.scores[:, i]] + [int(r) for r in a.ranks[:, i]]
+            + ([repr(float(a.max_regret[i]))] if regret else []) for i, o in enumerate(a.options)]
     return header, rows
 
 

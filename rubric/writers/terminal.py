@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import Study
-from .documents import findings_text
+from .documents import findings_text, has_scenarios
 
 
 def study_summary(study: Study) -> str:
@@ -65,22 +65,28 @@ def scenarios_table(analysis, study) -> str:
     a = analysis
     lines = [f"{study.title}: scenarios, profile {a.profile}, {a.method}, session {a.session}"
              + ("" if a.higher_is_better else " (lower score ranks first)")]
+    if not has_scenarios(a):
+        decimals = _decimals(a.method)
+        lines.append("no scenario applies here, so there is no regret or robustness to report; the baseline "
+                     "ranking:")
+        rows = [[int(a.ranks[0, i]), a.options[i], f"{a.scores[0, i]:.{decimals}f}"]
+                for i in np.argsort(a.ranks[0], kind="stable")]
+        lines.append(_table(["rank", "option", "score"], rows, [">", "<", ">"]))
+        return _finish(lines)
     for k, name in zip(a.scenarios, a.names):
         lines.append(f"  {k}: {name}")
     order = np.lexsort((a.max_regret, a.ranks[0]))
-    header = ["option"] + [k[:14] for k in a.scenarios] + ["max regret"]
-    decimals = 2 if a.method in ("wsm", "wpm") else 4
-    rows = [[a.options[i][:28]] + [f"{int(a.ranks[s, i])} ({a.scores[s, i]:.{decimals}f})"
+    header = ["option"] + list(a.scenarios) + ["max regret"]
+    decimals = _decimals(a.method)
+    rows = [[a.options[i]] + [f"{int(a.ranks[s, i])} ({a.scores[s, i]:.{decimals}f})"
                                    for s in range(len(a.scenarios))]
             + [f"{a.max_regret[i]:.{decimals}f}"] for i in order]
     lines.append("rank (score) per scenario")
     lines.append(_table(header, rows))
-    if len(a.scenarios) == 1:
-        lines.append("no scenario applies here: the table is today's ranking alone")
     lines.append(f"minimax regret: {', '.join(a.minimax_regret)}")
     lines.append(f"robust (top {a.top_k} in every scenario): {', '.join(a.robust) or 'none'}")
     lines.append(f"fragile (top {a.top_k} today, out of it in some scenario): {', '.join(a.fragile) or 'none'}")
-    if a.expected is None and len(a.scenarios) > 1:
+    if a.expected is None:
         lines.append("no expected score: not every scenario states a probability")
     if a.expected is not None:
         best = int(np.argmax(a.expected) if a.higher_is_better else np.argmin(a.expected))
@@ -92,47 +98,111 @@ def scenarios_table(analysis, study) -> str:
     return _finish(lines)
 
 
-WIDTH = 100
+WIDTH = 100          # the width when neither COLUMNS nor a terminal says
+MIN_CUT_WIDTH = 10   # a column of ids is never cut narrower than this to fit the width
+ELLIPSIS = "…"
+
+
+def terminal_width() -> int:
+    """COLUMNS when set (tests, and the user's say), else the terminal's width, else WIDTH."""
+    import os
+
+    try:
+        return max(40, int(os.environ["COLUMNS"]))
+    except (KeyError, ValueError):
+        pass
+    try:
+        return max(40, os.get_terminal_size(1).columns) if os.isatty(1) else WIDTH
+    except OSError:
+        return WIDTH
 
 
 class _Table(str):
-    """A table's text: never wrapped (a wrapped row is unreadable); the columns are kept narrow
-    instead, by short headers with a legend where ids are long."""
+    """A table's text: never wrapped (a wrapped row is unreadable); columns are sized to their
+    contents and, where the terminal is too narrow, the widest column of ids is cut with an ellipsis
+    and the cut ids listed in full under the table (`cut`)."""
+
+    cut: tuple[tuple[str, str], ...] = ()
 
 
 def _finish(lines) -> str:
-    """Join output lines, wrapping prose lines wider than the terminal width; tables stay whole."""
+    """Join output lines, wrapping prose lines wider than the terminal width; tables stay whole,
+    followed by the full ids of any cell they cut."""
     import textwrap
 
+    width = terminal_width()
     out = []
+
+    def prose(text: str) -> None:
+        for line in str(text).splitlines() or [""]:
+            out.extend(textwrap.wrap(line, width, subsequent_indent="  ", break_on_hyphens=False,
+                                     break_long_words=False) if len(line) > width else [line])
+
     for block in lines:
         if isinstance(block, _Table):
             out.extend(block.splitlines())
+            if block.cut:
+                prose(f"cut to fit {width} columns: " + "; ".join(f"{short} = {full}" for short, full in block.cut))
             continue
-        for line in str(block).splitlines() or [""]:
-            out.extend(textwrap.wrap(line, WIDTH, subsequent_indent="  ", break_on_hyphens=False,
-                                     break_long_words=False) if len(line) > WIDTH else [line])
+        prose(block)
     return "\n".join(out)
 
 
-def _short_names(names, width: int = 12) -> tuple[list[str], str | None]:
-    """Column headers for ids: the ids themselves when they fit, else P1, P2, ... and a legend."""
-    if all(len(n) <= width for n in names):
-        return list(names), None
-    short = [f"P{k + 1}" for k in range(len(names))]
-    return short, "  ".join(f"{s} = {n}" for s, n in zip(short, names))
+def _short_names(names, width: int = 12, marked: str | None = None) -> tuple[list[str], str | None]:
+    """Column headers for ids: the ids themselves when they fit, else P1, P2, ... and a legend.
+    `marked` (the default profile, say) gets a * in its header and the legend says so."""
+    star = lambda n: "*" if n == marked else ""  # noqa: E731
+    if all(len(n) + len(star(n)) <= width for n in names):
+        return [n + star(n) for n in names], None
+    short = [f"P{k + 1}{star(n)}" for k, n in enumerate(names)]
+    return short, ", ".join(f"{s}={n}" for s, n in zip(short, names))
 
 
-def _table(header, rows, align=None) -> str:
+def _table(header, rows, align=None, quiet=()) -> _Table:
+    """Columns as wide as their contents. When that is wider than the terminal, a column that may be
+    cut (headers, and left-aligned text: ids, titles) loses a character at a time: the `quiet` ones
+    (titles, whole in the JSON) first, then the one cutting the fewest ids, down to MIN_CUT_WIDTH.
+    A cut cell ends in an ellipsis and, outside `quiet` columns, is listed in full under the table.
+    Numbers are never cut."""
     cells = [list(map(str, header))] + [list(map(str, row)) for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    align = align or ["<"] + [">"] * (len(header) - 1)
+    n = len(header)
+    align = align or ["<"] + [">"] * (n - 1)
+    widths = [max(len(row[i]) for row in cells) for i in range(n)]
+    floors = [max([len(row[i]) for row in cells[1:] if align[i] != "<"] + [min(widths[i], MIN_CUT_WIDTH)])
+              for i in range(n)]
+    limit = terminal_width()
+    while sum(widths) + 2 * (n - 1) > limit:
+        narrowable = [i for i in range(n) if widths[i] > floors[i]]
+        if not narrowable:
+            break  # as narrow as it goes: wider than the terminal, but nothing hidden
+
+        def cost(i: int) -> tuple[int, int]:  # prose first (titles), then the fewest ids cut, then the widest
+            ids_cut = 0 if i in quiet else len({row[i] for row in cells if len(row[i]) >= widths[i]})
+            return ids_cut, -widths[i]
+
+        widths[min(narrowable, key=cost)] -= 1
+    cut = {}
     lines = []
-    for n, row in enumerate(cells):
-        lines.append("  ".join(f"{value:{a}{w}}" for value, a, w in zip(row, align, widths)).rstrip())
-        if n == 0:
+    for k, row in enumerate(cells):
+        shown = []
+        for i, (value, a, w) in enumerate(zip(row, align, widths)):
+            if len(value) > w:
+                short = value[: w - 1] + ELLIPSIS
+                if i not in quiet:
+                    cut.setdefault(short, value)
+                value = short
+            shown.append(f"{value:{a}{w}}")
+        lines.append("  ".join(shown).rstrip())
+        if k == 0:
             lines.append("  ".join("-" * w for w in widths))
-    return _Table("\n".join(lines))
+    table = _Table("\n".join(lines))
+    table.cut = tuple(cut.items())
+    return table
+
+
+def _decimals(method: str) -> int:
+    """Digits for a score: 2 on the 0-100 values of the sums; 4 for closeness (0-1) and net flows."""
+    return 2 if method in ("wsm", "wpm") else 4
 
 
 def _clip(text: str, width: int) -> str:
@@ -148,9 +218,9 @@ def rank_table(evaluation, study) -> str:
     if session.illustrative:
         lines.append("ILLUSTRATIVE DATA: the scores are example data, not a real appraisal")
     titles = {o.id: o.title for o in study.options}
-    decimals = 2 if evaluation.method in ("wsm", "wpm") else 4     # 0-100 values; closeness and flows
+    decimals = _decimals(evaluation.method)
     rows = [(r.rank, r.option, f"{r.score:.{decimals}f}", _clip(titles[r.option], 50)) for r in evaluation.ranking()]
-    lines.append(_table(["rank", "option", "score", "title"], rows, [">", "<", ">", "<"]))
+    lines.append(_table(["rank", "option", "score", "title"], rows, [">", "<", ">", "<"], quiet=(3,)))
     findings = findings_text(evaluation.findings())
     if findings:
         lines.append(f"{evaluation.aggregation.label}: {findings}")
@@ -164,29 +234,35 @@ def rank_table(evaluation, study) -> str:
 
 def compare_table(comparison, study) -> str:
     c = comparison
-    short, legend = _short_names(c.profiles)
+    short, legend = _short_names(c.profiles, marked=c.default_profile)
     header = ["option"] + short + ["best", "worst"]
     rows = []
     order = np.argsort(c.profile_ranks.mean(axis=0), kind="stable")
     for i in order:
         column = c.profile_ranks[:, i]
-        rows.append([c.options[i][:28]] + [int(r) for r in column] + [int(column.min()), int(column.max())])
+        rows.append([c.options[i]] + [int(r) for r in column] + [int(column.min()), int(column.max())])
     lines = [f"{study.title}: ranks by profile ({c.method}, session {c.session_id})"]
     if study.session(c.session_id).illustrative:
         lines.append("ILLUSTRATIVE DATA: the scores are example data, not a real appraisal")
     if legend:
         lines.append(f"profiles: {legend}")
+    lines.append(f"* the default profile ({c.default_profile}); options in order of their mean rank over the "
+                 "profiles")
     lines.append(_table(header, rows))
     lines.append("")
     lines.append("Kendall's tau between profiles")
-    lines.append(_table(["profile"] + short, [[p[:24] if not legend else s] + [f"{t:.2f}" for t in row]
+    lines.append(_table(["profile"] + short, [[p if not legend else s] + [f"{t:.2f}" for t in row]
                                               for s, p, row in zip(short, c.profiles, c.profile_tau)]))
     lines.append("")
     lines.append(f"robust (top {c.top_k} for every profile): {', '.join(c.robust) or 'none'}")
     lines.append("contested (widest rank range): " + (", ".join(f"{o} ({b}-{w})" for o, b, w in c.contested) or "none"))
     lines.append("")
     base = c.methods.index(c.method)
-    lines.append(f"ranks by method (profile {c.default_profile}); Kendall's tau vs {c.method}: "
+    lines.append(f"ranks by method, profile {c.default_profile} (same option order as above)")
+    lines.append(_table(["option"] + list(c.methods),
+                        [[c.options[i]] + [int(r) for r in c.method_ranks[:, i]] for i in order]))
+    lines.append(f"agreement of the other methods with {c.method} (profile {c.default_profile}), Kendall's tau "
+                 "between their rankings (1 the same order, -1 reversed): "
                  + ", ".join(f"{m} {c.method_tau[base, k]:.2f}" for k, m in enumerate(c.methods) if k != base))
     for evaluation in c.method_evaluations:
         findings = findings_text(evaluation.findings())
@@ -210,9 +286,10 @@ def sensitivity_table(evaluation, result, study) -> str:
         lines.append(f"top option at the current weights: {next(iter(tops))}")
     rows = []
     for a in result.analyses:
-        distance = "never" if a.distance is None else f"{a.distance:.3f}"
-        row = [a.kind, a.name[:24], f"{a.current:.3f}"] + ([] if len(tops) == 1 else [a.top[:28]])
-        rows.append(row + [f"{a.top_interval[0]:.3f}-{a.top_interval[1]:.3f}", distance, (a.takes_over or "-")[:28],
+        distance = "never" if a.distance is None else weight_text(a.distance)
+        row = [a.kind, a.name, weight_text(a.current)] + ([] if len(tops) == 1 else [a.top])
+        rows.append(row + [f"{weight_text(a.top_interval[0])}-{weight_text(a.top_interval[1])}", distance,
+                           a.takes_over or "-",
                            a.swap_count])
     header = ["kind", "name", "weight"] + ([] if len(tops) == 1 else ["top option"])
     align = ["<", "<", ">"] + ([] if len(tops) == 1 else ["<"])
@@ -220,6 +297,16 @@ def sensitivity_table(evaluation, result, study) -> str:
                         align + [">", ">", "<", ">"]))
     lines.append("swaps: pairs whose order changes strictly inside (0, 1); a touch at 0 or 1 is not one")
     return _finish(lines)
+
+
+def weight_text(weight: float, decimals: int = 3) -> str:
+    """A weight in [0, 1] to 3 decimals, or to as many more as keep it apart from 0 and 1: a
+    threshold of 0.00044 reads 0.00044, not 0.000 (which would say the option holds from 0)."""
+    shown = f"{weight:.{decimals}f}"
+    while 0 < weight < 1 and float(shown) in (0.0, 1.0) and decimals < 12:
+        decimals += 1
+        shown = f"{weight:.{decimals}f}"
+    return shown
 
 
 def smaa_table(study, session_id, result) -> str:
@@ -230,7 +317,7 @@ def smaa_table(study, session_id, result) -> str:
     shown = min(len(result.options), 5)
     header = ["option"] + [f"rank {r + 1}" for r in range(shown)] + ["conf."]
     order = sorted(range(len(result.options)), key=lambda i: tuple(-result.acceptability[i, :shown]))
-    rows = [[result.options[i][:28]] + [f"{p:.3f}" for p in result.acceptability[i, :shown]]
+    rows = [[result.options[i]] + [f"{p:.3f}" for p in result.acceptability[i, :shown]]
             + ["-" if np.isnan(result.confidence[i]) else f"{result.confidence[i]:.2f}"] for i in order]
     lines.append(_table(header, rows))
     if result.scenarios:
@@ -248,19 +335,20 @@ def diff_table(result, study) -> str:
     held = f"session {result.context}" if result.kind == "profiles" else f"profile {result.context}"
     lines = [f"{study.title}: {result.kind} {result.a} (A) vs {result.b} (B), {result.method}, {held}"]
     if result.kind == "profiles":
-        rows = [[c[:30], f"{x:.3f}", f"{y:.3f}", f"{y - x:+.3f}"] for c, x, y in result.weights]
+        rows = [[c, f"{x:.3f}", f"{y:.3f}", f"{y - x:+.3f}"] for c, x, y in result.weights]
         lines += ["weights", _table(["criterion", "A", "B", "B - A"], rows), ""]
     else:
         lines.append(f"{len(result.cells)} option x criterion value(s) differ")
-        rows = [[o[:28], c[:22], f"{x:.1f}", f"{y:.1f}"] for o, c, x, y in result.cells[:40]]
+        rows = [[o, c, f"{x:.1f}", f"{y:.1f}"] for o, c, x, y in result.cells[:40]]
         if rows:
             lines += [_table(["option", "criterion", "A", "B"], rows, ["<", "<", ">", ">"])]
             if len(result.cells) > 40:
                 lines.append(f"... and {len(result.cells) - 40} more (all of them: --format json or csv)")
             lines.append("")
         lines += [f"note: {note}" for note in result.notes]
-    rows = [[r.option[:30], r.rank_a, r.rank_b, f"{r.rank_a - r.rank_b:+d}" if r.rank_a != r.rank_b else "",
-             f"{r.score_a:.4f}", f"{r.score_b:.4f}"] for r in result.ranks]
+    decimals = _decimals(result.method)
+    rows = [[r.option, r.rank_a, r.rank_b, f"{r.rank_a - r.rank_b:+d}" if r.rank_a != r.rank_b else "",
+             f"{r.score_a:.{decimals}f}", f"{r.score_b:.{decimals}f}"] for r in result.ranks]
     lines += ["ranks", _table(["option", "rank A", "rank B", "moved", "score A", "score B"], rows)]
     return _finish(lines)
 
@@ -271,7 +359,7 @@ def value_for_money_table(result, study) -> str:
     lines.append(f"benefit: weighted value of every criterion but {result.cost_criterion} (0-100); "
                  f"cost: {result.cost_criterion} in {result.unit}")
     order = sorted(range(len(result.options)), key=lambda i: (result.cost[i], -result.benefit[i], i))
-    rows = [[result.options[i][:40], f"{result.benefit[i]:.2f}", f"{result.cost[i]:.4g}",
+    rows = [[result.options[i], f"{result.benefit[i]:.2f}", f"{result.cost[i]:.4g}",
              "-" if np.isnan(result.ratio[i]) else f"{result.ratio[i]:.4g}", "yes" if result.efficient[i] else ""]
             for i in order]
     lines.append(_table(["option", "benefit", "cost", "per unit", "efficient"], rows,
