@@ -28,8 +28,9 @@ def shipped(tmp_path) -> Path:
 
 
 def run_cli(*args, cwd=None):
-    """Run the real command in a subprocess: exit code, stdout, stderr."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    """Run the real command in a subprocess: exit code, stdout, stderr. Tables at 100 columns, whatever
+    the terminal running the tests exports (tables fit COLUMNS; tests that want another width set it)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
     proc = subprocess.run([sys.executable, "-m", "rubric", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, env=env, timeout=300)
     return proc.returncode, proc.stdout, proc.stderr
