@@ -360,3 +360,23 @@ def test_confidence_factors_only_where_the_values_are_drawn(written, tmp_path):
     expected = {o: (result.confidence[i] if np.isfinite(result.confidence[i]) else "-")
                 for i, o in enumerate(result.options)}
     assert shown == expected and list(shown) == _best_first(drawn)
+
+
+def test_sensitivity_thresholds_near_0_or_1_print_apart_from_them(written):
+    """turkey-returnees: the top holds on rights-rule-of-law from 0.00044, which 0.000 would print as
+    'from 0' (holds everywhere). Each bound's number format keeps it apart from 0 and 1."""
+    _, _, book = written
+    sheet = book[layout.SENSITIVITY_SHEET]
+    header = [c.value for c in sheet[4]]
+    low_col, high_col = header.index("top from") + 1, header.index("top to") + 1
+    near = 0
+    for row in sheet.iter_rows(min_row=5):
+        if row[0].value not in ("criterion", "group"):
+            continue
+        for cell in (row[low_col - 1], row[high_col - 1]):
+            decimals = len(cell.number_format.split(".")[1])
+            assert decimals >= 3
+            if 0 < cell.value < 1:
+                assert round(cell.value, decimals) not in (0.0, 1.0), (row[1].value, cell.value, cell.number_format)
+                near += decimals > 3
+    assert near >= 1   # rights-rule-of-law's 0.00044 needs a fourth decimal

@@ -8,6 +8,14 @@ import json
 import math
 
 
+def weight_decimals(weight: float, decimals: int = 3) -> int:
+    """Decimals that show a weight in [0, 1] apart from 0 and 1 when it is not 0 or 1 (at least
+    `decimals`): the terminal and the workbook's Sensitivity sheet print thresholds with them."""
+    while 0 < weight < 1 and round(weight, decimals) in (0.0, 1.0) and decimals < 12:
+        decimals += 1
+    return decimals
+
+
 def _number(x) -> float | None:
     x = float(x)
     return x if math.isfinite(x) else None

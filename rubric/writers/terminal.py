@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import Study
-from .documents import findings_text, has_scenarios
+from .documents import findings_text, has_scenarios, weight_decimals
 
 
 def study_summary(study: Study) -> str:
@@ -301,12 +301,8 @@ def sensitivity_table(evaluation, result, study) -> str:
 
 def weight_text(weight: float, decimals: int = 3) -> str:
     """A weight in [0, 1] to 3 decimals, or to as many more as keep it apart from 0 and 1: a
-    threshold of 0.00044 reads 0.00044, not 0.000 (which would say the option holds from 0)."""
-    shown = f"{weight:.{decimals}f}"
-    while 0 < weight < 1 and float(shown) in (0.0, 1.0) and decimals < 12:
-        decimals += 1
-        shown = f"{weight:.{decimals}f}"
-    return shown
+    threshold of 0.00044 reads 0.0004, not 0.000 (which would say the option holds from 0)."""
+    return f"{weight:.{weight_decimals(weight, decimals)}f}"
 
 
 def smaa_table(study, session_id, result) -> str:

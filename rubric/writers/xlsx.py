@@ -42,7 +42,7 @@ from ..workbooks import comparison as layout
 from ..workbooks.comparison import SHEETS
 from ..workbooks.text import encode_text
 from ..workbooks.weight_inputs import sheet_inputs
-from .documents import findings_text
+from .documents import findings_text, weight_decimals
 from .weight_charts import chart_height, weight_chart_grid
 from .sheet_engine import (DEFAULT_ROW_HEIGHT, FORMULA_FILL, HEADER_FONT, INPUT_FILL, INPUT_FONT, INTEGER, LINE_HEIGHT, PROBABILITY,
                            PROTECTION, TOP, TOP_BORDER, UNLOCKED, VALUE, WEIGHT, WORKBOOK_OPTIONS, Alignment, Book, Masthead,
@@ -1429,6 +1429,11 @@ SENSITIVITY_POINTS = 21    # the group charts' weights: 0, 0.05, ..., 1
 SENSITIVITY_CHART_OPTIONS = 12  # a group chart draws the top options by the default profile, up to this many
 
 
+def _weight_format(weight: float) -> str:
+    """0.000, or as many more decimals as keep a threshold apart from 0 and 1 (0.00044 is not 0.000)."""
+    return "0." + "0" * weight_decimals(weight)
+
+
 def _changes_at(analysis, weight: float, after: bool) -> str:
     """The option on top just below (after=False) or above (True) a change of top at `weight`."""
     if not analysis.top_changes:   # the interval ends at a near-tie the envelope reads as no change
@@ -1458,9 +1463,9 @@ def _sensitivity(book: Book, report) -> None:
         s.text(r, 2, a.name, bold=True)
         s.text(r, 3, ", ".join(a.members) if a.kind == "group" else "")
         s.number(r, 4, a.current, WEIGHT)
-        s.number(r, 5, low, WEIGHT)
+        s.number(r, 5, low, _weight_format(low))
         s.text(r, 6, _changes_at(a, low, after=False) if low > 0.0 else "-")
-        s.number(r, 7, high, WEIGHT)
+        s.number(r, 7, high, _weight_format(high))
         s.text(r, 8, _changes_at(a, high, after=True) if high < 1.0 else "-")
         if a.distance is None:
             s.text(r, 9, "never").alignment = make_alignment("right")
