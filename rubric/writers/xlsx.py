@@ -419,41 +419,40 @@ def _screening(book: Book, report) -> None:
                 else "No option fails a requirement.")
     s.span(r, 1, 2 + len(ids), line)
     r += 2
-    # the long texts (reasons, statements) span the matrix's requirement and outcome columns, wrapped
-    # (the narrow requirement columns alone would make each row a column of words); each requirement's
-    # statement is shown once, in the requirements table
-    text_first, text_last = (4, 2 + len(ids)) if len(ids) >= 2 else (3, 3)
+    # the long texts (reasons, statements) are wide enough to read: in column D (the outcome column,
+    # or the one after it) widened, or merged across the requirement and outcome columns from D on (the
+    # narrow requirement columns alone made each row a column of words); each requirement's statement
+    # is shown once, in the requirements table
+    text_last = max(4, 2 + len(ids))
+    if text_last == 4:
+        s.caps[4] = 80
     s.section(r, "Every verdict other than pass, with its reason")
     r += 1
-    if text_first == 3:   # one requirement: the verdict and its reason share the outcome column
-        s.header(r, 1, ["option", "requirement", "verdict: reason"])
-    else:
-        s.header(r, 1, ["option", "requirement", "verdict", "reason", *[""] * (text_last - text_first)])
-        if text_last > text_first:
-            s.merges.setdefault(r, []).append((text_first, text_last))
+    s.header(r, 1, ["option", "requirement", "verdict", "reason", *[""] * (text_last - 4)])
+    if text_last > 4:
+        s.merges.setdefault(r, []).append((4, text_last))
     misses = [o for o in outcomes if o.verdict != "pass"]
     for outcome in misses:
         r += 1
         s.text(r, 1, outcome.option)
         s.text(r, 2, outcome.requirement)
-        if text_first == 3:
-            s.span(r, 3, 3, f"{outcome.verdict}: {outcome.reason}")
-            s.cell(r, 3).fill = VERDICT_FILLS[outcome.verdict]
+        s.text(r, 3, outcome.verdict).fill = VERDICT_FILLS[outcome.verdict]
+        if text_last == 4:
+            s.text(r, 4, outcome.reason)
         else:
-            s.text(r, 3, outcome.verdict).fill = VERDICT_FILLS[outcome.verdict]
-            s.span(r, text_first, text_last, outcome.reason)
+            s.span(r, 4, text_last, outcome.reason)
     if not misses:
         r += 1
         s.text(r, 1, "none: every option passes every requirement", track=False)
     r += 2
     s.section(r, "The requirements")
     r += 1
-    s.header(r, 1, ["requirement", "statement; test; rationale", *[""] * (2 + len(ids) - 2)])
-    s.merges.setdefault(r, []).append((2, 2 + len(ids)))
+    s.header(r, 1, ["requirement", "statement; test; rationale", *[""] * (text_last - 2)])
+    s.merges.setdefault(r, []).append((2, text_last))
     for requirement in requirements:
         r += 1
         s.text(r, 1, requirement.id, bold=True)
-        s.span(r, 2, 2 + len(ids), f"{requirement.statement}\nTest: {_requirement_test(requirement, study)}\n"
+        s.span(r, 2, text_last, f"{requirement.statement}\nTest: {_requirement_test(requirement, study)}\n"
                                    f"Rationale: {requirement.rationale}")
     s.finish(freeze="B5", title_rows="1:2")
 
