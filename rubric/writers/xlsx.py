@@ -424,8 +424,9 @@ def _screening(book: Book, report) -> None:
     # narrow requirement columns alone made each row a column of words); each requirement's statement
     # is shown once, in the requirements table
     text_last = max(4, 2 + len(ids))
-    if text_last == 4:
-        s.caps[4] = 80
+    s.caps[text_last] = 80 if text_last == 4 else 64
+    if s.measuring and text_last > 4:   # the outcome column widened for the reasons merged into it
+        s.lengths[text_last] = max(s.lengths.get(text_last, 0), 64)
     s.section(r, "Every verdict other than pass, with its reason")
     r += 1
     s.header(r, 1, ["option", "requirement", "verdict", "reason", *[""] * (text_last - 4)])
