@@ -182,7 +182,10 @@ def test_summary_sheet_gives_the_answer_first(tmp_path):
     start = next(i for i, row in enumerate(rows) if row and row[0] == "option")
     listed = [(row[0], row[1], row[3]) for row in rows[start + 1:start + 1 + len(ranking)]]
     assert listed == [(r.option, r.rank, pytest.approx(r.score, abs=1e-12)) for r in ranking]
-    tops = {row[0]: row[1:4] for row in rows if row and row[0] in {p.id for p in study.profiles}}
+    # each of the top 3 in cells merged across the ranking's columns (column B, the rank, stays narrow)
+    header = next(row for row in rows if row and row[0] == "profile")
+    places = [header.index(label) for label in ("1st", "2nd", "3rd")]
+    tops = {row[0]: tuple(row[k] for k in places) for row in rows if row and row[0] in {p.id for p in study.profiles}}
     for evaluation in compare(study).evaluations:
         assert tops[evaluation.profile_id] == tuple(r.option for r in evaluation.ranking()[:3])
     _, sensitivity = run_sensitivity(study)

@@ -30,7 +30,10 @@ REPORT_LIMITS = {
     "Analysts": 30, "Disagreement": 3, "Weights": 3, "Weight inputs": 6, "Results": 4, "Compare": 4,
     "Sensitivity": 4, "SMAA": 2, "Value for money": 8, "Swaps": 12,
 }
-TEMPLATE_LIMITS = {"Scores": 30, "Screening": 3}
+# the template's Screening rows are as tall as their wrapped statements and rationales (they overlapped
+# on one page before)
+TEMPLATE_LIMITS = {"Scores": 30, "Screening": 6}
+SUMMARY_SCALE = 0.55   # the Summary's fit-to-width scale at least (0.47 when its column B was 90 wide)
 
 
 def _xml(path, member: str) -> str:
@@ -101,3 +104,20 @@ def test_every_sheet_fits_the_page_width_and_repeats_its_header_rows(printed, wh
         assert 'paperSize="9"' in setup, f"{which} {name}: not A4"
         if name != "About":  # About is one block of question and provenance, with no table header
             assert str(k) in titles, f"{which} {name}: no repeated header rows"
+
+
+def test_the_summary_prints_on_two_pages_at_a_legible_scale(printed):
+    """The fit-to-width scale LibreOffice takes: the printable width of landscape A4 over the columns'
+    printed width (a chart is narrower than the columns)."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    from rubric.writers.sheet_engine import A4_POINTS, PAGE_MARGINS, _column_points
+
+    report, _, pages = printed
+    assert pages["report"]["Summary"] <= 2
+    ws = load_workbook(report)["Summary"]
+    widths = [ws.column_dimensions[get_column_letter(c)].width for c in range(1, ws.max_column + 1)]
+    printable = A4_POINTS[1] - 72 * (PAGE_MARGINS["left"] + PAGE_MARGINS["right"])
+    scale = printable / sum(_column_points(w or 8.43) for w in widths)
+    assert SUMMARY_SCALE <= scale <= 1.0, scale

@@ -23,6 +23,7 @@ VALUE, WEIGHT, PROBABILITY, INTEGER = "0.0", "0.000", "0.000", "0"
 TEXT_CAP, HEADER_CAP, MIN_WIDTH = 60, 12, 5
 LINE_HEIGHT = 14.5
 DEFAULT_ROW_HEIGHT = 15.0  # points, XlsxWriter's default row
+PAGE_FILL = 0.99          # share of a page's height the estimate fills (LibreOffice's scale and rows differ a little)
 KEEP_WITH_HEADING = 3      # rows of a table (its header and first rows) printed on the page of its heading
 A4_POINTS = (595.0, 842.0)  # portrait width, height
 PAGE_MARGINS = {"left": 0.4, "right": 0.4, "top": 0.6, "bottom": 0.6}  # inches; the footer prints in the bottom one
@@ -390,7 +391,8 @@ class Sheet:
         """A long text across columns first..last (merged, wrapped) that does not widen any column."""
         self.text(row, first, value, track=False)
         self.spans[row] = (first, last)
-        self.merges.setdefault(row, []).append((first, last))
+        if last > first:
+            self.merges.setdefault(row, []).append((first, last))
 
     def section(self, row: int, title: str) -> None:
         self._sections.add(row)
@@ -537,7 +539,8 @@ class Sheet:
                       width_cm: float, series: list[dict]) -> None:
         """A native scatter chart with several series, its top left at (row, col) (never cut
         across pages). Each series: name, x_col, y_col, first_row, last_row, and `line` (True: joined by
-        straight lines, False: markers only), optional `color`."""
+        straight lines, False: markers only), optional `color`, and optional `labels`: a text per point
+        printed beside it (written as text, so a reader can tell which point is which)."""
         self.chart_placed(row, col, width_cm, height_cm)
         if self.measuring:
             return
@@ -552,6 +555,10 @@ class Sheet:
                     "marker": {"type": "circle", "size": 6 if not given.get("line") else 4,
                                **({"fill": colour, "border": colour} if colour else {})}}
             spec["line"] = {"width": 1.5, **colour} if given.get("line") else {"none": True}
+            if given.get("labels"):
+                # a literal label (XlsxWriter would read a text starting with "=" as a formula: none of ours do)
+                spec["data_labels"] = {"value": True, "position": "right", "font": {"size": 8},
+                                       "custom": [{"value": str(text).lstrip("=")} for text in given["labels"]]}
             chart.add_series(spec)
         chart.set_title({"name": title, "name_font": {"size": 11}})
         chart.set_x_axis({"name": x_title, "major_gridlines": {"visible": False}})
@@ -760,14 +767,16 @@ class Sheet:
     def _paginate(self) -> list[int]:
         """The manual page breaks: before a chart that would be cut, and before a table heading whose
         table would otherwise be split over two pages (or, for a table longer than a page, whose first
-        rows would not fit under it). An estimate of where the spreadsheet's own breaks fall: A4, the
-        margins set in _set_up, scaled to fit the width, Calibri's column widths."""
+        rows would not fit under it; a heading goes with a chart right under it or its table), and
+        on a sheet with charts wherever a page is full (so the spreadsheet breaks where this estimate
+        does, not a little later). The estimate: A4, the margins set in _set_up, scaled to fit the width, Calibri's
+        column widths, PAGE_FILL of each page."""
         setup = self.layout.setup
         width, height = A4_POINTS[::-1] if setup["landscape"] else A4_POINTS
         printable_width = width - 72 * (PAGE_MARGINS["left"] + PAGE_MARGINS["right"])
         printable_height = height - 72 * (PAGE_MARGINS["top"] + PAGE_MARGINS["bottom"])
         table = max(sum(_column_points(w) for w in self.layout.widths.values()), self._chart_right) or printable_width
-        page = printable_height / min(1.0, printable_width / table)
+        page = PAGE_FILL * printable_height / min(1.0, printable_width / table)
 
         def row_height(r: int) -> float:
             return self._heights.get(r, DEFAULT_ROW_HEIGHT)
@@ -780,24 +789,41 @@ class Sheet:
         else:
             start = 1
         breaks = set(self.page_breaks)
-        used, top = sum(row_height(r) for r in range(1, start)), start
-        for r in range(start, self._row_number + 1):
+        # the masthead (banner, heading, note: rows 1-3) never stands alone on a page
+        used, top = sum(row_height(r) for r in range(1, start)), max(start, 4)
+        # a chart below the last row with cells (a sheet's closing chart) is paginated too
+        def printed_since(first: int, row: int) -> bool:
+            """Whether rows first..row-1 hold anything (a page of blank rows alone is never made)."""
+            return any(k in self._written or k in self._charts for k in range(first, row))
+
+        for r in range(start, max(self._row_number, *self._charts, 0) + 1):
             if r - 1 in breaks and r > top:
                 used, top = title_height, r
-            if r in self._charts and r > top and used + self._charts[r] > page:
+            if r in self._charts and printed_since(top, r) and used + self._charts[r] > page:
                 breaks.add(r - 1)
                 used, top = title_height, r
-            if r in self._sections and r > top:
+            if r in self._sections and printed_since(top, r):
                 end = r + 1  # the table under the heading: up to the first empty row
                 while end + 1 in self._written:
                     end += 1
                 need = sum(row_height(k) for k in range(r, end + 1))
+                # a chart right under the heading or its table goes with them (a heading never ends a page)
+                chart = next((k for k in range(r + 1, end + 3) if k in self._charts), None)
+                if chart is not None:
+                    need = sum(row_height(k) for k in range(r, chart)) + self._charts[chart]
                 if need > page - title_height:  # longer than a page: keep at least its first rows with it
                     need = sum(row_height(k) for k in range(r, r + KEEP_WITH_HEADING + 1))
+                    if chart is not None and chart <= r + KEEP_WITH_HEADING + 1:
+                        need = sum(row_height(k) for k in range(r, chart)) + self._charts[chart]
                 if used + need > page:
                     breaks.add(r - 1)
                     used, top = title_height, r
-            if used + row_height(r) > page and r > top:  # the spreadsheet's own break
+            if used + row_height(r) > page and r > top:
+                # on a sheet with charts, where the spreadsheet would break on its own, a break of ours:
+                # the spreadsheet then follows this estimate (which errs short) rather than drifting from
+                # it, so the charts placed by it stay whole (a sheet of tables alone keeps its full pages)
+                if self._charts:
+                    breaks.add(r - 1)
                 used, top = title_height, r
             used += row_height(r)
         return sorted(breaks)

@@ -79,9 +79,8 @@ def build_template(study: Study, session: Session, analyst: str, prefill: bool,
     ws.merge_cells(start_row=3, start_column=2, end_row=3, end_column=8)
     ws.row_dimensions[3].height = 60
     if session.illustrative:
-        banner = put_text(ws, 4, 2, "ILLUSTRATIVE DATA: this session is example data, not a real appraisal")
-        banner.font = _font(bold=True, color="FFFFFF")
-        banner.fill = BANNER_FILL
+        # red across the columns beside it (a scenario's text takes row 4 from column D on)
+        _banner(ws, 4, 2, 3 if session.scenario is not None else 8)
     if session.scenario is not None:
         scenario = study.scenario(session.scenario)
         put_text(ws, 4, 4, f"SCENARIO {scenario.name}: score each option as it would perform in this future. "
@@ -204,6 +203,8 @@ def _screening(book: Workbook, study: Study, session: Session, analyst: str, pre
     ws.merge_cells(start_row=2, start_column=2, end_row=2, end_column=7)
     ws.cell(row=2, column=2).alignment = Alignment(wrap_text=True, vertical="top")
     ws.row_dimensions[2].height = 45
+    if session.illustrative:
+        _banner(ws, 1, 4, 7)
     widths = {"Key": 10, "Option": 22, "Option title": 30, "Requirement": 20, "Statement": 45, "Verdict": 10,
               "Rationale": 50, "Sources cited": 18}
     col = {name: i for i, name in enumerate(SCREENING_COLUMNS, 1)}
@@ -232,6 +233,7 @@ def _screening(book: Workbook, study: Study, session: Session, analyst: str, pre
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if name in SCREENING_INPUTS:
                 cell.fill, cell.font, cell.protection = INPUT_FILL, INPUT_FONT, Protection(locked=False)
+        _fit_height(ws, row, col, widths)
     choice = DataValidation(type="list", formula1='"' + ",".join(VERDICTS) + '"', allow_blank=True,
                             showErrorMessage=True, errorTitle="Not a verdict", error="Choose pass, fail or unclear")
     letter = ws.cell(row=SCREENING_HEADER_ROW, column=col["Verdict"]).column_letter
@@ -255,13 +257,26 @@ def _print_setup(ws, header_row: int) -> None:
     ws.oddFooter.center.text = PAGE_FOOTER.removeprefix("&C")
 
 
-def _fit_height(ws, row: int, col: dict[str, int]) -> None:
+ILLUSTRATIVE_BANNER = "ILLUSTRATIVE DATA: this session is example data, not a real appraisal"
+
+
+def _banner(ws, row: int, first: int, last: int) -> None:
+    """The illustrative-data banner: white on red, merged over columns first..last so it is not clipped."""
+    banner = put_text(ws, row, first, ILLUSTRATIVE_BANNER)
+    banner.font = _font(bold=True, color="FFFFFF")
+    banner.fill = BANNER_FILL
+    banner.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+    ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, 30 if last - first < 2 else 20)
+
+
+def _fit_height(ws, row: int, col: dict[str, int], widths: dict[str, float] = WIDTHS) -> None:
     """Tall enough for the row's wrapped text (spreadsheets do not grow a row written without a height)."""
     lines = 1
     for name, i in col.items():
         value = ws.cell(row=row, column=i).value
         if isinstance(value, str) and not value.startswith("=IF("):
-            per_line = max(1, int(WIDTHS[name] * 1.1))
+            per_line = max(1, int(widths[name] * 1.1))
             lines = max(lines, sum(-(-max(1, len(part)) // per_line) for part in value.split("\n")))
     if lines > 1:
         ws.row_dimensions[row].height = min(409, 15 * lines)

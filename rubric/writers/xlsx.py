@@ -158,9 +158,49 @@ def _about(book: Book, report) -> None:
     s.finish(freeze=None, title_rows=None, landscape=False, gridlines=False)
 
 
+def _screening_flags(report) -> dict[str, str]:
+    """Option -> "unclear: <requirement ids>" for each ranked option flagged by screening."""
+    scoped = report.scope
+    if scoped is None or not scoped.screening:
+        return {}
+    return {option: "unclear: " + ", ".join(f.requirement for f in scoped.failures(option))
+            for option in scoped.flagged}
+
+
+def _screening_findings(report) -> list[tuple[str, str]]:
+    """The Summary's lines on screening: the screened-out baseline, each other option screened out
+    (requirement: reason), and the flagged options."""
+    scoped = report.scope
+    if scoped is None or not scoped.screening or not report.study.requirements:
+        return []
+    baseline = report.decision.baseline if report.decision is not None else None
+
+    def why(option):
+        return "; ".join(f"{f.requirement}: {f.reason}" for f in scoped.failures(option) if f.verdict == "fail")
+
+    lines = []
+    for option in scoped.screened_out:
+        if option == baseline:
+            lines.insert(0, (f"Baseline {option}", f"screened out ({why(option)})"))
+        else:
+            lines.append(("Screened out", f"{option} ({why(option)})"))
+    flags = _screening_flags(report)
+    if flags:
+        lines.append(("Flagged (ranked, unclear on a requirement)",
+                      "; ".join(f"{option} ({flag})" for option, flag in flags.items())))
+    if not lines:
+        lines.append(("Screening", "every option passes every requirement"))
+    return lines
+
+
+SUMMARY_TOP_SPANS = ((2, 3), (4, 6), (7, 9))   # the columns (merged) of each profile's 1st, 2nd and 3rd
+
+
 def _summary(book: Book, report) -> None:
     """The answer first. The live columns read the Results sheet (they follow weight edits); the
-    rest is as written, and says so."""
+    rest is as written, and says so. Column B (the rank) stays narrow: the longer texts below the
+    ranking (top 3, findings) sit in cells merged across the ranking's columns, so the totals stay on
+    screen beside the frozen option column and the sheet prints at a legible scale."""
     summary = report.summary
     if summary is None:
         return
@@ -177,11 +217,15 @@ def _summary(book: Book, report) -> None:
     s.section(r, f"Ranking, profile {report.default_profile}, best first (detail: {layout.RESULTS_SHEET})")
     r += 1
     groups = report.top_groups
+    flags = _screening_flags(report)
+    first_group = 10
+    last_col = max(first_group - 1 + len(groups), SUMMARY_TOP_SPANS[-1][1] + 1)
     s.header(r, 1, ["option", "rank (as written)", "title", "total (as written)", "total (live)", "rank (live)",
                     "SMAA rank-1 share", f"SMAA ranks (>= {SUMMARY_SMAA_SHARE:.0%} of draws)",
+                    f"screening flag (detail: {layout.SCREENING_SHEET})",
                     *[f"{g.name} (live)" for g in groups]])
     head = r
-    s.caps[3] = 40
+    s.caps.update({1: 30, 3: 40, 9: 36})
     contributions = _live_group_contributions(report)
     for i in summary.order:
         r += 1
@@ -196,27 +240,36 @@ def _summary(book: Book, report) -> None:
         s.number(r, 7, summary.smaa_first[i], PROBABILITY)
         low, high = summary.smaa_ranks[i]
         s.text(r, 8, f"{low}" if low == high else f"{low}-{high}")
+        flag = flags.get(report.options[i])
+        if flag:
+            s.text(r, 9, flag).fill = VERDICT_FILLS["unclear"]
         for k in range(len(groups)):
-            s.formula(r, 9 + k, f"=INDEX({layout.RESULTS_GROUP_CONTRIBUTIONS},{row},{k + 1})", VALUE,
+            s.formula(r, first_group + k, f"=INDEX({layout.RESULTS_GROUP_CONTRIBUTIONS},{row},{k + 1})", VALUE,
                       contributions[i, k])
     s.conditional(f"F{head + 1}:F{r}", *FIRST_RANK_RULE)
     s.name(layout.SUMMARY_TOTALS, head + 1, 5, r, 5)
     s.name(layout.SUMMARY_RANKS, head + 1, 6, r, 6)
     if groups:
-        s.name(layout.SUMMARY_GROUP_CONTRIBUTIONS, head + 1, 9, r, 8 + len(groups))
+        s.name(layout.SUMMARY_GROUP_CONTRIBUTIONS, head + 1, first_group, r, first_group - 1 + len(groups))
     last = r
     r += 2
     s.section(r, f"Every profile's top 3 (as written; detail: {layout.COMPARE_SHEET})")
     r += 1
-    s.header(r, 1, ["profile", "1st", "2nd", "3rd"])
+    labels = ["profile"] + [""] * (SUMMARY_TOP_SPANS[-1][1] - 1)
+    for (first, _), label in zip(SUMMARY_TOP_SPANS, ("1st", "2nd", "3rd")):
+        labels[first - 1] = label
+    s.header(r, 1, labels)
+    s.merges.setdefault(r, []).extend(SUMMARY_TOP_SPANS)
     for profile, top in summary.top:
         r += 1
         s.text(r, 1, profile, bold=profile == report.default_profile)
-        for k, option in enumerate(top):
-            s.text(r, 2 + k, option)
+        for (first, end), option in zip(SUMMARY_TOP_SPANS, top):   # fewer than 3 with fewer options
+            s.text(r, first, option, track=False)
+            s.merges.setdefault(r, []).append((first, end))
     r += 2
     comparison = report.comparison
-    lines = [
+    lines = [(label, text, layout.SCREENING_SHEET) for label, text in _screening_findings(report)]
+    lines += [
         (f"Robust (top {comparison.top_k} for every profile)", ", ".join(comparison.robust) or "none",
          layout.COMPARE_SHEET),
         ("Contested (widest range of ranks across profiles)",
@@ -235,22 +288,22 @@ def _summary(book: Book, report) -> None:
     lines.append(("Analysts' agreement", f"Krippendorff's alpha {pooled.overall_alpha_interval:.2f} (interval, all "
                                          f"cells); {summary.flagged_cells} of {summary.cells} cells flagged as "
                                          "disagreeing", layout.DISAGREEMENT_SHEET))
-    s.header(r, 1, ["finding", "as written", "detail"])
+    s.header(r, 1, ["finding", "as written", *[""] * (last_col - 3), "detail"])
+    s.merges.setdefault(r, []).append((2, last_col - 1))
     for label, text, sheet in lines:
         r += 1
         s.text(r, 1, label, bold=True)
-        s.text(r, 2, text)
-        s.text(r, 3, sheet)
-    s.caps.update({1: 34, 2: 90})
+        s.span(r, 2, last_col - 1, text)   # wraps across the ranking's columns; its row takes the height
+        s.text(r, last_col, sheet)
     r += 2
     height = max(7.5, 0.55 * len(summary.order) + 3.5)
     s.bar_chart(r, f"Total by criterion group, profile {report.default_profile}, best first (live)",
-                "weighted value (0-100)", "stacked", height, _chart_width(s), names_row=head, first_col=9,
-                last_col=8 + len(groups), first_row=head + 1, last_row=last,
+                "weighted value (0-100)", "stacked", height, _chart_width(s), names_row=head, first_col=first_group,
+                last_col=first_group - 1 + len(groups), first_row=head + 1, last_row=last,
                 colours=list(GROUP_COLOURS), categories=[report.options[i] for i in summary.order],
                 names=[f"{g.name} (live)" for g in groups],
                 values=[contributions[list(summary.order), k] for k in range(len(groups))])
-    s.finish(freeze="C6", title_rows="1:2")
+    s.finish(freeze="B6", title_rows="1:2")
 
 
 def _titled(report) -> str:
@@ -367,32 +420,42 @@ def _screening(book: Book, report) -> None:
                 else "No option fails a requirement.")
     s.span(r, 1, 2 + len(ids), line)
     r += 2
+    # the long texts (reasons, statements) are wide enough to read: in column D (the outcome column,
+    # or the one after it) widened, or merged across the requirement and outcome columns from D on (the
+    # narrow requirement columns alone made each row a column of words); each requirement's statement
+    # is shown once, in the requirements table
+    text_last = max(4, 2 + len(ids))
+    s.caps[text_last] = 80 if text_last == 4 else 64
+    if s.measuring and text_last > 4:   # the outcome column widened for the reasons merged into it
+        s.lengths[text_last] = max(s.lengths.get(text_last, 0), 64)
     s.section(r, "Every verdict other than pass, with its reason")
     r += 1
-    s.header(r, 1, ["option", "requirement", "verdict", "statement", "reason"])
-    s.caps.update({5: 70})
-    statements = {q.id: q.statement for q in requirements}
+    s.header(r, 1, ["option", "requirement", "verdict", "reason", *[""] * (text_last - 4)])
+    if text_last > 4:
+        s.merges.setdefault(r, []).append((4, text_last))
     misses = [o for o in outcomes if o.verdict != "pass"]
     for outcome in misses:
         r += 1
         s.text(r, 1, outcome.option)
         s.text(r, 2, outcome.requirement)
         s.text(r, 3, outcome.verdict).fill = VERDICT_FILLS[outcome.verdict]
-        s.text(r, 4, statements[outcome.requirement])
-        s.text(r, 5, outcome.reason)
+        if text_last == 4:
+            s.text(r, 4, outcome.reason)
+        else:
+            s.span(r, 4, text_last, outcome.reason)
     if not misses:
         r += 1
         s.text(r, 1, "none: every option passes every requirement", track=False)
     r += 2
     s.section(r, "The requirements")
     r += 1
-    s.header(r, 1, ["requirement", "test", "statement", "rationale"])
+    s.header(r, 1, ["requirement", "statement; test; rationale", *[""] * (text_last - 2)])
+    s.merges.setdefault(r, []).append((2, text_last))
     for requirement in requirements:
         r += 1
         s.text(r, 1, requirement.id, bold=True)
-        s.text(r, 2, _requirement_test(requirement, study))
-        s.text(r, 3, requirement.statement)
-        s.text(r, 4, requirement.rationale)
+        s.span(r, 2, text_last, f"{requirement.statement}\nTest: {_requirement_test(requirement, study)}\n"
+                                   f"Rationale: {requirement.rationale}")
     s.finish(freeze="B5", title_rows="1:2")
 
 
@@ -523,11 +586,14 @@ def _scenarios(book: Book, report) -> None:
             s.number(r, 2, high, PROBABILITY)
             s.text(r, 3, best)
     r += 2
-    height = min(16.0, max(10.0, 0.35 * n_o + 7))
+    height = min(16.0, max(9.0, 0.22 * n_o * n_s + 4.5))
     header, first_row, last_row = scores_rows
-    s.category_line_chart(r, 1, "Score of each option across the scenarios (weighted sum)", "score (0-100)",
-                          height, _chart_width(s), header, 2, last_col, 1, range(first_row, last_row + 1),
-                          names, options, analysis.scores.T)
+    # the options down the side (their ids read level) and one bar per scenario, named in the legend: the
+    # scenarios' long names as axis labels would squash the plot
+    s.bar_chart(r, "Score of each option in each scenario (weighted sum)", "score (0-100)", "clustered", height,
+                _chart_width(s), header, 2, last_col, first_row, last_row, colours=list(PROFILE_COLOURS),
+                value_axis={"min": 0, "max": 100}, categories=options, names=names,
+                values=[analysis.scores[k] for k in range(n_s)])
     s.finish(freeze="B4", title_rows="1:2")
 
 
@@ -1731,11 +1797,12 @@ def _value_for_money(book: Book, report) -> None:
                 s.number(r, 8, result.cost[frontier[n]], MEASURE)
                 s.number(r, 9, result.benefit[frontier[n]], VALUE)
         r += 2
-        height = 8.0
+        height = 7.0
         s.scatter_chart(r, 1, f"{result.profile_id}: benefit against cost", f"cost ({result.unit})",
                         "benefit (0-100)", height, 16.0,
                         [{"name": "options", "x_col": 3, "y_col": 2, "first_row": head + 1,
-                          "last_row": head + len(order), "line": False, "color": "5B9BD5"},
+                          "last_row": head + len(order), "line": False, "color": "5B9BD5",
+                          "labels": [result.options[i] for i in order]},
                          {"name": "efficient frontier", "x_col": 8, "y_col": 9, "first_row": head + 1,
                           "last_row": head + len(frontier), "line": True, "color": "C00000"}])
         r += _rows_for(height) + 2
