@@ -7,9 +7,16 @@
   swing points as points and derived percentages (rank, AHP) as points.
 - A column under a new id becomes a new flat direct profile.
 
-Numbers are written as typed (weight_inputs.as_typed). Only the items whose value changed get a new
-rationale: the old one, then who set the new value where and when. A reviewer comment is reported
-once: imported where its row or column changed, otherwise one note naming its cell.
+Numbers are written as typed (weight_inputs.as_typed). Only the items whose value changed on the
+sheet (against what it was written with) are changed, and get a new rationale: the old one, then who
+set the new value where and when; every other item keeps its value in the study now (another import
+may have landed since the workbook was written). An item changed both on the sheet and in the study
+since is a conflict, refused naming its cell. A reviewer comment is reported once: imported where its
+row or column changed, otherwise one note naming its cell.
+
+Every written profile has one source column: a new-profile column whose id is taken, or two columns
+making the same profile (`interior-security-reviewed` typed over a spare column while the
+interior-security column is edited too), are refused naming the header cell.
 """
 
 from __future__ import annotations
@@ -22,9 +29,9 @@ import attrs
 from ..errors import Problem, RubricError
 from ..model import Study, is_valid_id
 from ..workbooks.comparison import HEADER_ROW, WEIGHTS_SHEET
-from ..workbooks.weight_inputs import LEAVES, POINTS_METHODS
+from ..workbooks.weight_inputs import LEAVES, POINTS_METHODS, as_typed, same_value
 from . import roundtrip
-from .workbook_weights import ReviewedSheet, ReviewedWeights, changed_items
+from .workbook_weights import ReviewedSheet, ReviewedWeights, changed_items, current_inputs
 
 
 @attrs.frozen
@@ -54,22 +61,35 @@ def plan_profiles(study: Study, sheet: ReviewedSheet, as_id: str | None, workboo
         comments_on.setdefault(note.item, []).append(note)
     imported: set[str] = set()   # the cells of the comments that went into a profile
     planned = []
+    targets: dict[str, ReviewedWeights] = {}   # profile id -> the column it is written from
     for column, items in changed:
-        base = column.header if column.header in known else None
+        at_header = lambda message: RubricError(Problem.at_cell(workbook, WEIGHTS_SHEET, column.header_cell, message))  # noqa: E731
+        base = column.header if column.written is not None else None
+        if base is None and column.header in known:
+            raise at_header(f"profile id {column.header!r} is taken: a new-profile column always makes a NEW "
+                            "profile; type another id (to edit that profile, write a report that shows it)")
+        if base is not None:
+            column, items = _as_now(study, column, items, workbook)
+            if not items:   # the study already holds what was typed (this workbook imported before)
+                continue
         in_place = base is not None and known[base].method == "direct"
         if as_id is not None:
             target = as_id
         elif base is None:
             if not is_valid_id(column.header):
-                raise RubricError(Problem.at_cell(workbook, WEIGHTS_SHEET, f"{column.column}{HEADER_ROW}",
-                                                  f"new column header {column.header!r} is not a valid profile "
-                                                  "id (lowercase letters, digits and dashes); rename it or use --as ID"))
+                raise at_header(f"new column header {column.header!r} is not a valid profile id (lowercase "
+                                "letters, digits and dashes); rename it or use --as ID")
             target = column.header
         else:
             target = base if in_place else f"{base}-reviewed"
+        if target in targets:
+            first = targets[target]
+            raise at_header(f"profile {target!r} is also written from column {first.column} ({first.header}): "
+                            "two columns cannot make one profile; type another id")
+        targets[target] = column
         if target in known and not (target == base and in_place):
-            raise RubricError(Problem(workbook, f"profile {target!r} already exists and is not the direct-points "
-                                      "profile this column came from; choose a new id with --as"))
+            raise at_header(f"profile {target!r} already exists and is not the direct-points profile this column "
+                            "came from; choose a new id with --as")
         notes = {item: [n.text for n in comments_on.get(item, ())] for item in items}
         imported.update(n.cell for item in items for n in comments_on.get(item, ()))
         if column.comment:
@@ -93,6 +113,31 @@ def plan_profiles(study: Study, sheet: ReviewedSheet, as_id: str | None, workboo
             notes.append(f"note: the comment in {WEIGHTS_SHEET}!{note.cell} ({note.item}) is not imported: no "
                          "profile imported changed that row")
     return planned, notes
+
+
+def _as_now(study: Study, column: ReviewedWeights, changed, workbook: str) -> tuple[ReviewedWeights, tuple]:
+    """The column as the profile is in the study now, with the items changed on the sheet as typed, and
+    the items still to change (not those the study already holds as typed). Refused where the study
+    changed an item since the workbook was written that the sheet changed too."""
+    def conflict(item, message):
+        return RubricError(Problem.at_cell(workbook, WEIGHTS_SHEET, column.cells.get(item, column.header_cell),
+                                           f"{message}: write the workbook again with `rubric report` and redo "
+                                           "the edit there"))
+
+    if column.header not in {p.id for p in study.profiles}:
+        raise conflict(changed[0], f"profile {column.header!r} is no longer in the study")
+    now = current_inputs(study, column.header)
+    changed = tuple(item for item in changed if item not in now or not same_value(column.values[item], now[item]))
+    for item in changed:
+        if item not in now or item not in column.written:
+            raise conflict(item, f"{item} is not an item of profile {column.header!r} as it is now and as the "
+                           "workbook was written")
+        if not same_value(now[item], column.written[item]):
+            raise conflict(item, f"{item} in profile {column.header!r} changed since this workbook was written "
+                           f"(was {column.written[item]:.10g}, now {now[item]:.10g}), and you changed it too")
+    # untouched items as a sheet written now would show them, read back (as_typed: no binary noise)
+    values = {**{item: as_typed(value) for item, value in now.items()}, **{item: column.values[item] for item in changed}}
+    return attrs.evolve(column, values=values), changed
 
 
 def _commented(text: str, notes) -> str:
