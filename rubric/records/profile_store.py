@@ -22,6 +22,7 @@ interior-security column is edited too), are refused naming the header cell.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from pathlib import Path
 
 import attrs
@@ -178,7 +179,7 @@ def _reviewed_text(study: Study, base: str, target: str, column: ReviewedWeights
 
     def rationale(old_text, old_points, item_id):
         was = f"was {old_points:g}" if old_points is not None else f"was {_derived_share(study, base, item_id):.1f}%"
-        return _commented(f"{old_text or ''} Set to {column.values[item_id]:g} {stamp} ({was}).".strip(),
+        return _commented(f"{(old_text or '').strip()} Set to {column.values[item_id]:g} {stamp} ({was}).".strip(),
                           notes.get(item_id, ()))
 
     if target == base:
@@ -233,7 +234,7 @@ def _edited_in_place(text: str, column: ReviewedWeights, changed, rationale) -> 
                 if len(stack) == 1 and event.value == "method":
                     method_key = event.start_mark.index
             else:
-                frame[1][frame[2]] = (event.value, event.start_mark.index, event.end_mark.index)
+                frame[1][frame[2]] = _scalar(text, event)
                 frame[2] = None
     edits = []  # (start, end, new text)
     for depth, keys in mappings:
@@ -250,6 +251,19 @@ def _edited_in_place(text: str, column: ReviewedWeights, changed, rationale) -> 
     for start, end, new in sorted(edits, reverse=True):
         text = text[:start] + new + text[end:]
     return text
+
+
+def _scalar(text: str, event) -> tuple[str, int, int]:
+    """A scalar's value and the span of text to replace to give it a new (flow) value. A block scalar
+    (`|`, `>-`) spans its indicator and its indented lines up to the line break ending its last content
+    line; the blank lines the parser also took stay, so the next key keeps its line."""
+    start, end = event.start_mark.index, event.end_mark.index
+    if event.style not in ("|", ">"):
+        return event.value, start, end
+    tail = re.search(r"\n(?:[ \t]*\n)*\Z", text[start:end])
+    if tail:
+        end -= len(tail.group(0))
+    return event.value.replace("\a", ""), start, end   # ruamel marks a folded line's break with \a
 
 
 def _number_text(number) -> str:
