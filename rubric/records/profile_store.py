@@ -280,6 +280,8 @@ def _quoted(text: str) -> str:
         code = ord(ch)
         if ch in '"\\':
             escaped.append("\\" + ch)
+        elif ch in "\n\t":
+            escaped.append("\\n" if ch == "\n" else "\\t")
         elif ch.isprintable():
             escaped.append(ch)
         else:
