@@ -254,14 +254,15 @@ def test_profile_text_and_points_round_trip(mini_study, text, number):
 def test_in_place_edit_round_trips_any_comment_and_number(mini_study, text, number):
     """A direct profile edited in place: the changed item's points and rationale are replaced in the
     text itself, and read back exactly; every other line stays."""
-    column = ReviewedWeights("D", "flat-direct", {"impact": number, "risk": 30, "cost": 20}, text, "D20")
+    column = ReviewedWeights("D", "flat-direct", {"impact": number, "risk": 30, "cost": 20}, text, "D20",
+                             written={"impact": 50, "risk": 30, "cost": 20})
     sheet = ReviewedSheet((column,), (RowComment("Z13", "impact", text),))
     [planned], notes = plan_profiles(mini_study, sheet, None, "review.xlsx", date(2026, 5, 1))
     assert notes == []
     data = parse_yaml(planned.text, "profiles/flat-direct.yaml").data
     impact, risk, cost = data["blocks"][0]["items"]
     assert impact["points"] == number and math.copysign(1, impact["points"]) == math.copysign(1, number)
-    assert impact["rationale"] == (f"Main aim. Set to {number:g} by the reviewer in review.xlsx on 2026-05-01 "
+    assert impact["rationale"] == (f"Main aim. Set to {number!r} by the reviewer in review.xlsx on 2026-05-01 "
                                    f"(was 50). Reviewer comment: {text}")
     assert data["description"].endswith(f"Reviewer comment: {text}")
     assert (risk["points"], risk["rationale"], cost["rationale"]) == (30, "Second.", "Third.")

@@ -589,3 +589,89 @@ def test_hierarchical_direct_profile_with_block_scalars_is_edited_in_place(tmp_p
         f"points: 75\n        rationale: {quoted} by the reviewer in edited.xlsx on {TODAY} (was 25).{end}")
     points = _points_of(root, "tree-swing")
     assert (points["delivery"], points["effect"], points["risk"]) == (75, 100, 100)
+
+
+# -- a profile the typed values make that the loader refuses: named at its Weights cells ---------------
+
+def _column_comment(header, text):
+    return lambda sheet: setattr(sheet.ws.cell(sheet.row[COMMENT_LABEL], sheet.column[header]), "value", text)
+
+
+def _both(*changes):
+    def change(sheet):
+        for one in changes:
+            one(sheet)
+    return change
+
+
+INVALID_PROFILES = [
+    ("block-all-zero", _both(_set("impact", "tree-swing", 0), _set("risk", "tree-swing", 0)),
+     lambda s: f"{s.cell('impact', 'tree-swing').coordinate}:{s.cell('risk', 'tree-swing').coordinate}",
+     "profile tree-swing-reviewed as typed: weights are all zero"),
+    ("huge", _set("risk", "flat-direct", 1e300), lambda s: s.cell("risk", "flat-direct").coordinate,
+     "profile flat-direct as typed: 1e+300 is greater than the maximum of 1000000000000000"),
+    ("long-comment", _both(_set("risk", "flat-direct", 7), _column_comment("flat-direct", "x" * 3990)),
+     lambda s: s.ws.cell(s.row[COMMENT_LABEL], s.column["flat-direct"]).coordinate,
+     re.compile(r"profile flat-direct as typed: its description with the reviewer's note would be 4,\d\d\d "
+                r"characters; the limit is 4,000: shorten the comment")),
+]
+
+
+@pytest.mark.parametrize("case", INVALID_PROFILES, ids=[c[0] for c in INVALID_PROFILES])
+def test_an_invalid_profile_is_refused_at_its_cells(written, tmp_path, case):
+    name, change, where, message = case
+    _, _, path = written["mini"]
+    root = copy_study(MINI, tmp_path)
+    cell = where(Sheet(openpyxl.load_workbook(path)[WEIGHTS_SHEET]))
+    edited = edit_and_save(path, tmp_path / "edited.xlsx", change)
+    before = tree_bytes(root)
+    code, out, err = run_cli("import-weights", root, edited)
+    prefix = f"{edited}: {WEIGHTS_SHEET}!{cell}: "
+    assert code == 1 and err.count("\n") == 1 and err.startswith(prefix), err
+    found = err.strip()[len(prefix):]
+    assert (message.fullmatch(found) if isinstance(message, re.Pattern) else found == message), found
+    assert tree_bytes(root) == before
+
+
+def test_a_reviewed_copy_id_too_long_asks_for_as(tmp_path):
+    root = copy_study(MINI, tmp_path)
+    long_id = "flat-rank-" + "x" * 30   # 40 characters: with "-reviewed", 49
+    for path in (root / "profiles").glob("*.yaml"):
+        path.write_text(path.read_text().replace("flat-rank", long_id))
+    (root / "profiles" / "flat-rank.yaml").rename(root / "profiles" / f"{long_id}.yaml")
+    workbook = tmp_path / "long.xlsx"
+    code, out, err = run_cli("report", root, "-o", workbook, "--samples", "200")
+    assert code == 0, err
+    edited = edit_and_save(workbook, tmp_path / "edited.xlsx", _set("risk", long_id, 50))
+    header = get_column_letter(Sheet(openpyxl.load_workbook(workbook)[WEIGHTS_SHEET]).column[long_id])
+    code, out, err = run_cli("import-weights", root, edited)
+    assert code == 1 and err.strip() == (
+        f"{edited}: {WEIGHTS_SHEET}!{header}{HEADER_ROW}: the reviewed copy of {long_id} would be "
+        f"'{long_id}-reviewed', longer than an id may be (48 characters); choose its id with --as ID")
+    code, out, err = run_cli("import-weights", root, edited, "--as", "flat-rank-panel")
+    assert code == 0 and load_study(root).profile("flat-rank-panel").method == "direct", err
+
+
+def test_a_comment_in_an_unused_spare_column_is_noted(written, tmp_path):
+    _, _, path = written["mini"]
+    root = copy_study(MINI, tmp_path)
+    found = {}
+
+    def change(sheet):
+        cell = sheet.ws.cell(sheet.row[COMMENT_LABEL], sheet.spare(1))
+        cell.value, found["cell"] = "Maybe a panel profile later.", cell.coordinate
+    code, out, err = run_cli("import-weights", root, edit_and_save(path, tmp_path / "edited.xlsx", change))
+    assert code == 0, err
+    assert out.splitlines()[0] == (f"note: the comment in {WEIGHTS_SHEET}!{found['cell']} is not imported: its "
+                                   "spare column has no new profile id and no weights")
+
+
+def test_the_rationale_note_gives_the_number_as_written(written, tmp_path):
+    _, _, path = written["shipped"]
+    root = copy_study(SHIPPED, tmp_path)
+    edited = edit_and_save(path, tmp_path / "edited.xlsx", _set("recidivism", "justice-ministry", 25.123456789))
+    code, out, err = run_cli("import-weights", root, edited)
+    assert code == 0, err
+    items = {i.id: i for i in load_study(root).profile("justice-ministry").blocks[0].items}
+    assert items["recidivism"].points == 25.12345679
+    assert items["recidivism"].rationale.endswith(f"Set to 25.12345679 by the reviewer in edited.xlsx on {TODAY} (was 20).")

@@ -28,11 +28,11 @@ from pathlib import Path
 import attrs
 
 from ..errors import Problem, RubricError
-from ..model import Study, is_valid_id
+from ..model import ID_MAX_LENGTH, Study, is_valid_id
 from ..workbooks.comparison import HEADER_ROW, WEIGHTS_SHEET
 from ..workbooks.weight_inputs import LEAVES, POINTS_METHODS, as_typed, same_value
 from . import roundtrip
-from .workbook_weights import ReviewedSheet, ReviewedWeights, changed_items, current_inputs
+from .workbook_weights import ReviewedSheet, ReviewedWeights, changed_items, current_inputs, text_limit
 
 
 @attrs.frozen
@@ -83,6 +83,9 @@ def plan_profiles(study: Study, sheet: ReviewedSheet, as_id: str | None, workboo
             target = column.header
         else:
             target = base if in_place else f"{base}-reviewed"
+            if not is_valid_id(target):
+                raise at_header(f"the reviewed copy of {base} would be {target!r}, longer than an id may be "
+                                f"({ID_MAX_LENGTH} characters); choose its id with --as ID")
         if target in targets:
             first = targets[target]
             raise at_header(f"profile {target!r} is also written from column {first.column} ({first.header}): "
@@ -109,11 +112,62 @@ def plan_profiles(study: Study, sheet: ReviewedSheet, as_id: str | None, workboo
         if column.comment and column.comment_cell not in imported:
             notes.append(f"note: the comment in {WEIGHTS_SHEET}!{column.comment_cell} ({column.header}) is not "
                          "imported: no weight in its column changed")
+    for cell in sheet.unused_comments:
+        notes.append(f"note: the comment in {WEIGHTS_SHEET}!{cell} is not imported: its spare column has no new "
+                     "profile id and no weights")
     for note in sheet.row_comments:
         if note.cell not in imported:
             notes.append(f"note: the comment in {WEIGHTS_SHEET}!{note.cell} ({note.item}) is not imported: no "
                          "profile imported changed that row")
     return planned, notes
+
+
+def at_sheet_cells(problems, planned: list[PlannedProfile], workbook: str) -> list[Problem]:
+    """The loader's problems with a planned profile (never written, so its file and line mean nothing
+    to the reviewer) put at the Weights cells they came from: an item's cell, a block's cells, the
+    column comment for the description, else the column's header."""
+    by_file = {f"profiles/{p.profile_id}.yaml": p for p in planned}
+    placed = []
+    for problem in problems:
+        profile = next((p for name, p in by_file.items() if problem.file.replace("\\", "/").endswith("/" + name)), None)
+        if profile is None or problem.pointer is None:
+            placed.append(problem)
+            continue
+        column = profile.source_column
+        cell = column.header_cell
+        parts = problem.pointer.split("/")[1:]
+        data, _ = roundtrip.load(profile.text)
+        try:
+            if parts[:1] == ["blocks"] and len(parts) >= 4 and parts[2] == "items":
+                item = data["blocks"][int(parts[1])]["items"][int(parts[3])]["id"]
+                cell = column.cells.get(item, cell)
+            elif parts[:1] == ["blocks"] and len(parts) >= 2:
+                cells = [column.cells[i["id"]] for i in data["blocks"][int(parts[1])]["items"] if i["id"] in column.cells]
+                rows = sorted(cells, key=lambda c: int(re.sub(r"\D", "", c)))
+                cell = f"{rows[0]}:{rows[-1]}" if len(rows) > 1 else rows[0] if rows else cell
+            elif parts == ["description"] and column.comment:
+                cell = column.comment_cell
+        except (KeyError, IndexError, ValueError, TypeError):
+            pass   # the header cell, then
+        message = problem.message
+        field = parts[-1] if parts else ""
+        if field in ("description", "rationale"):   # the loader's message quotes the whole text
+            text = _at_pointer(data, parts)
+            if isinstance(text, str) and len(text) > text_limit("profile"):
+                message = (f"its {field} with the reviewer's note would be {len(text):,} characters; the limit "
+                           f"is {text_limit('profile'):,}: shorten the comment")
+        placed.append(Problem.at_cell(workbook, WEIGHTS_SHEET, cell,
+                                      f"profile {profile.profile_id} as typed: {message}"))
+    return placed
+
+
+def _at_pointer(data, parts):
+    try:
+        for part in parts:
+            data = data[int(part)] if isinstance(data, list) else data[part]
+        return data
+    except (KeyError, IndexError, ValueError, TypeError):
+        return None
 
 
 def _as_now(study: Study, column: ReviewedWeights, changed, workbook: str) -> tuple[ReviewedWeights, tuple]:
@@ -178,8 +232,11 @@ def _reviewed_text(study: Study, base: str, target: str, column: ReviewedWeights
     text, newline = roundtrip.read_file(path)
 
     def rationale(old_text, old_points, item_id):
-        was = f"was {old_points:g}" if old_points is not None else f"was {_derived_share(study, base, item_id):.1f}%"
-        return _commented(f"{(old_text or '').strip()} Set to {column.values[item_id]:g} {stamp} ({was}).".strip(),
+        # numbers as the points are written (as typed, up to 10 significant digits)
+        was = (f"was {_number_text(as_typed(old_points))}" if old_points is not None
+               else f"was {_derived_share(study, base, item_id):.1f}%")
+        return _commented(f"{(old_text or '').strip()} Set to {_number_text(column.values[item_id])} {stamp} "
+                          f"({was}).".strip(),
                           notes.get(item_id, ()))
 
     if target == base:

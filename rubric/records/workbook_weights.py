@@ -61,6 +61,7 @@ class RowComment:
 class ReviewedSheet:
     columns: tuple[ReviewedWeights, ...]
     row_comments: tuple[RowComment, ...] = ()
+    unused_comments: tuple[str, ...] = ()   # cells of comments under an unused spare column
 
 
 def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | None = None) -> ReviewedSheet:
@@ -124,6 +125,7 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
     written = _written_inputs(book, shown)
     leaf_rows = {c: rows[c] for c in criteria if c in rows}
     reviewed: list[ReviewedWeights] = []
+    unused: list[str] = []
     seen: dict[str, str] = {}
     for column in range(FIRST_INPUT_COLUMN, ws.max_column + 1):
         header = ws.cell(row=HEADER_ROW, column=column).value
@@ -138,6 +140,8 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
             if any(ws.cell(row=r, column=column).value not in (None, "") for r in leaf_rows.values()):
                 problem(f"{letter}{HEADER_ROW}", f"weights typed under '{SPARE_HEADER}': type the new profile's id "
                         "over it")
+            elif comment_row is not None and comment_text(ws.cell(row=comment_row, column=column)) is not None:
+                unused.append(f"{letter}{comment_row}")
             continue
         if header in seen:
             problem(f"{letter}{HEADER_ROW}", f"a second input column headed {header!r} (first in column "
@@ -198,7 +202,7 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
         problem(f"{get_column_letter(FIRST_INPUT_COLUMN)}{HEADER_ROW}", "no weight input columns found")
     if problems:
         raise RubricError(problems)
-    return ReviewedSheet(tuple(reviewed), tuple(notes))
+    return ReviewedSheet(tuple(reviewed), tuple(notes), tuple(unused))
 
 
 def changed_items(study: Study, column: ReviewedWeights) -> tuple[str, ...]:
