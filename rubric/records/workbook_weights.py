@@ -27,7 +27,7 @@ from ..workbooks.comparison import (COMMENT_LABEL, CRITERION_COLUMN, FIRST_INPUT
                                     META_SHEET, SPARE_HEADER, WEIGHT_INPUTS_SHEET, meta_cell)
 from ..workbooks.comparison import WEIGHTS_SHEET as SHEET
 from ..workbooks.text import decode_text
-from ..workbooks.weight_inputs import as_typed, is_hierarchical, same_value, sheet_inputs
+from ..workbooks.weight_inputs import as_typed, same_value, sheet_inputs
 from .xlsx_input import open_workbook
 
 
@@ -120,7 +120,6 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
                     f"{limit:,}")
         return text or None
 
-    hierarchical = {p.id for p in study.profiles if is_hierarchical(p)}
     on_sheet = [p for p in str(meta.get("profiles") or "").split(",") if p]
     written = _written_inputs(book, shown)
     leaf_rows = {c: rows[c] for c in criteria if c in rows}
@@ -148,18 +147,18 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
                     f"{seen[header]}); give each column its own profile id")
             continue
         seen[header] = letter
-        items = [*criteria, *(g for g in rows if g in group_ids)] if header in hierarchical else criteria
         if all(ws.cell(row=r, column=column).value in (None, "") for r in leaf_rows.values()):
             problem(f"{letter}{HEADER_ROW}", f"no weights in column {header!r}: type one for every criterion")
             continue
         values: dict[str, float] = {}
         cells: dict[str, str] = {}
-        if header in on_sheet:   # what it was written with (a profile since made hierarchical: its group rows too)
+        items = criteria   # a new profile's column is flat
+        if header in on_sheet:   # the group rows it was written with, if it was hierarchical then
             if header not in written:
                 problem(f"{letter}{HEADER_ROW}", f"the {WEIGHT_INPUTS_SHEET} sheet does not say what profile "
                         f"{header!r} held when the workbook was written: write it again with `rubric report`")
                 continue
-            items = [*items, *(g for g in written[header] if g in rows and g not in items)]
+            items = [*criteria, *(g for g in written[header] if g in group_ids)]
         for item in items:
             if item not in rows:
                 continue
