@@ -381,3 +381,21 @@ def test_problem_locations_are_fields_printed_as_before():
     assert str(Problem.at_cell("w.xlsx", "Scores", None, "bad")) == "w.xlsx: Scores: bad"
     with pytest.raises(ValueError):
         Problem("w.xlsx", "bad", None, "/x", sheet="Scores")
+
+
+SOURCE_IDS = st.from_regex(r"[a-z0-9]{1,6}(-[a-z0-9]{1,6}){0,2}", fullmatch=True)
+QUOTES = st.text(min_size=1, max_size=80).filter(lambda q: q.split())
+
+
+@settings(max_examples=300, deadline=None)
+@given(evidence=st.lists(SOURCE_IDS | st.tuples(SOURCE_IDS, QUOTES), min_size=1, max_size=5))
+def test_sources_cited_cell_round_trips_any_quote(evidence):
+    """Any quote (line breaks, quote marks, colons, ids inside it) is written on one line, its
+    whitespace runs collapsed, and read back as written."""
+    from rubric.model import Citation
+    from rubric.workbooks.scoring import parse_sources_cited, sources_cited_text
+
+    given_evidence = tuple(Citation(*item) if isinstance(item, tuple) else item for item in evidence)
+    expected = tuple(Citation(item.source, " ".join(item.quote.split())) if isinstance(item, Citation) else item
+                     for item in given_evidence)
+    assert parse_sources_cited(sources_cited_text(given_evidence)) == expected

@@ -675,3 +675,16 @@ def test_the_rationale_note_gives_the_number_as_written(written, tmp_path):
     items = {i.id: i for i in load_study(root).profile("justice-ministry").blocks[0].items}
     assert items["recidivism"].points == 25.12345679
     assert items["recidivism"].rationale.endswith(f"Set to 25.12345679 by the reviewer in edited.xlsx on {TODAY} (was 20).")
+
+
+def test_a_workbook_with_a_new_profile_imported_again_changes_nothing(written, tmp_path):
+    _, _, path = written["mini"]
+    root = copy_study(MINI, tmp_path)
+    edited = edit_and_save(path, tmp_path / "edited.xlsx",
+                           lambda s: _spare_column(s, "panel", {"impact": 1, "risk": 2, "cost": 3}))
+    code, out, err = run_cli("import-weights", root, edited)
+    assert code == 0 and "new profile panel" in out, err
+    before = tree_bytes(root)
+    code, out, err = run_cli("import-weights", root, edited)
+    assert code == 0 and "no weights changed: nothing to write" in out, err
+    assert tree_bytes(root) == before

@@ -67,6 +67,9 @@ def plan_profiles(study: Study, sheet: ReviewedSheet, as_id: str | None, workboo
         at_header = lambda message: RubricError(Problem.at_cell(workbook, WEIGHTS_SHEET, column.header_cell, message))  # noqa: E731
         base = column.header if column.written is not None else None
         if base is None and column.header in known:
+            now = current_inputs(study, column.header)
+            if now.keys() == column.values.keys() and all(same_value(v, now[k]) for k, v in column.values.items()):
+                continue   # this column, imported before: nothing to do
             raise at_header(f"profile id {column.header!r} is taken: a new-profile column always makes a NEW "
                             "profile; type another id (to edit that profile, write a report that shows it)")
         if base is not None:
