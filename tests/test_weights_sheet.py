@@ -688,3 +688,18 @@ def test_a_workbook_with_a_new_profile_imported_again_changes_nothing(written, t
     code, out, err = run_cli("import-weights", root, edited)
     assert code == 0 and "no weights changed: nothing to write" in out, err
     assert tree_bytes(root) == before
+
+
+def test_a_workbook_without_its_record_of_the_written_inputs_is_refused(written, tmp_path):
+    _, _, path = written["mini"]
+    root = copy_study(MINI, tmp_path)
+    book = openpyxl.load_workbook(path)
+    del book["Weight inputs"]
+    Sheet(book[WEIGHTS_SHEET]).cell("risk", "flat-direct").value = 7
+    book.save(tmp_path / "cut.xlsx")
+    before = tree_bytes(root)
+    code, out, err = run_cli("import-weights", root, tmp_path / "cut.xlsx")
+    assert code == 1 and err.strip() == (f"{tmp_path / 'cut.xlsx'}: no 'Weight inputs' sheet: this workbook does not "
+                                         "say what its Weights sheet was written with; write it again with "
+                                         "`rubric report`")
+    assert tree_bytes(root) == before
