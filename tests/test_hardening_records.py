@@ -254,14 +254,15 @@ def test_profile_text_and_points_round_trip(mini_study, text, number):
 def test_in_place_edit_round_trips_any_comment_and_number(mini_study, text, number):
     """A direct profile edited in place: the changed item's points and rationale are replaced in the
     text itself, and read back exactly; every other line stays."""
-    column = ReviewedWeights("D", "flat-direct", {"impact": number, "risk": 30, "cost": 20}, text, "D20")
+    column = ReviewedWeights("D", "flat-direct", {"impact": number, "risk": 30, "cost": 20}, text, "D20",
+                             written={"impact": 50, "risk": 30, "cost": 20})
     sheet = ReviewedSheet((column,), (RowComment("Z13", "impact", text),))
     [planned], notes = plan_profiles(mini_study, sheet, None, "review.xlsx", date(2026, 5, 1))
     assert notes == []
     data = parse_yaml(planned.text, "profiles/flat-direct.yaml").data
     impact, risk, cost = data["blocks"][0]["items"]
     assert impact["points"] == number and math.copysign(1, impact["points"]) == math.copysign(1, number)
-    assert impact["rationale"] == (f"Main aim. Set to {number:g} by the reviewer in review.xlsx on 2026-05-01 "
+    assert impact["rationale"] == (f"Main aim. Set to {number!r} by the reviewer in review.xlsx on 2026-05-01 "
                                    f"(was 50). Reviewer comment: {text}")
     assert data["description"].endswith(f"Reviewer comment: {text}")
     assert (risk["points"], risk["rationale"], cost["rationale"]) == (30, "Second.", "Third.")
@@ -380,3 +381,21 @@ def test_problem_locations_are_fields_printed_as_before():
     assert str(Problem.at_cell("w.xlsx", "Scores", None, "bad")) == "w.xlsx: Scores: bad"
     with pytest.raises(ValueError):
         Problem("w.xlsx", "bad", None, "/x", sheet="Scores")
+
+
+SOURCE_IDS = st.from_regex(r"[a-z0-9]{1,6}(-[a-z0-9]{1,6}){0,2}", fullmatch=True)
+QUOTES = st.text(min_size=1, max_size=80).filter(lambda q: q.split())
+
+
+@settings(max_examples=300, deadline=None)
+@given(evidence=st.lists(SOURCE_IDS | st.tuples(SOURCE_IDS, QUOTES), min_size=1, max_size=5))
+def test_sources_cited_cell_round_trips_any_quote(evidence):
+    """Any quote (line breaks, quote marks, colons, ids inside it) is written on one line, its
+    whitespace runs collapsed, and read back as written."""
+    from rubric.model import Citation
+    from rubric.workbooks.scoring import parse_sources_cited, sources_cited_text
+
+    given_evidence = tuple(Citation(*item) if isinstance(item, tuple) else item for item in evidence)
+    expected = tuple(Citation(item.source, " ".join(item.quote.split())) if isinstance(item, Citation) else item
+                     for item in given_evidence)
+    assert parse_sources_cited(sources_cited_text(given_evidence)) == expected

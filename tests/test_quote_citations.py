@@ -125,6 +125,77 @@ def test_sources_cited_text_round_trips():
     assert sources_cited_text(()) is None
 
 
+def test_a_quote_over_several_lines_is_written_on_one_and_read_back_whole():
+    # written: whitespace runs collapsed, so the cell keeps one item a line
+    assert sources_cited_text((Citation("src-one", "spare the country\nfrom  ISIS"), "src-two")) == \
+        "src-one: \u201cspare the country from ISIS\u201d\nsrc-two"
+    # read: a quote an analyst broke with Alt+Enter, ids before and after it, a quote mark inside one
+    typed = "a, src-one: \u201cspare the country\r\nfrom ISIS\u201d\nb\nsrc-two: \u201cHe said \u201dno\u201d\n there\u201d"
+    assert parse_sources_cited(typed) == ("a", Citation("src-one", "spare the country from ISIS"), "b",
+                                          Citation("src-two", "He said \u201dno\u201d there"))
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("src-one, \u201cspare the country from ISIS\u201d",
+     "a quote without its source id before it ('\u201cspare the country from ISIS\u201d'): write it as "
+     "source-id: \u201cquote\u201d"),
+    ("src-one: \u201cspare the country\nfrom ISIS", "the quote from src-one is not closed: end it with \u201d"),
+])
+def test_a_quote_without_its_source_or_its_end_is_one_message(typed, message):
+    from rubric.workbooks.scoring import CitedTextError
+
+    with pytest.raises(CitedTextError) as error:
+        parse_sources_cited(typed)
+    assert str(error.value) == message
+
+
+def test_prefilled_template_with_a_multi_line_recorded_quote_imports_unchanged(mini, tmp_path):
+    # the session records the quote as a literal block (a line break inside); the option on one line
+    _cite(mini, "ann on alpha/impact.", "      - source: src-two\n        quote: |-\n          a second quote\n"
+                                        "          about alpha\n")
+    session = mini / "sessions" / "round-1.yaml"
+    before = session.read_bytes()
+    path = _template(mini, tmp_path / "ann.xlsx")
+    _, cell = _sources_cell(path, "alpha/impact")
+    assert cell.value == "src-two: \u201ca second quote about alpha\u201d"
+    # an analyst breaks it over two lines (Alt+Enter) with extra spaces: the session stays as it was
+    book, cell = _sources_cell(path, "alpha/impact")
+    cell.value = "src-two: \u201ca second quote\nabout   alpha\u201d"
+    book.save(path)
+    code, out, err = run_cli("import-scores", mini, path, "--replace")
+    assert code == 0, err
+    assert "0 change(s)" in out and session.read_bytes() == before
+
+
+def test_a_quote_without_a_source_id_is_refused_at_its_cell(mini, tmp_path):
+    path = _template(mini, tmp_path / "ann.xlsx")
+    book, cell = _sources_cell(path, "alpha/cost")
+    cell.value = "\u201ca second quote about alpha\u201d"
+    coordinate = cell.coordinate
+    book.save(path)
+    before = _tree_digest(mini)
+    code, out, err = run_cli("import-scores", mini, path, "--replace")
+    assert code == 1 and err.strip() == (
+        f"{path}: Scores!{coordinate}: alpha/cost: a quote without its source id before it "
+        "('\u201ca second quote about alpha\u201d'): write it as source-id: \u201cquote\u201d")
+    assert _tree_digest(mini) == before
+
+
+def test_a_retyped_quote_keeps_the_recorded_typography(mini, tmp_path):
+    recorded = "the alpha\u2019s quote from source one"
+    edit(mini / "options" / "alpha.yaml", 'quote: "the alpha quote from source one"', f'quote: "{recorded}"')
+    _cite(mini, "ann on alpha/impact.", f'      - {{source: src-one, quote: "{recorded}"}}\n')
+    session = mini / "sessions" / "round-1.yaml"
+    before = session.read_bytes()
+    path = _template(mini, tmp_path / "ann.xlsx")
+    book, cell = _sources_cell(path, "alpha/impact")
+    cell.value = "src-one: \"the alpha's quote from source one\""   # straight apostrophe and quote marks
+    book.save(path)
+    code, out, err = run_cli("import-scores", mini, path, "--replace")
+    assert code == 0, err
+    assert "0 change(s)" in out and session.read_bytes() == before
+
+
 def _template(mini: Path, out: Path, analyst: str = "ann") -> Path:
     code, stdout, err = run_cli("template", mini, "--session", "round-1", "--analyst", analyst, "-o", out,
                                 "--prefill")
@@ -170,9 +241,10 @@ def test_a_quote_typed_into_the_template_is_imported_as_a_citation(mini, tmp_pat
     assert "1 change(s)" in out and "evidence changed" in out
     score = next(s for s in load_study(mini).sessions[0].scores
                  if (s.analyst, s.option, s.criterion) == ("ann", "alpha", "cost"))
-    assert score.evidence == (Citation("src-two", "a second   quote about alpha"),)
+    # written as the option records it (the loader compares quotes whitespace-normalised)
+    assert score.evidence == (Citation("src-two", "a second quote about alpha"),)
     written = (mini / "sessions" / "round-1.yaml").read_text(encoding="utf-8")
-    assert "    evidence:\n      - source: src-two\n        quote: a second   quote about alpha\n" in written
+    assert "    evidence:\n      - source: src-two\n        quote: a second quote about alpha\n" in written
 
 
 def test_template_import_refuses_an_unknown_quote_at_its_cell(mini, tmp_path):

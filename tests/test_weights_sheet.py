@@ -15,6 +15,7 @@ from pathlib import Path
 import attrs
 import numpy as np
 import openpyxl
+from openpyxl.utils import get_column_letter
 import pytest
 
 import libreoffice
@@ -433,3 +434,272 @@ def test_hierarchical_direct_profile_is_edited_in_place(tmp_path):
         f"{{id: delivery, points: 75, rationale: 'Delivery second. Set to 75 by the reviewer in edited.xlsx on {TODAY} "
         "(was 25).'}")
     assert profile_weights(load_study(root), "tree-swing").as_dict()["cost"] == pytest.approx(75 / 175)
+
+
+# -- stale workbooks, colliding columns, taken ids, block scalars --------------------------------------
+
+def _points_of(root, profile_id):
+    return {i.id: i.points for b in load_study(root).profile(profile_id).blocks for i in b.items}
+
+
+def test_a_stale_workbook_changes_only_what_its_reviewer_changed(written, tmp_path):
+    """Two reviewers edit copies of one workbook: the second import keeps the first's change (the
+    sheet is compared with what it was written with, not with the study now); the same workbook
+    imported again changes nothing; a third edit of an item changed since is a conflict at its cell."""
+    _, _, path = written["shipped"]
+    root = copy_study(SHIPPED, tmp_path)
+    first = edit_and_save(path, tmp_path / "a.xlsx", _set("recidivism", "justice-ministry", 25))
+    second = edit_and_save(path, tmp_path / "b.xlsx", _set("rights-rule-of-law", "justice-ministry", 30))
+    for workbook in (first, second):
+        code, out, err = run_cli("import-weights", root, workbook)
+        assert code == 0 and "update justice-ministry" in out, err
+    points = _points_of(root, "justice-ministry")
+    assert (points["recidivism"], points["rights-rule-of-law"], points["feasibility"]) == (25, 30, 13)
+    code, out, err = run_cli("import-weights", root, first)
+    assert code == 0 and "no weights changed: nothing to write" in out, err
+    third = edit_and_save(path, tmp_path / "c.xlsx", _set("recidivism", "justice-ministry", 40))
+    cell = Sheet(openpyxl.load_workbook(path)[WEIGHTS_SHEET]).cell("recidivism", "justice-ministry").coordinate
+    before = tree_bytes(root)
+    code, out, err = run_cli("import-weights", root, third)
+    assert code == 1 and err.strip() == (
+        f"{third}: {WEIGHTS_SHEET}!{cell}: recidivism in profile 'justice-ministry' changed since this workbook "
+        "was written (was 20, now 25), and you changed it too: write the workbook again with `rubric report` "
+        "and redo the edit there")
+    assert tree_bytes(root) == before
+
+
+def test_a_stale_copy_of_a_swing_profile_takes_the_untouched_points_as_they_are_now(written, tmp_path):
+    _, _, path = written["shipped"]
+    root = copy_study(SHIPPED, tmp_path)
+    profile = root / "profiles" / "interior-security.yaml"
+    edited = edit_and_save(path, tmp_path / "edited.xlsx", _set("control-retained", "interior-security", 85.5))
+    now = load_study(root).profile("interior-security")
+    untouched = next(i for b in now.blocks for i in b.items if i.id not in ("control-retained",)
+                     and i.points not in (None, 100))
+    text = profile.read_text()   # another edit lands after the workbook was written
+    at = text.index(f"id: {untouched.id}")
+    profile.write_text(text[:at] + text[at:].replace(f"points: {untouched.points}", f"points: {untouched.points - 1}", 1))
+    code, out, err = run_cli("import-weights", root, edited)
+    assert code == 0, err
+    points = _points_of(root, "interior-security-reviewed")
+    assert points["control-retained"] == 85.5 and points[untouched.id] == untouched.points - 1
+
+
+def _spare_column(sheet, header, values):
+    column = sheet.spare(0)
+    sheet.ws.cell(HEADER_ROW, column).value = header
+    for criterion in values:
+        sheet.ws.cell(sheet.row[criterion], column).value = values[criterion]
+    return column
+
+
+def test_two_columns_making_one_profile_are_refused_at_the_second(written, tmp_path):
+    study, _, path = written["shipped"]
+    root = copy_study(SHIPPED, tmp_path)
+    criteria = [c.id for c in study.rubric.criteria]
+    found = {}
+
+    def change(sheet):
+        sheet.cell("security", "interior-security").value = 99
+        found["cell"] = sheet.ws.cell(HEADER_ROW, _spare_column(sheet, "interior-security-reviewed",
+                                                                 dict.fromkeys(criteria, 7))).coordinate
+    edited = edit_and_save(path, tmp_path / "edited.xlsx", change)
+    column = get_column_letter(Sheet(openpyxl.load_workbook(path)[WEIGHTS_SHEET]).column["interior-security"])
+    before = tree_bytes(root)
+    code, out, err = run_cli("import-weights", root, edited)
+    assert code == 1 and err.strip() == (
+        f"{edited}: {WEIGHTS_SHEET}!{found['cell']}: profile 'interior-security-reviewed' is also written from "
+        f"column {column} (interior-security): two columns cannot make one profile; type another id")
+    assert tree_bytes(root) == before
+
+
+def test_a_new_profile_column_under_a_taken_id_is_refused(written, tmp_path):
+    """A profile not on the sheet (here added to the study after the workbook was written; in a
+    decision's workbook, any profile of another decision) is never overwritten from a spare column."""
+    _, _, path = written["mini"]
+    root = copy_study(MINI, tmp_path)
+    text = (root / "profiles" / "flat-direct.yaml").read_text().replace("id: flat-direct", "id: panel", 1)
+    (root / "profiles" / "panel.yaml").write_text(text)
+    found = {}
+
+    def change(sheet):
+        found["cell"] = sheet.ws.cell(HEADER_ROW, _spare_column(sheet, "panel", {"impact": 1, "risk": 2,
+                                                                                 "cost": 3})).coordinate
+    edited = edit_and_save(path, tmp_path / "edited.xlsx", change)
+    before = tree_bytes(root)
+    code, out, err = run_cli("import-weights", root, edited)
+    assert code == 1 and err.strip() == (
+        f"{edited}: {WEIGHTS_SHEET}!{found['cell']}: profile id 'panel' is taken: a new-profile column always "
+        "makes a NEW profile; type another id (to edit that profile, write a report that shows it)")
+    assert tree_bytes(root) == before
+
+
+BLOCK_SCALARS = {">-": "    rationale: >-\n      Prosecuting recruiters and organisers contributes to preventing "
+                       "attacks, though disruption\n      is mainly the police's task.\n\n",
+                 "|": "    rationale: |\n      Prosecuting recruiters and organisers contributes to preventing "
+                      "attacks, though disruption\n      is mainly the police's task.\n"}
+
+
+@pytest.mark.parametrize("style", list(BLOCK_SCALARS))
+def test_flat_direct_profile_with_a_block_scalar_rationale_is_edited_in_place(written, tmp_path, style):
+    _, _, path = written["shipped"]
+    root = copy_study(SHIPPED, tmp_path)
+    profile = root / "profiles" / "justice-ministry.yaml"
+    old = ("    rationale: Prosecuting recruiters and organisers contributes to preventing attacks, though "
+           "disruption\n      is mainly the police's task.\n")
+    text = profile.read_text()
+    assert old in text
+    text = text.replace(old, BLOCK_SCALARS[style])
+    profile.write_text(text)
+    edited = edit_and_save(path, tmp_path / "edited.xlsx", _set("attack-disruption", "justice-ministry", 25))
+    code, out, err = run_cli("import-weights", root, edited)
+    assert code == 0, err
+    after = profile.read_text()
+    stamp = f"Set to 25 by the reviewer in edited.xlsx on {TODAY} (was 9)."
+    new = ("'Prosecuting recruiters and organisers contributes to preventing attacks, though disruption is mainly "
+           f"the police''s task. {stamp}'" if style == ">-" else   # a literal block keeps its line break
+           "\"Prosecuting recruiters and organisers contributes to preventing attacks, though disruption\\nis mainly "
+           f"the police's task. {stamp}\"")
+    assert after == text.replace("    points: 9\n" + BLOCK_SCALARS[style].rstrip("\n") + "\n",
+                                 f"    points: 25\n    rationale: {new}\n")
+    items = {i.id: i for i in load_study(root).profile("justice-ministry").blocks[0].items}
+    assert items["attack-disruption"].points == 25 and items["recidivism"].points == 20
+
+
+@pytest.mark.parametrize("style", [">-", "|"])
+def test_hierarchical_direct_profile_with_block_scalars_is_edited_in_place(tmp_path, style):
+    root = copy_study(MINI, tmp_path)
+    path = root / "profiles" / "tree-swing.yaml"
+    text = path.read_text().replace("method: swing", "method: direct")
+    text = re.sub(r"- \{id: (\w+), rank: \d, points: (\d+), rationale: \"([^\"]*)\"\}",
+                  lambda m: (f"- id: {m[1]}\n        points: {m[2]}\n        rationale: {style}\n"
+                             f"          {m[3]}\n          second line."), text)
+    path.write_text(text)
+    workbook = tmp_path / "tree.xlsx"
+    code, out, err = run_cli("report", root, "-o", workbook, "--samples", "200")
+    assert code == 0, err
+    edited = edit_and_save(workbook, tmp_path / "edited.xlsx", _set("delivery", "tree-swing", 75))
+    code, out, err = run_cli("import-weights", root, edited)
+    assert code == 0, err
+    old_text = "Delivery second. second line." if style == ">-" else "Delivery second.\\nsecond line."
+    quoted = (f"'{old_text} Set to 75" if style == ">-" else f'"{old_text} Set to 75')
+    end = "'" if style == ">-" else '"'
+    assert path.read_text() == text.replace(
+        f"points: 25\n        rationale: {style}\n          Delivery second.\n          second line.",
+        f"points: 75\n        rationale: {quoted} by the reviewer in edited.xlsx on {TODAY} (was 25).{end}")
+    points = _points_of(root, "tree-swing")
+    assert (points["delivery"], points["effect"], points["risk"]) == (75, 100, 100)
+
+
+# -- a profile the typed values make that the loader refuses: named at its Weights cells ---------------
+
+def _column_comment(header, text):
+    return lambda sheet: setattr(sheet.ws.cell(sheet.row[COMMENT_LABEL], sheet.column[header]), "value", text)
+
+
+def _both(*changes):
+    def change(sheet):
+        for one in changes:
+            one(sheet)
+    return change
+
+
+INVALID_PROFILES = [
+    ("block-all-zero", _both(_set("impact", "tree-swing", 0), _set("risk", "tree-swing", 0)),
+     lambda s: f"{s.cell('impact', 'tree-swing').coordinate}:{s.cell('risk', 'tree-swing').coordinate}",
+     "profile tree-swing-reviewed as typed: weights are all zero"),
+    ("huge", _set("risk", "flat-direct", 1e300), lambda s: s.cell("risk", "flat-direct").coordinate,
+     "profile flat-direct as typed: 1e+300 is greater than the maximum of 1000000000000000"),
+    ("long-comment", _both(_set("risk", "flat-direct", 7), _column_comment("flat-direct", "x" * 3990)),
+     lambda s: s.ws.cell(s.row[COMMENT_LABEL], s.column["flat-direct"]).coordinate,
+     re.compile(r"profile flat-direct as typed: its description with the reviewer's note would be 4,\d\d\d "
+                r"characters; the limit is 4,000: shorten the comment")),
+]
+
+
+@pytest.mark.parametrize("case", INVALID_PROFILES, ids=[c[0] for c in INVALID_PROFILES])
+def test_an_invalid_profile_is_refused_at_its_cells(written, tmp_path, case):
+    name, change, where, message = case
+    _, _, path = written["mini"]
+    root = copy_study(MINI, tmp_path)
+    cell = where(Sheet(openpyxl.load_workbook(path)[WEIGHTS_SHEET]))
+    edited = edit_and_save(path, tmp_path / "edited.xlsx", change)
+    before = tree_bytes(root)
+    code, out, err = run_cli("import-weights", root, edited)
+    prefix = f"{edited}: {WEIGHTS_SHEET}!{cell}: "
+    assert code == 1 and err.count("\n") == 1 and err.startswith(prefix), err
+    found = err.strip()[len(prefix):]
+    assert (message.fullmatch(found) if isinstance(message, re.Pattern) else found == message), found
+    assert tree_bytes(root) == before
+
+
+def test_a_reviewed_copy_id_too_long_asks_for_as(tmp_path):
+    root = copy_study(MINI, tmp_path)
+    long_id = "flat-rank-" + "x" * 30   # 40 characters: with "-reviewed", 49
+    for path in (root / "profiles").glob("*.yaml"):
+        path.write_text(path.read_text().replace("flat-rank", long_id))
+    (root / "profiles" / "flat-rank.yaml").rename(root / "profiles" / f"{long_id}.yaml")
+    workbook = tmp_path / "long.xlsx"
+    code, out, err = run_cli("report", root, "-o", workbook, "--samples", "200")
+    assert code == 0, err
+    edited = edit_and_save(workbook, tmp_path / "edited.xlsx", _set("risk", long_id, 50))
+    header = get_column_letter(Sheet(openpyxl.load_workbook(workbook)[WEIGHTS_SHEET]).column[long_id])
+    code, out, err = run_cli("import-weights", root, edited)
+    assert code == 1 and err.strip() == (
+        f"{edited}: {WEIGHTS_SHEET}!{header}{HEADER_ROW}: the reviewed copy of {long_id} would be "
+        f"'{long_id}-reviewed', longer than an id may be (48 characters); choose its id with --as ID")
+    code, out, err = run_cli("import-weights", root, edited, "--as", "flat-rank-panel")
+    assert code == 0 and load_study(root).profile("flat-rank-panel").method == "direct", err
+
+
+def test_a_comment_in_an_unused_spare_column_is_noted(written, tmp_path):
+    _, _, path = written["mini"]
+    root = copy_study(MINI, tmp_path)
+    found = {}
+
+    def change(sheet):
+        cell = sheet.ws.cell(sheet.row[COMMENT_LABEL], sheet.spare(1))
+        cell.value, found["cell"] = "Maybe a panel profile later.", cell.coordinate
+    code, out, err = run_cli("import-weights", root, edit_and_save(path, tmp_path / "edited.xlsx", change))
+    assert code == 0, err
+    assert out.splitlines()[0] == (f"note: the comment in {WEIGHTS_SHEET}!{found['cell']} is not imported: its "
+                                   "spare column has no new profile id and no weights")
+
+
+def test_the_rationale_note_gives_the_number_as_written(written, tmp_path):
+    _, _, path = written["shipped"]
+    root = copy_study(SHIPPED, tmp_path)
+    edited = edit_and_save(path, tmp_path / "edited.xlsx", _set("recidivism", "justice-ministry", 25.123456789))
+    code, out, err = run_cli("import-weights", root, edited)
+    assert code == 0, err
+    items = {i.id: i for i in load_study(root).profile("justice-ministry").blocks[0].items}
+    assert items["recidivism"].points == 25.12345679
+    assert items["recidivism"].rationale.endswith(f"Set to 25.12345679 by the reviewer in edited.xlsx on {TODAY} (was 20).")
+
+
+def test_a_workbook_with_a_new_profile_imported_again_changes_nothing(written, tmp_path):
+    _, _, path = written["mini"]
+    root = copy_study(MINI, tmp_path)
+    edited = edit_and_save(path, tmp_path / "edited.xlsx",
+                           lambda s: _spare_column(s, "panel", {"impact": 1, "risk": 2, "cost": 3}))
+    code, out, err = run_cli("import-weights", root, edited)
+    assert code == 0 and "new profile panel" in out, err
+    before = tree_bytes(root)
+    code, out, err = run_cli("import-weights", root, edited)
+    assert code == 0 and "no weights changed: nothing to write" in out, err
+    assert tree_bytes(root) == before
+
+
+def test_a_workbook_without_its_record_of_the_written_inputs_is_refused(written, tmp_path):
+    _, _, path = written["mini"]
+    root = copy_study(MINI, tmp_path)
+    book = openpyxl.load_workbook(path)
+    del book["Weight inputs"]
+    Sheet(book[WEIGHTS_SHEET]).cell("risk", "flat-direct").value = 7
+    book.save(tmp_path / "cut.xlsx")
+    before = tree_bytes(root)
+    code, out, err = run_cli("import-weights", root, tmp_path / "cut.xlsx")
+    assert code == 1 and err.strip() == (f"{tmp_path / 'cut.xlsx'}: no 'Weight inputs' sheet: this workbook does not "
+                                         "say what its Weights sheet was written with; write it again with "
+                                         "`rubric report`")
+    assert tree_bytes(root) == before

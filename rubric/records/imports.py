@@ -143,7 +143,7 @@ def plan_weight_import(study_path: str | os.PathLike, workbook: str | os.PathLik
 
 
 def _plan_weights(study_path: str, workbook: tuple, as_id: str | None) -> WeightImportPlan:
-    from .profile_store import plan_profiles
+    from .profile_store import at_sheet_cells, plan_profiles
     from .session_store import validate_staged
     from .workbook_weights import read_weights_workbook
 
@@ -155,7 +155,10 @@ def _plan_weights(study_path: str, workbook: tuple, as_id: str | None) -> Weight
         notes = tuple(notes)
         if not planned:
             return WeightImportPlan(study_path, workbook, as_id, study, study, (), notes, scope=sheet.scope)
-        staged = validate_staged(study, {f"profiles/{p.profile_id}.yaml": p.text for p in planned})
+        try:
+            staged = validate_staged(study, {f"profiles/{p.profile_id}.yaml": p.text for p in planned})
+        except RubricError as error:   # at the Weights cells the profile came from
+            raise RubricError(at_sheet_cells(error.problems, planned, path)) from None
     except RubricError as error:
         return WeightImportPlan(study_path, workbook, as_id, problems=tuple(error.problems))
     try:  # a symlinked profile is written through the link (see targets.py)

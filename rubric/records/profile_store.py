@@ -7,24 +7,32 @@
   swing points as points and derived percentages (rank, AHP) as points.
 - A column under a new id becomes a new flat direct profile.
 
-Numbers are written as typed (weight_inputs.as_typed). Only the items whose value changed get a new
-rationale: the old one, then who set the new value where and when. A reviewer comment is reported
-once: imported where its row or column changed, otherwise one note naming its cell.
+Numbers are written as typed (weight_inputs.as_typed). Only the items whose value changed on the
+sheet (against what it was written with) are changed, and get a new rationale: the old one, then who
+set the new value where and when; every other item keeps its value in the study now (another import
+may have landed since the workbook was written). An item changed both on the sheet and in the study
+since is a conflict, refused naming its cell. A reviewer comment is reported once: imported where its
+row or column changed, otherwise one note naming its cell.
+
+Every written profile has one source column: a new-profile column whose id is taken, or two columns
+making the same profile (`interior-security-reviewed` typed over a spare column while the
+interior-security column is edited too), are refused naming the header cell.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from pathlib import Path
 
 import attrs
 
 from ..errors import Problem, RubricError
-from ..model import Study, is_valid_id
+from ..model import ID_MAX_LENGTH, Study, is_valid_id
 from ..workbooks.comparison import HEADER_ROW, WEIGHTS_SHEET
-from ..workbooks.weight_inputs import LEAVES, POINTS_METHODS
+from ..workbooks.weight_inputs import LEAVES, POINTS_METHODS, as_typed, same_value
 from . import roundtrip
-from .workbook_weights import ReviewedSheet, ReviewedWeights, changed_items
+from .workbook_weights import ReviewedSheet, ReviewedWeights, changed_items, current_inputs, text_limit
 
 
 @attrs.frozen
@@ -54,22 +62,41 @@ def plan_profiles(study: Study, sheet: ReviewedSheet, as_id: str | None, workboo
         comments_on.setdefault(note.item, []).append(note)
     imported: set[str] = set()   # the cells of the comments that went into a profile
     planned = []
+    targets: dict[str, ReviewedWeights] = {}   # profile id -> the column it is written from
     for column, items in changed:
-        base = column.header if column.header in known else None
+        at_header = lambda message: RubricError(Problem.at_cell(workbook, WEIGHTS_SHEET, column.header_cell, message))  # noqa: E731
+        base = column.header if column.written is not None else None
+        if base is None and column.header in known:
+            now = current_inputs(study, column.header)
+            if now.keys() == column.values.keys() and all(same_value(v, now[k]) for k, v in column.values.items()):
+                continue   # this column, imported before: nothing to do
+            raise at_header(f"profile id {column.header!r} is taken: a new-profile column always makes a NEW "
+                            "profile; type another id (to edit that profile, write a report that shows it)")
+        if base is not None:
+            column, items = _as_now(study, column, items, workbook)
+            if not items:   # the study already holds what was typed (this workbook imported before)
+                continue
         in_place = base is not None and known[base].method == "direct"
         if as_id is not None:
             target = as_id
         elif base is None:
             if not is_valid_id(column.header):
-                raise RubricError(Problem.at_cell(workbook, WEIGHTS_SHEET, f"{column.column}{HEADER_ROW}",
-                                                  f"new column header {column.header!r} is not a valid profile "
-                                                  "id (lowercase letters, digits and dashes); rename it or use --as ID"))
+                raise at_header(f"new column header {column.header!r} is not a valid profile id (lowercase "
+                                "letters, digits and dashes); rename it or use --as ID")
             target = column.header
         else:
             target = base if in_place else f"{base}-reviewed"
+            if not is_valid_id(target):
+                raise at_header(f"the reviewed copy of {base} would be {target!r}, longer than an id may be "
+                                f"({ID_MAX_LENGTH} characters); choose its id with --as ID")
+        if target in targets:
+            first = targets[target]
+            raise at_header(f"profile {target!r} is also written from column {first.column} ({first.header}): "
+                            "two columns cannot make one profile; type another id")
+        targets[target] = column
         if target in known and not (target == base and in_place):
-            raise RubricError(Problem(workbook, f"profile {target!r} already exists and is not the direct-points "
-                                      "profile this column came from; choose a new id with --as"))
+            raise at_header(f"profile {target!r} already exists and is not the direct-points profile this column "
+                            "came from; choose a new id with --as")
         notes = {item: [n.text for n in comments_on.get(item, ())] for item in items}
         imported.update(n.cell for item in items for n in comments_on.get(item, ()))
         if column.comment:
@@ -88,11 +115,87 @@ def plan_profiles(study: Study, sheet: ReviewedSheet, as_id: str | None, workboo
         if column.comment and column.comment_cell not in imported:
             notes.append(f"note: the comment in {WEIGHTS_SHEET}!{column.comment_cell} ({column.header}) is not "
                          "imported: no weight in its column changed")
+    for cell in sheet.unused_comments:
+        notes.append(f"note: the comment in {WEIGHTS_SHEET}!{cell} is not imported: its spare column has no new "
+                     "profile id and no weights")
     for note in sheet.row_comments:
         if note.cell not in imported:
             notes.append(f"note: the comment in {WEIGHTS_SHEET}!{note.cell} ({note.item}) is not imported: no "
                          "profile imported changed that row")
     return planned, notes
+
+
+def at_sheet_cells(problems, planned: list[PlannedProfile], workbook: str) -> list[Problem]:
+    """The loader's problems with a planned profile (never written, so its file and line mean nothing
+    to the reviewer) put at the Weights cells they came from: an item's cell, a block's cells, the
+    column comment for the description, else the column's header."""
+    by_file = {f"profiles/{p.profile_id}.yaml": p for p in planned}
+    placed = []
+    for problem in problems:
+        profile = next((p for name, p in by_file.items() if problem.file.replace("\\", "/").endswith("/" + name)), None)
+        if profile is None or problem.pointer is None:
+            placed.append(problem)
+            continue
+        column = profile.source_column
+        cell = column.header_cell
+        parts = problem.pointer.split("/")[1:]
+        data, _ = roundtrip.load(profile.text)
+        try:
+            if parts[:1] == ["blocks"] and len(parts) >= 4 and parts[2] == "items":
+                item = data["blocks"][int(parts[1])]["items"][int(parts[3])]["id"]
+                cell = column.cells.get(item, cell)
+            elif parts[:1] == ["blocks"] and len(parts) >= 2:
+                cells = [column.cells[i["id"]] for i in data["blocks"][int(parts[1])]["items"] if i["id"] in column.cells]
+                rows = sorted(cells, key=lambda c: int(re.sub(r"\D", "", c)))
+                cell = f"{rows[0]}:{rows[-1]}" if len(rows) > 1 else rows[0] if rows else cell
+            elif parts == ["description"] and column.comment:
+                cell = column.comment_cell
+        except (KeyError, IndexError, ValueError, TypeError):
+            pass   # the header cell, then
+        message = problem.message
+        field = parts[-1] if parts else ""
+        if field in ("description", "rationale"):   # the loader's message quotes the whole text
+            text = _at_pointer(data, parts)
+            if isinstance(text, str) and len(text) > text_limit("profile"):
+                message = (f"its {field} with the reviewer's note would be {len(text):,} characters; the limit "
+                           f"is {text_limit('profile'):,}: shorten the comment")
+        placed.append(Problem.at_cell(workbook, WEIGHTS_SHEET, cell,
+                                      f"profile {profile.profile_id} as typed: {message}"))
+    return placed
+
+
+def _at_pointer(data, parts):
+    try:
+        for part in parts:
+            data = data[int(part)] if isinstance(data, list) else data[part]
+        return data
+    except (KeyError, IndexError, ValueError, TypeError):
+        return None
+
+
+def _as_now(study: Study, column: ReviewedWeights, changed, workbook: str) -> tuple[ReviewedWeights, tuple]:
+    """The column as the profile is in the study now, with the items changed on the sheet as typed, and
+    the items still to change (not those the study already holds as typed). Refused where the study
+    changed an item since the workbook was written that the sheet changed too."""
+    def conflict(item, message):
+        return RubricError(Problem.at_cell(workbook, WEIGHTS_SHEET, column.cells.get(item, column.header_cell),
+                                           f"{message}: write the workbook again with `rubric report` and redo "
+                                           "the edit there"))
+
+    if column.header not in {p.id for p in study.profiles}:
+        raise conflict(changed[0], f"profile {column.header!r} is no longer in the study")
+    now = current_inputs(study, column.header)
+    changed = tuple(item for item in changed if item not in now or not same_value(column.values[item], now[item]))
+    for item in changed:
+        if item not in now or item not in column.written:
+            raise conflict(item, f"{item} is not an item of profile {column.header!r} as it is now and as the "
+                           "workbook was written")
+        if not same_value(now[item], column.written[item]):
+            raise conflict(item, f"{item} in profile {column.header!r} changed since this workbook was written "
+                           f"(was {column.written[item]:.10g}, now {now[item]:.10g}), and you changed it too")
+    # untouched items as a sheet written now would show them, read back (as_typed: no binary noise)
+    values = {**{item: as_typed(value) for item, value in now.items()}, **{item: column.values[item] for item in changed}}
+    return attrs.evolve(column, values=values), changed
 
 
 def _commented(text: str, notes) -> str:
@@ -132,8 +235,11 @@ def _reviewed_text(study: Study, base: str, target: str, column: ReviewedWeights
     text, newline = roundtrip.read_file(path)
 
     def rationale(old_text, old_points, item_id):
-        was = f"was {old_points:g}" if old_points is not None else f"was {_derived_share(study, base, item_id):.1f}%"
-        return _commented(f"{old_text or ''} Set to {column.values[item_id]:g} {stamp} ({was}).".strip(),
+        # numbers as the points are written (as typed, up to 10 significant digits)
+        was = (f"was {_number_text(as_typed(old_points))}" if old_points is not None
+               else f"was {_derived_share(study, base, item_id):.1f}%")
+        return _commented(f"{(old_text or '').strip()} Set to {_number_text(column.values[item_id])} {stamp} "
+                          f"({was}).".strip(),
                           notes.get(item_id, ()))
 
     if target == base:
@@ -188,7 +294,7 @@ def _edited_in_place(text: str, column: ReviewedWeights, changed, rationale) -> 
                 if len(stack) == 1 and event.value == "method":
                     method_key = event.start_mark.index
             else:
-                frame[1][frame[2]] = (event.value, event.start_mark.index, event.end_mark.index)
+                frame[1][frame[2]] = _scalar(text, event)
                 frame[2] = None
     edits = []  # (start, end, new text)
     for depth, keys in mappings:
@@ -207,6 +313,19 @@ def _edited_in_place(text: str, column: ReviewedWeights, changed, rationale) -> 
     return text
 
 
+def _scalar(text: str, event) -> tuple[str, int, int]:
+    """A scalar's value and the span of text to replace to give it a new (flow) value. A block scalar
+    (`|`, `>-`) spans its indicator and its indented lines up to the line break ending its last content
+    line; the blank lines the parser also took stay, so the next key keeps its line."""
+    start, end = event.start_mark.index, event.end_mark.index
+    if event.style not in ("|", ">"):
+        return event.value, start, end
+    tail = re.search(r"\n(?:[ \t]*\n)*\Z", text[start:end])
+    if tail:
+        end -= len(tail.group(0))
+    return event.value.replace("\a", ""), start, end   # ruamel marks a folded line's break with \a
+
+
 def _number_text(number) -> str:
     return str(number) if isinstance(number, int) else repr(float(number))
 
@@ -221,6 +340,8 @@ def _quoted(text: str) -> str:
         code = ord(ch)
         if ch in '"\\':
             escaped.append("\\" + ch)
+        elif ch in "\n\t":
+            escaped.append("\\n" if ch == "\n" else "\\t")
         elif ch.isprintable():
             escaped.append(ch)
         else:

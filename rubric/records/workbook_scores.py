@@ -16,8 +16,8 @@ from ..errors import Problem, RubricError
 from ..model import VERDICTS, Citation, Score, Study, Verdict, is_valid_id
 from ..workbooks.scoring import (CONFIDENCES, COLUMNS, FORMAT_1_INPUT_COLUMNS, FORMATS, INPUT_COLUMNS, KIND,
                                  META_SHEET, SCORE_FIELDS, SCORES_SHEET, SCREENING_COLUMNS, SCREENING_INPUTS,
-                                 SCREENING_SHEET, checksum, expected_keys, meta_fields, parse_sources_cited,
-                                 screening_keys)
+                                 SCREENING_SHEET, CitedTextError, checksum, expected_keys, meta_fields,
+                                 parse_sources_cited, screening_keys)
 from .evidence import clip_quote, normalise_text, recorded_quotes
 from .load import score_problems
 from ..workbooks.text import decode_text
@@ -51,6 +51,21 @@ class _Reader:
     def recorded_quotes(self, option_id: str, source: str) -> set[str]:
         option = next(o for o in self.study.options if o.id == option_id)
         return recorded_quotes(option).get(source, set())
+
+    def as_recorded(self, option_id: str, criterion_id: str, evidence: tuple) -> tuple:
+        """`evidence` with each quote typed in the same words as a recorded one up to whitespace and
+        typography (a straight apostrophe typed for a curly one) kept as recorded: as the session records
+        it for this score, else as the option's evidence does. Re-importing a workbook changes no quote
+        it did not change."""
+        session = next((s for s in self.study.sessions if s.id == self.session_id), None)
+        option = next(o for o in self.study.options if o.id == option_id)
+        recorded = {(e.source, normalise_text(e.quote)): Citation(e.source, e.quote)
+                    for e in (*option.evidence, *option.measures) if e.quote}
+        recorded |= {(c.source, normalise_text(c.quote)): c for score in (session.scores if session else ())
+                    if (score.analyst, score.option, score.criterion) == (self.analyst, option_id, criterion_id)
+                    for c in score.evidence if isinstance(c, Citation)}
+        return tuple(recorded.get((item.source, normalise_text(item.quote)), item) if isinstance(item, Citation)
+                     else item for item in evidence)
 
     def problem(self, message: str) -> None:
         self.problems.append(Problem(self.path, message))
@@ -159,6 +174,7 @@ class _Reader:
             raise RubricError(self.problems)
         header_row, columns = found
         self.analyst = meta["analyst"]
+        self.session_id = meta["session"]
         for merged in ws.merged_cells.ranges:
             if merged.max_row > header_row:
                 self.at(SCORES_SHEET, merged.coord.split(':')[0],
@@ -368,8 +384,11 @@ class _Reader:
             self.at(SCORES_SHEET, cells['Rationale'].coordinate, f"{key}: rationale missing")
         evidence: tuple[str | Citation, ...] = ()
         if cited is not None:
-            evidence = parse_sources_cited(cited)
             cited_at = cells['Sources cited'].coordinate
+            try:
+                evidence = self.as_recorded(option, criterion_id, parse_sources_cited(cited))
+            except CitedTextError as error:
+                self.at(SCORES_SHEET, cited_at, str(error))
             unknown = [x for x in (item.source if isinstance(item, Citation) else item for item in evidence)
                        if x not in sources]
             if unknown:

@@ -4,7 +4,13 @@ Layout format 2 (see workbooks/comparison.py): each profile's input column holds
 own scale (workbooks/weight_inputs.py), over the criteria and, for a hierarchical profile, the group
 rows. Rows are matched by criterion or group id, columns by profile id. A spare column whose header
 the reviewer replaced with an id (or any column appended with one) is a new flat profile. Numbers
-are kept as typed (`as_typed`); which items changed is decided against what the sheet showed.
+are kept as typed (`as_typed`).
+
+Which items changed is decided against what the sheet was written with, not against the study as it
+is now: another reviewer's import may have landed since, and a stale workbook must not undo it. The
+workbook carries what it was written with on its protected Weight inputs sheet (each profile's
+recorded points, or its local weights for the derived methods) and names the profiles on its Weights
+sheet in `_meta` (`profiles`); any other column is a new profile.
 """
 
 from __future__ import annotations
@@ -18,10 +24,10 @@ import attrs
 from ..errors import Problem, RubricError
 from ..model import Study
 from ..workbooks.comparison import (COMMENT_LABEL, CRITERION_COLUMN, FIRST_INPUT_COLUMN, FORMAT, HEADER_ROW, KIND,
-                                    META_SHEET, SPARE_HEADER, meta_cell)
+                                    META_SHEET, SPARE_HEADER, WEIGHT_INPUTS_SHEET, meta_cell)
 from ..workbooks.comparison import WEIGHTS_SHEET as SHEET
 from ..workbooks.text import decode_text
-from ..workbooks.weight_inputs import as_typed, is_hierarchical, same_value, sheet_inputs
+from ..workbooks.weight_inputs import as_typed, same_value, sheet_inputs
 from .xlsx_input import open_workbook
 
 
@@ -34,6 +40,12 @@ class ReviewedWeights:
     values: dict                    # item id (criterion, and group for a hierarchical profile) -> number as typed
     comment: str | None = None      # the reviewer comment cell under the column
     comment_cell: str = ""          # where it is, for notes
+    written: dict | None = None     # item id -> the value the sheet was written with; None: a new profile's column
+    cells: dict = attrs.field(factory=dict)   # item id -> its cell ("G12"), for messages
+
+    @property
+    def header_cell(self) -> str:
+        return f"{self.column}{HEADER_ROW}"
 
 
 @attrs.frozen
@@ -59,6 +71,7 @@ class ReviewedSheet:
     columns: tuple[ReviewedWeights, ...]
     row_comments: tuple[RowComment, ...] = ()
     scope: WorkbookScope = WorkbookScope()
+    unused_comments: tuple[str, ...] = ()   # cells of comments under an unused spare column
 
 
 def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | None = None) -> ReviewedSheet:
@@ -117,9 +130,11 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
                     f"{limit:,}")
         return text or None
 
-    hierarchical = {p.id for p in study.profiles if is_hierarchical(p)}
+    on_sheet = [p for p in str(meta.get("profiles") or "").split(",") if p]
+    written = _written_inputs(book, shown)
     leaf_rows = {c: rows[c] for c in criteria if c in rows}
     reviewed: list[ReviewedWeights] = []
+    unused: list[str] = []
     seen: dict[str, str] = {}
     for column in range(FIRST_INPUT_COLUMN, ws.max_column + 1):
         header = ws.cell(row=HEADER_ROW, column=column).value
@@ -134,22 +149,32 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
             if any(ws.cell(row=r, column=column).value not in (None, "") for r in leaf_rows.values()):
                 problem(f"{letter}{HEADER_ROW}", f"weights typed under '{SPARE_HEADER}': type the new profile's id "
                         "over it")
+            elif comment_row is not None and comment_text(ws.cell(row=comment_row, column=column)) is not None:
+                unused.append(f"{letter}{comment_row}")
             continue
         if header in seen:
             problem(f"{letter}{HEADER_ROW}", f"a second input column headed {header!r} (first in column "
                     f"{seen[header]}); give each column its own profile id")
             continue
         seen[header] = letter
-        items = [*criteria, *(g for g in rows if g in group_ids)] if header in hierarchical else criteria
         if all(ws.cell(row=r, column=column).value in (None, "") for r in leaf_rows.values()):
             problem(f"{letter}{HEADER_ROW}", f"no weights in column {header!r}: type one for every criterion")
             continue
         values: dict[str, float] = {}
+        cells: dict[str, str] = {}
+        items = criteria   # a new profile's column is flat
+        if header in on_sheet:   # the group rows it was written with, if it was hierarchical then
+            if header not in written:
+                problem(f"{letter}{HEADER_ROW}", f"the {WEIGHT_INPUTS_SHEET} sheet does not say what profile "
+                        f"{header!r} held when the workbook was written: write it again with `rubric report`")
+                continue
+            items = [*criteria, *(g for g in written[header] if g in group_ids)]
         for item in items:
             if item not in rows:
                 continue
             cell = ws.cell(row=rows[item], column=column)
             where = cell.coordinate
+            cells[item] = where
             value = cell.value
             if cell.data_type == "f":
                 problem(where, "a formula in a weight input cell; type a number")
@@ -173,7 +198,8 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
         if comment_row is not None:
             cell = ws.cell(row=comment_row, column=column)
             comment, comment_cell = comment_text(cell), cell.coordinate
-        reviewed.append(ReviewedWeights(letter, header, values, comment, comment_cell))
+        reviewed.append(ReviewedWeights(letter, header, values, comment, comment_cell,
+                                        written.get(header) if header in on_sheet else None, cells))
     notes = []
     if comment_column is not None:
         for item, r in rows.items():
@@ -185,7 +211,7 @@ def read_weights_workbook(path: str | os.PathLike, study: Study, data: bytes | N
         problem(f"{get_column_letter(FIRST_INPUT_COLUMN)}{HEADER_ROW}", "no weight input columns found")
     if problems:
         raise RubricError(problems)
-    return ReviewedSheet(tuple(reviewed), tuple(notes), _workbook_scope(meta))
+    return ReviewedSheet(tuple(reviewed), tuple(notes), _workbook_scope(meta), tuple(unused))
 
 
 def _workbook_scope(meta: dict) -> WorkbookScope:
@@ -198,13 +224,49 @@ def _workbook_scope(meta: dict) -> WorkbookScope:
 
 
 def changed_items(study: Study, column: ReviewedWeights) -> tuple[str, ...]:
-    """The items whose typed value differs from what the sheet showed (every item of a new column)."""
+    """The items whose typed value differs from what the sheet was written with (every item of a new
+    column). `study` is unused: the comparison is with the workbook's own record, never the study now."""
+    if column.written is None:
+        return tuple(column.values)
+    return tuple(item for item, typed in column.values.items()
+                 if item not in column.written or not same_value(typed, column.written[item]))
+
+
+def current_inputs(study: Study, profile_id: str) -> dict:
+    """What a Weights sheet written now would show for the profile (weight_inputs.sheet_inputs)."""
     from ..compute.weights import profile_weights
 
-    if column.header not in {p.id for p in study.profiles}:
-        return tuple(column.values)
-    shown = sheet_inputs(study.profile(column.header), profile_weights(study, column.header)).values
-    return tuple(item for item, typed in column.values.items() if not same_value(typed, shown[item]))
+    return sheet_inputs(study.profile(profile_id), profile_weights(study, profile_id)).values
+
+
+def _written_inputs(book, shown: str) -> dict:
+    """profile id -> item id -> the value its Weights column was written with, read from the protected
+    Weight inputs sheet the same report wrote: the points where the profile records points, else the
+    local weight as a percentage (what weight_inputs.sheet_inputs shows)."""
+    if WEIGHT_INPUTS_SHEET not in book.sheetnames:
+        raise RubricError(Problem(shown, f"no '{WEIGHT_INPUTS_SHEET}' sheet: this workbook does not say what its "
+                                  "Weights sheet was written with; write it again with `rubric report`"))
+    ws = book[WEIGHT_INPUTS_SHEET]
+    rows = ws.iter_rows(values_only=True)
+    columns = None
+    for row in rows:
+        if row and row[0] == "profile":
+            columns = {str(name): k for k, name in enumerate(row) if name is not None}
+            break
+    needed = ("profile", "item / judgement", "points", "local weight")
+    if columns is None or any(name not in columns for name in needed):
+        raise RubricError(Problem.at_cell(shown, WEIGHT_INPUTS_SHEET, "A4", "not the header row `rubric report` "
+                                          "writes: write the workbook again"))
+    found: dict[str, dict] = {}
+    for row in rows:
+        profile, item, points, local = (row[columns[name]] if columns[name] < len(row) else None for name in needed)
+        if not isinstance(profile, str) or not isinstance(item, str) or " vs " in item:   # a judgement row
+            continue
+        if isinstance(points, (int, float)) and not isinstance(points, bool):
+            found.setdefault(profile, {})[item] = points
+        elif isinstance(local, (int, float)) and not isinstance(local, bool):
+            found.setdefault(profile, {})[item] = float(local) * 100
+    return found
 
 
 def _computed(ws, column: int, rows: dict) -> bool:

@@ -32,28 +32,55 @@ FORMAT_1_INPUT_COLUMNS = ("Level", "Abstain (reason)", "Confidence", "Rationale"
 SCORE_FIELDS = {"level": "Level", "value": "Value", "low": "Low", "high": "High"}
 
 # "Sources cited": source ids separated by commas; a score that cites quotes has one item a line,
-# a quote as `source-id: “quote”` (straight quote marks are read too, and ids may precede a quote on its line)
-_CITED_QUOTE = re.compile(r"(.*?)\b([a-z0-9]+(?:-[a-z0-9]+)*)\s*:\s*[\u201c\"](.*)[\u201d\"]\s*", re.DOTALL)
+# a quote as `source-id: “quote”` (straight quote marks are read too, ids may precede a quote on its
+# line, and a quote may run over several lines: an analyst's Alt+Enter). A quote is written on one
+# line, its whitespace runs collapsed (the loader compares quotes whitespace-normalised).
+_ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+_QUOTE_OPEN = re.compile(rf"^([a-z0-9,;\- \t]*?)(?<![a-z0-9-])({_ID})\s*:\s*[\u201c\"]", re.MULTILINE)
+_QUOTE_CLOSE = re.compile(r"[\u201d\"]")
+_QUOTE_MARKS = re.compile(r"[\u201c\u201d\"]")
 _CITED_SPLIT = re.compile(r"[,;\s]+")
+
+
+class CitedTextError(ValueError):
+    """A "Sources cited" cell that cannot be read: the message says why, in the analyst's words."""
 
 
 def sources_cited_text(evidence) -> str | None:
     """A score's evidence as the "Sources cited" cell shows it (None: nothing cited)."""
     if not any(isinstance(item, Citation) for item in evidence):
         return ", ".join(evidence) or None
-    return "\n".join(f"{item.source}: \u201c{item.quote}\u201d" if isinstance(item, Citation) else item
-                     for item in evidence)
+    return "\n".join(f"{item.source}: \u201c{' '.join(item.quote.split())}\u201d" if isinstance(item, Citation)
+                     else item for item in evidence)
 
 
 def parse_sources_cited(text: str) -> tuple[str | Citation, ...]:
-    """The evidence a "Sources cited" cell gives, in its order: sources_cited_text read back."""
+    """The evidence a "Sources cited" cell gives, in its order: sources_cited_text read back. A quote
+    opens at `source-id: “` starting a line (after any ids) and closes at the last closing mark before
+    the next such line; its line breaks become spaces. Raises CitedTextError for a quote without its
+    source id or never closed."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     evidence: list[str | Citation] = []
-    for line in text.split("\n"):
-        quoted = _CITED_QUOTE.fullmatch(line)
-        ids = quoted.group(1) if quoted else line
-        evidence.extend(x for x in _CITED_SPLIT.split(ids.strip()) if x)
-        if quoted:
-            evidence.append(Citation(quoted.group(2), quoted.group(3)))
+
+    def ids(part: str) -> None:
+        mark = _QUOTE_MARKS.search(part)
+        if mark:
+            clipped = " ".join(part[mark.start():].split())
+            raise CitedTextError(f"a quote without its source id before it ({clipped[:60]!r}): write it as "
+                                 "source-id: \u201cquote\u201d")
+        evidence.extend(x for x in _CITED_SPLIT.split(part.strip()) if x)
+
+    opens = list(_QUOTE_OPEN.finditer(text))
+    position = 0
+    for k, opened in enumerate(opens):
+        ids(text[position:opened.start()] + opened.group(1))
+        limit = opens[k + 1].start() if k + 1 < len(opens) else len(text)
+        closes = list(_QUOTE_CLOSE.finditer(text, opened.end(), limit))
+        if not closes:
+            raise CitedTextError(f"the quote from {opened.group(2)} is not closed: end it with \u201d")
+        evidence.append(Citation(opened.group(2), " ".join(text[opened.end():closes[-1].start()].split())))
+        position = closes[-1].end()
+    ids(text[position:])
     return tuple(evidence)
 
 
