@@ -707,12 +707,12 @@ def _print_weight_plan(plan) -> None:
         print(f"{action} (column {profile.source_column.column} '{profile.source_column.header}', {profile.says})")
         old = evaluate(before, profile.based_on, session=session) if profile.based_on else None
         for i, criterion in enumerate(new.criteria):
-            before = f"{old.weights.leaf[i]:.3f}" if old else "  -  "
-            print(f"  weight {criterion:<28} {before} -> {new.weights.leaf[i]:.3f}")
+            was = f"{old.weights.leaf[i]:.3f}" if old else "  -  "
+            print(f"  weight {criterion:<28} {was} -> {new.weights.leaf[i]:.3f}")
         for i in np.argsort(new.ranks, kind="stable"):
-            before = f"{old.ranks[i]:>3}" if old else "  -"
+            was = f"{old.ranks[i]:>3}" if old else "  -"
             moved = "" if old is None or old.ranks[i] == new.ranks[i] else f"  ({old.ranks[i] - new.ranks[i]:+d})"
-            print(f"  rank {before} -> {new.ranks[i]:>3}  {new.options[i]}{moved}")
+            print(f"  rank {was} -> {new.ranks[i]:>3}  {new.options[i]}{moved}")
 
 
 def _as_the_workbook_ranked(plan):
