@@ -225,7 +225,6 @@ def smaa(values, analyst_values=None, options=(), criteria=(), samples: int = 10
     streams = np.random.SeedSequence(seed)
     counts = np.zeros((n_options, n_options), dtype=np.int64)
     first_weight_sums = np.zeros((n_options, n_criteria))
-    ranks_descending = n_options - 1 - np.arange(n_options)    # rank of each ascending position
     for start, size in _chunks(samples, chunk):
         # one child stream per chunk, spawned as it is needed: the same streams as spawning them all
         # up front (children are numbered in order), without a list as long as the run
@@ -236,8 +235,7 @@ def smaa(values, analyst_values=None, options=(), criteria=(), samples: int = 10
         else:
             scores = np.einsum("soc,sc->so", sampler.draw(rng, size), weights)
         ascending = _ascending_order(scores, rng)   # ascending[s, n - 1 - r] = option at rank r
-        counts += np.bincount((ascending * n_options + ranks_descending).ravel(),
-                              minlength=n_options * n_options).reshape(n_options, n_options)
+        _add_rank_counts(counts, ascending)
         first = np.ascontiguousarray(ascending[:, -1])
         for j in range(n_criteria):  # column by column: the same additions in the same order, ~6x faster
             np.add.at(first_weight_sums[:, j], first, weights[:, j])
@@ -303,6 +301,15 @@ def _smaa_scenarios(values, scenarios, probabilities, options, criteria, samples
     return SmaaResult(tuple(options), tuple(criteria), samples, seed, model, concentration, "scenarios",
                       acceptability, central, confidence, error, tuple(scenarios), draws, per_scenario,
                       None if p is None else p)
+
+
+def _add_rank_counts(counts, ascending) -> None:
+    """counts[option, rank] += how many samples put the option at that rank (ascending[s, n - 1 - r]
+    is the option at rank r). One bincount per position: about 2.4x faster than one bincount of
+    (option, rank) pairs, which first builds two index arrays the size of the chunk."""
+    n = counts.shape[0]
+    for position in range(n):
+        counts[:, n - 1 - position] += np.bincount(ascending[:, position], minlength=n)
 
 
 def rank_order(scores, rng) -> np.ndarray:
