@@ -64,14 +64,20 @@ def test_diff_of_two_sessions_is_scoped_too(shipped):
     assert "0 option x criterion value(s) differ" in out
 
 
-def test_import_weights_prints_ranks_within_the_workbooks_decision(shipped, tmp_path):
-    report = tmp_path / "turkey.xlsx"
-    code, _, err = run_cli("report", shipped, "--decision", "turkey-returnees", "--samples", "200", "-o", report)
+def _dry_run_import(shipped, tmp_path, decision: str, profile: str) -> str:
+    """Write the decision's workbook, set the profile's feasibility to 40, and dry-run the import."""
+    report = tmp_path / f"{decision}.xlsx"
+    code, _, err = run_cli("report", shipped, "--decision", decision, "--samples", "200", "-o", report)
     assert code == 0, err
     edited = tmp_path / "edited.xlsx"
-    set_weight(report, "justice-ministry", "feasibility", 40, edited)
+    set_weight(report, profile, "feasibility", 40, edited)
     code, out, err = run_cli("import-weights", shipped, edited, "--dry-run")
     assert code == 0, err
+    return out
+
+
+def test_import_weights_prints_ranks_within_the_workbooks_decision(shipped, tmp_path):
+    out = _dry_run_import(shipped, tmp_path, "turkey-returnees", "justice-ministry")
     assert "ranks within decision turkey-returnees (10 options)" in out
     ranks = re.findall(r"^  rank\s+(\d+) ->\s+(\d+)  (\S+)", out, re.M)
     assert sorted(o for _, _, o in ranks) == sorted(TURKEY)
@@ -82,13 +88,7 @@ def test_import_weights_prints_ranks_within_the_workbooks_decision(shipped, tmp_
 
 
 def test_import_weights_leaves_out_what_the_workbook_screened_out(shipped, tmp_path):
-    report = tmp_path / "detainees.xlsx"
-    code, _, err = run_cli("report", shipped, "--decision", "foreign-detainees", "--samples", "200", "-o", report)
-    assert code == 0, err
-    edited = tmp_path / "edited.xlsx"
-    set_weight(report, "france-eu", "feasibility", 40, edited)
-    code, out, err = run_cli("import-weights", shipped, edited, "--dry-run")
-    assert code == 0, err
+    out = _dry_run_import(shipped, tmp_path, "foreign-detainees", "france-eu")
     assert "within decision foreign-detainees (6 options; screened out: hold-in-region, strip-citizenship)" in out
     ranked = re.findall(r"^  rank\s+\d+ ->\s+(\d+)  (\S+)", out, re.M)
     assert sorted(int(r) for r, _ in ranked) == [1, 2, 3, 4, 5, 6]

@@ -417,17 +417,23 @@ def test_workbook_of_an_older_layout_is_refused_in_one_line(written, tmp_path):
                            "and redo the edits there")
 
 
-def test_hierarchical_direct_profile_is_edited_in_place(tmp_path):
-    root = copy_study(MINI, tmp_path)
-    path = root / "profiles" / "tree-swing.yaml"
-    text = re.sub(r"rank: \d, ", "", path.read_text()).replace("method: swing", "method: direct")
-    path.write_text(text)
+def _import_tree_swing_delivery_75(root, tmp_path) -> str:
+    """Write the study's workbook, type 75 for tree-swing's delivery, import: the command's output."""
     workbook = tmp_path / "tree.xlsx"
     code, out, err = run_cli("report", root, "-o", workbook, "--samples", "200")
     assert code == 0, err
     edited = edit_and_save(workbook, tmp_path / "edited.xlsx", _set("delivery", "tree-swing", 75))
     code, out, err = run_cli("import-weights", root, edited)
     assert code == 0, err
+    return out
+
+
+def test_hierarchical_direct_profile_is_edited_in_place(tmp_path):
+    root = copy_study(MINI, tmp_path)
+    path = root / "profiles" / "tree-swing.yaml"
+    text = re.sub(r"rank: \d, ", "", path.read_text()).replace("method: swing", "method: direct")
+    path.write_text(text)
+    out = _import_tree_swing_delivery_75(root, tmp_path)
     assert "update tree-swing" in out
     assert path.read_text() == text.replace(
         '{id: delivery, points: 25, rationale: "Delivery second."}',
@@ -575,12 +581,7 @@ def test_hierarchical_direct_profile_with_block_scalars_is_edited_in_place(tmp_p
                   lambda m: (f"- id: {m[1]}\n        points: {m[2]}\n        rationale: {style}\n"
                              f"          {m[3]}\n          second line."), text)
     path.write_text(text)
-    workbook = tmp_path / "tree.xlsx"
-    code, out, err = run_cli("report", root, "-o", workbook, "--samples", "200")
-    assert code == 0, err
-    edited = edit_and_save(workbook, tmp_path / "edited.xlsx", _set("delivery", "tree-swing", 75))
-    code, out, err = run_cli("import-weights", root, edited)
-    assert code == 0, err
+    out = _import_tree_swing_delivery_75(root, tmp_path)
     old_text = "Delivery second. second line." if style == ">-" else "Delivery second.\\nsecond line."
     quoted = (f"'{old_text} Set to 75" if style == ">-" else f'"{old_text} Set to 75')
     end = "'" if style == ">-" else '"'
