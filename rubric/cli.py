@@ -234,23 +234,13 @@ def _command_named(argv: list[str]) -> str | None:
     return next((word for word in argv if not word.startswith("-")), None)
 
 
-def _terminal_width() -> int:
-    """What shutil.get_terminal_size gives, without importing shutil (and its archive modules) at start-up."""
-    import os
-
-    try:
-        return int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        pass
-    try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
-    except (AttributeError, ValueError, OSError):
-        return 80
-
-
 class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, its width found without importing shutil (see writers/width.py)."""
+
     def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
-        super().__init__(prog, indent_increment, max_help_position, _terminal_width() - 2 if width is None else width)
+        from .writers.width import terminal_width
+
+        super().__init__(prog, indent_increment, max_help_position, terminal_width() - 2 if width is None else width)
 
 
 class _RawHelpFormatter(argparse.RawDescriptionHelpFormatter, _HelpFormatter):

@@ -180,7 +180,6 @@ class ComparisonReport:
     smaa: SmaaResult                              # Dirichlet around the default profile; its scores_model says which values
     criterion_groups: tuple[tuple[str, ...], ...]  # per leaf criterion: names of the groups above it, top first
     top_groups: tuple[Group, ...]
-    group_contributions: np.ndarray = attrs.field(eq=False)  # [option, top group], default profile
     live: LiveModel = attrs.field(eq=False)       # the cached values of the workbook's live formulas
     disagreements: tuple[DisagreementCell, ...] = ()
     value_curves: tuple[ValueCurve, ...] = ()      # natural criteria, rubric order
@@ -333,19 +332,13 @@ def build_report(study: Study, session: str | None = None, samples: int = DEFAUL
     _, smaa_result = run_smaa(study, default_profile, False, samples, seed, scores, session_id,
                               progress=progress, analysis=analysis)
     top_groups = study.rubric.groups
-    membership = study.rubric.top_group_of()
-    contributions = default.result.contributions
-    by_group = np.zeros((len(evaluations[0].options), len(top_groups)))
-    for k, group in enumerate(top_groups):
-        columns = [j for j, c in enumerate(default.criteria) if membership[c] == group.id]
-        by_group[:, k] = contributions[:, columns].sum(axis=1)
     written = (now or _dt.datetime.now(_dt.timezone.utc)).astimezone(_dt.timezone.utc)
     scenario_analysis = (analyse_scenarios(study, default_profile, METHOD, session_id, top_k)
                          if applicable(study) else None)
     return ComparisonReport(
         study=study, session=analysis.session, analysis=analysis, method=METHOD, default_profile=default_profile,
         evaluations=evaluations, comparison=comparison, sensitivity=one_way, smaa=smaa_result,
-        criterion_groups=_group_paths(study), top_groups=top_groups, group_contributions=by_group,
+        criterion_groups=_group_paths(study), top_groups=top_groups,
         live=_live_model(analysis, evaluations),
         disagreements=_disagreements(analysis), value_curves=_value_curves(study),
         score_ranges=_score_ranges(analysis), tool_version=tool_version(),

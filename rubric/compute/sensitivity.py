@@ -75,6 +75,11 @@ class OneWay:
         o = self.options
         return tuple(Swap(float(t), o[i], o[k]) for t, i, k in zip(weight, rising, falling))
 
+    def on_top_beyond(self, weight: float, above: bool) -> str | None:
+        """The option on top just above (or below) the change of top nearest `weight`; None when
+        the top never changes."""
+        return _on_top_beyond(self.top_changes, weight, above)
+
     def totals(self, t) -> np.ndarray:
         return self.intercept + np.asarray(t, dtype=float)[..., None] * self.slope
 
@@ -214,6 +219,13 @@ def top_changes(intercept, slope, options) -> tuple[TopChange, ...]:
     return tuple(changes)
 
 
+def _on_top_beyond(changes, weight: float, above: bool) -> str | None:
+    if not changes:
+        return None
+    change = min(changes, key=lambda c: abs(c.weight - weight))
+    return change.top if above else change.before
+
+
 def top_interval(intercept, slope, top: int, current: float) -> tuple[float, float]:
     """Largest interval around `current` on which option `top` has the highest total."""
     # top stays ahead of i while d(t) = (b_top - b_i) + t (s_top - s_i) >= 0
@@ -241,11 +253,11 @@ def one_way(values, weights, members, options, name: str, kind: str, member_ids=
     distance = min(gaps) if gaps else None
     changes = top_changes(intercept, slope, options)
     takes_over = None
-    if distance is not None and changes:
+    if distance is not None:
         if low > 0.0 and current - low == distance:   # the top changes going down: what was on top below
-            takes_over = min(changes, key=lambda c: abs(c.weight - low)).before
+            takes_over = _on_top_beyond(changes, low, above=False)
         else:
-            takes_over = min(changes, key=lambda c: abs(c.weight - high)).top
+            takes_over = _on_top_beyond(changes, high, above=True)
     return OneWay(name, kind, tuple(member_ids or (str(m) for m in members)), current, intercept, slope,
                   tuple(options), count_swaps(intercept, slope), options[top], (low, high), distance, changes,
                   takes_over)

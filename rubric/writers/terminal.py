@@ -6,6 +6,7 @@ import numpy as np
 
 from ..model import Study
 from .documents import findings_text, has_scenarios, weight_decimals
+from .width import terminal_width
 
 
 def study_summary(study: Study) -> str:
@@ -98,23 +99,8 @@ def scenarios_table(analysis, study) -> str:
     return _finish(lines)
 
 
-WIDTH = 100          # the width when neither COLUMNS nor a terminal says
 MIN_CUT_WIDTH = 10   # a column of ids is never cut narrower than this to fit the width
 ELLIPSIS = "…"
-
-
-def terminal_width() -> int:
-    """COLUMNS when set (tests, and the user's say), else the terminal's width, else WIDTH."""
-    import os
-
-    try:
-        return max(40, int(os.environ["COLUMNS"]))
-    except (KeyError, ValueError):
-        pass
-    try:
-        return max(40, os.get_terminal_size(1).columns) if os.isatty(1) else WIDTH
-    except OSError:
-        return WIDTH
 
 
 class _Table(str):

@@ -41,6 +41,7 @@ from ..atomic import atomic_write
 from ..workbooks import comparison as layout
 from ..workbooks.comparison import SHEETS
 from ..workbooks.text import encode_text
+from ..workbooks.scoring import sources_cited_text
 from ..workbooks.weight_inputs import sheet_inputs
 from .documents import findings_text, weight_decimals
 from .weight_charts import chart_height, weight_chart_grid
@@ -904,7 +905,7 @@ def _analysts(book: Book, report) -> None:
                 value = tensor.values[index[0][score.analyst], index[1][score.option], index[2][score.criterion]]
                 value = value if is_finite(value) else "n/a"
             extra = ((score.low, score.high) if ranged else ()) + ((units[score.criterion],) if measured else ())
-            quotes = "\n".join(f"{c.source}: \u201c{c.quote}\u201d" for c in score.citations)
+            quotes = sources_cited_text(score.citations) or ""
             yield (score.analyst, score.option, score.criterion, level, value, score.confidence, score.rationale,
                    ", ".join(score.sources), quotes, *extra)
 
@@ -983,13 +984,7 @@ def _disagreement(book: Book, report) -> None:
 
 def _sum_of(letter: str, rows) -> str:
     """SUM over the cells of `letter` in `rows`, consecutive rows as one range (E7:E13,E20)."""
-    rows = sorted(rows)
-    runs, start = [], rows[0]
-    for previous, row in zip(rows, rows[1:] + [None]):
-        if row != previous + 1:
-            runs.append(f"{letter}${start}" if start == previous else f"{letter}${start}:{letter}${previous}")
-            start = row
-    return f"SUM({','.join(runs)})"
+    return "SUM(" + ",".join(f"{letter}${a}" if a == b else f"{letter}${a}:{letter}${b}" for a, b in _runs(rows)) + ")"
 
 
 def _import_command(report) -> str:
@@ -1240,6 +1235,12 @@ def _best_first(report) -> tuple[int, ...]:
     return tuple(sorted(range(len(report.options)), key=lambda i: (ranks[i], report.options[i])))
 
 
+def _best_first_among(report, options) -> list[int]:
+    """_best_first as indices into `options` (a result's own tuple of the report's option ids)."""
+    position = {option: i for i, option in enumerate(options)}
+    return [position[report.options[i]] for i in _best_first(report)]
+
+
 def _runs(columns) -> list[tuple[int, int]]:
     """Sorted column numbers as (first, last) runs of adjacent columns."""
     runs: list[tuple[int, int]] = []
@@ -1403,8 +1404,7 @@ def _compare(book: Book, report) -> None:
                f"profile ({c.default_profile}) under every aggregation method, and each analyst's own scores. "
                "Kendall's tau: 1 = same order, -1 = reversed. Options in the order of the default profile's "
                "ranks, best first.")
-    position = {option: i for i, option in enumerate(c.options)}
-    order = [position[report.options[i]] for i in _best_first(report)]
+    order = _best_first_among(report, c.options)
 
     def rank_table(r, title, names, ranks, extra=True):
         s.section(r, title)
@@ -1500,14 +1500,6 @@ def _weight_format(weight: float) -> str:
     return "0." + "0" * weight_decimals(weight)
 
 
-def _changes_at(analysis, weight: float, after: bool) -> str:
-    """The option on top just below (after=False) or above (True) a change of top at `weight`."""
-    if not analysis.top_changes:   # the interval ends at a near-tie the envelope reads as no change
-        return "-"
-    change = min(analysis.top_changes, key=lambda c: abs(c.weight - weight))
-    return change.top if after else change.before
-
-
 def _sensitivity(book: Book, report) -> None:
     result = report.sensitivity
     top = result.analyses[0].top if result.analyses else "-"
@@ -1530,9 +1522,9 @@ def _sensitivity(book: Book, report) -> None:
         s.text(r, 3, ", ".join(a.members) if a.kind == "group" else "")
         s.number(r, 4, a.current, WEIGHT)
         s.number(r, 5, low, _weight_format(low))
-        s.text(r, 6, _changes_at(a, low, after=False) if low > 0.0 else "-")
+        s.text(r, 6, (a.on_top_beyond(low, above=False) if low > 0.0 else None) or "-")
         s.number(r, 7, high, _weight_format(high))
-        s.text(r, 8, _changes_at(a, high, after=True) if high < 1.0 else "-")
+        s.text(r, 8, (a.on_top_beyond(high, above=True) if high < 1.0 else None) or "-")
         if a.distance is None:
             s.text(r, 9, "never").alignment = make_alignment("right")
         else:
@@ -1555,8 +1547,7 @@ def _sensitivity_charts(s: Sheet, report, r: int) -> None:
     if not varied:
         return
     names = {g.id: g.name for g in report.top_groups}
-    position = {option: i for i, option in enumerate(result.options)}
-    drawn = [position[report.options[i]] for i in _best_first(report)][:SENSITIVITY_CHART_OPTIONS]
+    drawn = _best_first_among(report, result.options)[:SENSITIVITY_CHART_OPTIONS]
     n = len(drawn)
     t = np.linspace(0.0, 1.0, SENSITIVITY_POINTS)
     s.section(r, "Every option's total against the weight of each criterion group (the other weights keep their "
@@ -1642,21 +1633,18 @@ def _listed_swaps(result, leaders) -> list:
     found = [(a, *a.swap_arrays(leaders)) for a in result.analyses]
     if leaders is None:
         return found
-    distance = np.concatenate([np.abs(weight - a.current) for a, weight, _, _ in found] or [np.empty(0)])
-    if len(distance) <= SWAPS_ALL_UP_TO:
+    distances = [np.abs(weight - a.current) for a, weight, _, _ in found]
+    if sum(len(d) for d in distances) <= SWAPS_ALL_UP_TO:
         return found
-    cut = np.sort(distance, kind="stable")[SWAPS_ALL_UP_TO - 1]
-    kept, room = [], SWAPS_ALL_UP_TO
-    for a, weight, rising, falling in found:
-        keep = np.flatnonzero(np.abs(weight - a.current) < cut)
-        kept.append([a, keep])
-        room -= len(keep)
-    for entry, (a, weight, _, _) in zip(kept, found):   # ties at the cut, in analysis order, until full
-        level = np.flatnonzero(np.abs(weight - a.current) == cut)[:max(room, 0)]
+    cut = np.sort(np.concatenate(distances))[SWAPS_ALL_UP_TO - 1]
+    room = SWAPS_ALL_UP_TO - sum(int((d < cut).sum()) for d in distances)
+    listed = []
+    for (a, weight, rising, falling), d in zip(found, distances):   # ties at the cut, in analysis order, until full
+        level = np.flatnonzero(d == cut)[:max(room, 0)]
         room -= len(level)
-        entry[1] = np.sort(np.concatenate([entry[1], level]))
-    return [(a, weight[keep], rising[keep], falling[keep])
-            for (a, keep), (_, weight, rising, falling) in zip(kept, found)]
+        keep = np.sort(np.concatenate([np.flatnonzero(d < cut), level]))
+        listed.append((a, weight[keep], rising[keep], falling[keep]))
+    return listed
 
 
 SMAA_ALL_RANKS_UP_TO = 30   # options; a larger study's acceptability block is cut (options x ranks grows as n^2)
@@ -1713,8 +1701,7 @@ def _smaa(book: Book, report) -> None:
     confidence = result.confidence_informative
     s.header(r, 1, ["option", *rank_labels, *(["confidence"] if confidence else [])])
     head = r
-    position = {option: i for i, option in enumerate(result.options)}
-    order = [position[report.options[i]] for i in _best_first(report)]
+    order = _best_first_among(report, result.options)
     for i in order:
         r += 1
         s.text(r, 1, result.options[i], bold=True)
