@@ -91,3 +91,49 @@ def test_smaa_block_of_a_small_study_shows_every_rank(tmp_path):
     assert sorted(rows) == list(range(len(report.smaa.options)))
     assert np.array_equal(np.array([[c.value for c in row] for row in cells], dtype=float),
                           report.smaa.acceptability[rows])
+
+
+@pytest.mark.parametrize("source", [MINI, SHIPPED], ids=["mini", "shipped"])
+def test_formula_quick_path_gives_what_xlsxwriter_gives_and_takes_every_formula_we_write(source, tmp_path,
+                                                                                      monkeypatch):
+    """Every formula of a report goes through the quick path (its functions are all classic), and
+    comes out exactly as XlsxWriter's own preparation makes it; the whole workbook is the same bytes
+    with the quick path turned off."""
+    from xlsxwriter.worksheet import Worksheet as XlsxWorksheet
+    from rubric.writers import sheet_engine
+
+    report = build_report(load_study(source), samples=500, seed=1)
+    seen = []
+    quick = sheet_engine.Worksheet._prepare_formula
+
+    def spy(self, formula, expand_future_functions=False):
+        prepared = quick(self, formula, expand_future_functions)
+        seen.append((formula, prepared, XlsxWorksheet._prepare_formula(self, formula, expand_future_functions)))
+        return prepared
+
+    monkeypatch.setattr(sheet_engine.Worksheet, "_prepare_formula", spy)
+    fast = xlsx.write_workbook(report, tmp_path / "fast.xlsx")
+    assert len(seen) > 50
+    assert [f for f, mine, theirs in seen if mine != theirs] == []
+    assert [f for f, _, _ in seen if set(sheet_engine._FUNCTION_CALL.findall(f)) - sheet_engine.CLASSIC_FUNCTIONS] == []
+    monkeypatch.setattr(sheet_engine.Worksheet, "_prepare_formula", XlsxWorksheet._prepare_formula)
+    slow = xlsx.write_workbook(report, tmp_path / "slow.xlsx")
+    fast_parts, slow_parts = _sheet_parts(fast), _sheet_parts(slow)
+    assert [n for n in fast_parts if fast_parts[n] != slow_parts.get(n)] == []
+
+
+@pytest.mark.parametrize("formula, expected", [
+    ("=SUM(A1:A3)", "SUM(A1:A3)"),
+    ("=1+SUMPRODUCT(--(B5:B9>B5+0.000000001*MAX(1,MAX(B5:B9))))", "1+SUMPRODUCT(--(B5:B9>B5+0.000000001*MAX(1,MAX(B5:B9))))"),
+    ("=FILTER(A1:A3,B1:B3)", "_xlfn._xlws.FILTER(A1:A3,B1:B3)"),           # a newer function: XlsxWriter's path
+    ('=IF(A1,"SORT(x)",0)', '=IF(A1,"_xlfn._xlws.SORT(x)",0)'[1:]),       # even inside a quoted text, as XlsxWriter does
+    ("=XLOOKUP(A1,B1:B3,C1:C3)", "_xlfn.XLOOKUP(A1,B1:B3,C1:C3)"),
+])
+def test_formula_quick_path_leaves_newer_functions_to_xlsxwriter(formula, expected, tmp_path):
+    import xlsxwriter
+    from rubric.writers import sheet_engine
+
+    book = xlsxwriter.Workbook(str(tmp_path / "f.xlsx"))
+    sheet = book.add_worksheet("s", sheet_engine.Worksheet)
+    assert sheet._prepare_formula(formula) == expected
+    book.close()

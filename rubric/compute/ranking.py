@@ -17,5 +17,9 @@ def tolerance(scores) -> float:
 def competition_ranks(scores, higher_is_better: bool = True) -> np.ndarray:
     scores = np.asarray(scores, dtype=float)
     keyed = scores if higher_is_better else -scores
-    better = keyed[None, :] > keyed[:, None] + tolerance(scores)   # [i, k]: k beats i
+    if np.isfinite(keyed).all():
+        # the options beating each one, counted in the sorted scores (n log n, no n x n table)
+        thresholds = keyed + tolerance(scores)
+        return 1 + keyed.size - np.searchsorted(np.sort(keyed), thresholds, side="right")
+    better = keyed[None, :] > keyed[:, None] + tolerance(scores)   # [i, k]: k beats i (NaN beats none)
     return 1 + better.sum(axis=1)

@@ -16,7 +16,7 @@ import numpy as np
 from ..model import Group, Session, Study
 from .compare import Comparison, compare
 from .evaluate import Evaluation, SessionAnalysis, analyse_session, pick_profile, run_smaa
-from .ranking import tolerance
+from .ranking import competition_ranks
 from .scenarios import ScenarioAnalysis, analyse_scenarios, applicable
 from .scope import Scope, ScreenOutcome
 from .sensitivity import Sensitivity, sensitivity
@@ -126,7 +126,7 @@ def _live_model(analysis: SessionAnalysis, evaluations) -> LiveModel:
     # a consensus value shown as "n/a" counts 0 in SUMPRODUCT
     values = np.nan_to_num(np.asarray(analysis.consensus.value, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
     totals = np.array([values @ weights for weights in normalised])
-    ranks = np.array([[1 + int(np.sum(row > t + tolerance(row))) for t in row] for row in totals], dtype=int)
+    ranks = np.array([competition_ranks(row) for row in totals], dtype=int).reshape(totals.shape)
     return LiveModel(raw, normalised, totals, ranks)
 
 
