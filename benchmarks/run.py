@@ -702,7 +702,41 @@ def scaling(work: str, runs: int, seed: int, axes: dict, commands: dict) -> list
                          " | ".join(f"{t:.2f} (RSS {m:.2f})" for t, m in exponent.values()) + " |")
     lines += ["", "Growth exponent between the two largest sizes of each axis, time (and peak RSS):", "",
               "| axis | " + " | ".join(commands) + " |", "|---|" + "---:|" * len(commands), *exponents]
-    return lines
+    return lines + scaling_targets(measured, axes)
+
+
+MAX_GROWTH = 1.3     # no command's time or peak RSS grows faster than n^1.3 in options
+MAX_RSS_MIB = 1024   # every command's peak RSS under 1 GB
+
+
+def scaling_targets(measured: dict, axes: dict) -> list[str]:
+    """Issue 19's scaling targets, read from the table: at the largest options size, `compare --method
+    promethee` within 2x of `compare` (weighted sum) and `report` within 4x of `validate`; every
+    command's peak RSS at every size under 1 GB; over options, no growth faster than n^1.3 between
+    the two largest sizes. A target whose commands were not run is left out."""
+    targets = []   # (what, measured, shown, limit, ok)
+    if "options" in axes:
+        sizes = axes["options"][0]
+        large = measured["options", sizes[-1]]
+        for top, bottom, limit in (("compare promethee", "compare wsm", 2.0), ("report", "validate", 4.0)):
+            if top in large and bottom in large:
+                ratio = large[top][0] / large[bottom][0]
+                targets.append((f"`{top}` vs `{bottom}` at {sizes[-1]:,} options", f"{ratio:.2f}x", f"<= {limit:g}x",
+                                ratio <= limit))
+        if len(sizes) > 1:
+            small = measured["options", sizes[-2]]
+            for name in large:
+                growth = max(math.log(large[name][k] / small[name][k]) / math.log(sizes[-1] / sizes[-2])
+                             for k in (0, 1))
+                targets.append((f"`{name}` growth in options (time or peak RSS, the larger), "
+                                f"{sizes[-2]:,} -> {sizes[-1]:,}", f"n^{growth:.2f}", f"<= n^{MAX_GROWTH:g}",
+                                growth <= MAX_GROWTH))
+    largest = max((row[name][1], f"{name}, {axis} = {size:,}") for (axis, size), row in measured.items()
+                  for name in row)
+    targets.append(("largest peak RSS of any command at any size (" + largest[1] + ")", f"{largest[0]:.0f} MiB",
+                    f"< {MAX_RSS_MIB:,} MiB", largest[0] < MAX_RSS_MIB))
+    return ["", "| target | measured | limit | result |", "|---|---:|---:|---|",
+            *(f"| {what} | {value} | {limit} | {'PASS' if ok else 'MISS'} |" for what, value, limit, ok in targets)]
 
 
 # -- main ------------------------------------------------------------------------------------------

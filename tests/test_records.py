@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import edit, run_cli
+from conftest import SHIPPED, edit, run_cli
 from rubric import RubricError, load_study
 
 
@@ -380,3 +380,23 @@ def test_every_shipped_schema_is_valid_against_its_metaschema(kind):
 
     schema = json.loads((schema_dir() / f"{kind}.schema.json").read_text(encoding="utf-8"))
     jsonschema.validators.validator_for(schema).check_schema(schema)
+
+
+def test_line_map_is_made_only_when_a_line_is_asked_for_and_is_the_eager_map(tmp_path):
+    """Parsing builds no pointer -> line map (for a large session it is twice the memory of the data);
+    the first line asked for maps the whole document, exactly as the eager parse did."""
+    from rubric.records import yamlio
+
+    session = next((SHIPPED / "sessions").glob("*.yaml"))
+    text = session.read_text(encoding="utf-8")
+    document = yamlio.parse_yaml(text, str(session))
+    assert document._lines == {}
+    eager: dict = {}
+    assert yamlio._from_events(text, eager) == document.data
+    pointer = "/scores/3/level"
+    line = document.line_of(pointer)
+    assert line == eager[pointer]
+    level_line = text.splitlines()[line - 1]
+    assert level_line.strip().startswith("level:") and str(document.data["scores"][3]["level"]) in level_line
+    assert document.lines == eager and list(document.lines) == list(eager)
+    assert document.problem("/scores/3/level/x", "bad").line == line   # the nearest ancestor's line

@@ -71,17 +71,30 @@ def resolves_to_string(text: str) -> bool:
 
 @attrs.frozen
 class Document:
-    """A parsed YAML file: its data and the line (1-based) of each JSON pointer in it."""
+    """A parsed YAML file: its data and the line (1-based) of each JSON pointer in it.
+
+    The line map is made when a line is first asked for (a problem to report), by parsing `text`
+    again: for a session of 80,000 scores it is 720,000 pointers, about twice the memory of the
+    data, and almost every load reports nothing."""
 
     path: str
     data: object
-    lines: dict = attrs.field(eq=False, repr=False)
+    _lines: dict = attrs.field(eq=False, repr=False, alias="lines")
+    _text: str | None = attrs.field(default=None, eq=False, repr=False, alias="text")  # to map lines later
+
+    @property
+    def lines(self) -> dict:
+        if self._text is not None and not self._lines:
+            with _gc_paused():
+                _from_events(self._text, self._lines)
+        return self._lines
 
     def line_of(self, pointer: str) -> int | None:
         """Line of the value at `pointer`, or of its nearest ancestor that has one."""
+        lines = self.lines
         while True:
-            if pointer in self.lines:
-                return self.lines[pointer]
+            if pointer in lines:
+                return lines[pointer]
             if not pointer:
                 return None
             pointer = pointer.rsplit("/", 1)[0]
@@ -122,11 +135,11 @@ def parse_yaml(text: str, display: str) -> Document:
             if stripped.startswith("\t"):
                 raise RubricError(Problem(display, "tab used for indentation; YAML needs spaces", number))
     with _gc_paused():
-        lines: dict[str, int] = {}
-        data = _from_events(text, lines)
-        if data is _COMPOSE:  # something a record rarely holds: let the composer and _NodeValues judge it
-            lines = {}
-            data = _from_nodes(text, display, lines)
+        data = _from_events(text, None)
+        if data is not _COMPOSE:
+            return Document(display, data, {}, text)  # lines mapped when first asked for
+        lines: dict[str, int] = {}  # something a record rarely holds: let the composer and _NodeValues judge it
+        data = _from_nodes(text, display, lines)
     return Document(display, data, lines)
 
 
@@ -247,8 +260,9 @@ class _Unusual(Exception):
     """Raised inside _from_events: the document holds something only the composer path handles."""
 
 
-def _from_events(text: str, lines: dict):
-    """Build the values straight from the parser's events, without composing a node graph.
+def _from_events(text: str, lines: dict | None):
+    """Build the values straight from the parser's events, without composing a node graph; with
+    `lines`, also fill it with the line of each pointer (None: no pointers are built at all).
 
     This is the same document the composer and _NodeValues would build (the same values, the same
     pointer -> line map in the same order) for the documents records are made of: one document of
@@ -267,6 +281,7 @@ def _from_events(text: str, lines: dict):
     plain_values: dict[str, object] = {}  # a plain scalar's value depends on its text alone
     strings: dict[str, str] = {}
     string_keys: set[str] = set()  # plain keys known to resolve to strings
+    track = lines is not None
 
     def plain(text_value: str, implicit):
         value = _plain_scalar(resolve(yaml.ScalarNode, text_value, implicit), text_value)
@@ -279,7 +294,8 @@ def _from_events(text: str, lines: dict):
         if cls is yaml.ScalarEvent:
             if event.anchor is not None or event.tag is not None:
                 raise _Unusual
-            lines[pointer] = event.start_mark.line + 1
+            if track:
+                lines[pointer] = event.start_mark.line + 1
             text_value = event.value
             if event.implicit[0]:
                 try:
@@ -295,7 +311,8 @@ def _from_events(text: str, lines: dict):
         if cls is yaml.MappingStartEvent:
             if event.anchor is not None or depth >= MAX_DEPTH:
                 raise _Unusual
-            lines[pointer] = event.start_mark.line + 1
+            if track:
+                lines[pointer] = event.start_mark.line + 1
             result = {}
             while True:
                 key_event = get()
@@ -311,13 +328,17 @@ def _from_events(text: str, lines: dict):
                     string_keys.add(key)
                 if key in result:
                     raise _Unusual  # a duplicate
-                child = pointer + "/" + _escape(key)
-                result[key] = value(get(), child, depth + 1)
-                lines[child] = key_event.start_mark.line + 1  # a reader looks for "/a/b" on the key's line
+                if track:
+                    child = pointer + "/" + _escape(key)
+                    result[key] = value(get(), child, depth + 1)
+                    lines[child] = key_event.start_mark.line + 1  # a reader looks for "/a/b" on the key's line
+                else:
+                    result[key] = value(get(), None, depth + 1)
         if cls is yaml.SequenceStartEvent:
             if event.anchor is not None or depth >= MAX_DEPTH:
                 raise _Unusual
-            lines[pointer] = event.start_mark.line + 1
+            if track:
+                lines[pointer] = event.start_mark.line + 1
             result = []
             append = result.append
             index = 0
@@ -325,7 +346,7 @@ def _from_events(text: str, lines: dict):
                 item = get()
                 if item.__class__ is yaml.SequenceEndEvent:
                     return result
-                append(value(item, f"{pointer}/{index}", depth + 1))
+                append(value(item, f"{pointer}/{index}" if track else None, depth + 1))
                 index += 1
         raise _Unusual  # an alias
 

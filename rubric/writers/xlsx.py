@@ -1715,14 +1715,23 @@ def _smaa(book: Book, report) -> None:
     s.name(layout.SMAA_ACCEPTABILITY, head + 1, 2, r, 1 + shown)
     s.autofilter(head, 1, r, 1 + shown + confidence)
     r += 2
-    s.section(r, "Central weights: the mean weights of the draws where the option ranked first ('-': never first)")
+    # only the options that ranked first in some draw have central weights (at 2,000 options most never do)
+    first_ever = [i for i in order if np.isfinite(result.central_weights[i]).all()]
+    never = [result.options[i] for i in order if i not in set(first_ever)]
+    s.section(r, "Central weights: the mean weights of the draws where the option ranked first")
     r += 1
     s.header(r, 1, ["option", *result.criteria])
-    for i in order:
+    for i in first_ever:
         r += 1
         s.text(r, 1, result.options[i], bold=True)
         for k in range(len(result.criteria)):
             s.number(r, 2 + k, result.central_weights[i, k], WEIGHT, missing="-")
+    if never:
+        r += 1
+        s.span(r, 1, 1 + len(result.criteria),
+               f"Never first in any draw, so without central weights: {', '.join(never)}." if len(never) <= 30 else
+               f"{len(never):,} options were never first in any draw and have no central weights (the rank "
+               "acceptability table above lists every option).")
     r += 2
     # the chart: ranks 1, 2 and 3 in distinct colours and the rest together, options by rank-1 share
     grouped = result.grouped(SMAA_CHART_RANKS)
