@@ -390,7 +390,7 @@ def test_line_map_is_made_only_when_a_line_is_asked_for_and_is_the_eager_map(tmp
     session = next((SHIPPED / "sessions").glob("*.yaml"))
     text = session.read_text(encoding="utf-8")
     document = yamlio.parse_yaml(text, str(session))
-    assert document._lines == {}
+    assert document._lines is None
     eager: dict = {}
     assert yamlio._from_events(text, eager) == document.data
     pointer = "/scores/3/level"
@@ -400,3 +400,5 @@ def test_line_map_is_made_only_when_a_line_is_asked_for_and_is_the_eager_map(tmp
     assert level_line.strip().startswith("level:") and str(document.data["scores"][3]["level"]) in level_line
     assert document.lines == eager and list(document.lines) == list(eager)
     assert document.problem("/scores/3/level/x", "bad").line == line   # the nearest ancestor's line
+    empty = yamlio.parse_yaml("# only a comment\n", "empty.yaml")
+    assert empty.data is None and empty.line_of("/x") is None and empty._lines == {}   # mapped once, empty

@@ -79,14 +79,16 @@ class Document:
 
     path: str
     data: object
-    _lines: dict = attrs.field(eq=False, repr=False, alias="lines")
+    _lines: dict | None = attrs.field(eq=False, repr=False, alias="lines")   # None: not mapped yet
     _text: str | None = attrs.field(default=None, eq=False, repr=False, alias="text")  # to map lines later
 
     @property
     def lines(self) -> dict:
-        if self._text is not None and not self._lines:
+        if self._lines is None:
+            lines: dict[str, int] = {}
             with _gc_paused():
-                _from_events(self._text, self._lines)
+                _from_events(self._text, lines)
+            object.__setattr__(self, "_lines", lines)   # a cache: the document itself does not change
         return self._lines
 
     def line_of(self, pointer: str) -> int | None:
@@ -137,7 +139,7 @@ def parse_yaml(text: str, display: str) -> Document:
     with _gc_paused():
         data = _from_events(text, None)
         if data is not _COMPOSE:
-            return Document(display, data, {}, text)  # lines mapped when first asked for
+            return Document(display, data, None, text)  # lines mapped when first asked for
         lines: dict[str, int] = {}  # something a record rarely holds: let the composer and _NodeValues judge it
         data = _from_nodes(text, display, lines)
     return Document(display, data, lines)

@@ -1692,8 +1692,8 @@ def _smaa(book: Book, report) -> None:
             s.cell(r, 2).alignment = make_alignment("left", None)
         r += 1
     r += 1
-    s.section(r, "Rank acceptability (share of draws)" + (" and confidence factor" if result.confidence_informative
-                                                        else "") + (
+    s.section(r, "Rank acceptability (share of draws)" + (" and confidence factor ('-': never first)"
+                                                        if result.confidence_informative else "") + (
         f": ranks 1-{SMAA_RANKS_SHOWN} and the rest together ({n_o} options; "
         "`rubric smaa --format csv` gives every rank)" if cut else ""))
     r += 1
