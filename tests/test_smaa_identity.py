@@ -127,3 +127,21 @@ def test_memory_before_the_first_chunk_does_not_grow_with_samples(scores):
 
     small, largest = growth("small"), growth("max")
     assert largest < small + 8, (small, largest)   # MiB; the up-front list was 1.3 GB at 1e10 samples
+
+
+def test_ordering_in_blocks_of_rows_is_the_whole_chunk_at_once():
+    """_ascending_order works through a chunk in cache-sized blocks of rows; with exact ties, near
+    ties and NaN rows spread over the blocks it gives the order, and leaves the random stream, exactly
+    as ordering the whole chunk at once."""
+    from rubric.compute import smaa as module
+
+    rng = np.random.default_rng(11)
+    scores = rng.integers(0, 6, size=(4096, 50)).astype(float)      # many exact ties per row
+    scores[::7, 3] = scores[::7, 4] + 1e-12                          # near ties inside the tolerance
+    scores[5::97, 0] = np.nan                                        # a few rows on the stable path
+    assert module.TIE_BLOCK // 50 < 4096                             # several blocks
+    whole_rng, blocked_rng = np.random.default_rng(3), np.random.default_rng(3)
+    whole = module._ascending_block(scores, whole_rng)
+    blocked = module._ascending_order(scores, blocked_rng)
+    assert np.array_equal(whole, blocked)
+    assert whole_rng.random() == blocked_rng.random()                # the same numbers were drawn
