@@ -81,6 +81,31 @@ def test_smaa_block_of_a_large_study_shows_ranks_one_to_k_and_the_rest(tmp_path)
     assert labels[k] == f"rank {k + 1} or lower" and "confidence" not in labels
 
 
+def test_summary_of_a_large_study_ranks_its_best_30_and_keeps_the_findings_in_view(tmp_path):
+    from benchmarks.generate import generate
+
+    n = xlsx.SUMMARY_RANKED_UP_TO + 7
+    study = load_study(generate(tmp_path / "large", options=n, criteria=6, groups=2, analysts=2, profiles=2))
+    report = build_report(study, samples=800, seed=2)
+    path = xlsx.write_workbook(report, tmp_path / "large.xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book["Summary"]
+    [(_, ref)] = list(book.defined_names["Summary_totals"].destinations)
+    totals = sheet[ref.replace("$", "")]
+    ids = [sheet.cell(row[0].row, 1).value for row in totals]
+    default = report.evaluation(report.default_profile)
+    assert len(ids) == xlsx.SUMMARY_RANKED_UP_TO and ids == [report.options[i] for i in report.summary.order[:30]]
+    assert [default.ranks[default.options.index(o)] for o in ids] == sorted(default.ranks)[:30]
+    heading = sheet.cell(totals[0][0].row - 2, 1).value
+    assert heading.endswith(f"the 30 best as written, of {n} options; Results ranks every option, live")
+    below = [sheet.cell(r, 1).value for r in range(totals[-1][0].row + 1, totals[-1][0].row + 4)]
+    assert below[1].startswith("Every profile's top 3")                 # the findings follow at once
+    with zipfile.ZipFile(path) as archive:                               # the chart: the 30 shown, not all
+        charts = [archive.read(name).decode() for name in archive.namelist() if name.startswith("xl/charts/")]
+    summary_chart = next(c for c in charts if "Total by criterion group" in c)
+    assert summary_chart.count("<c:ptCount val=\"30\"/>") >= 1 and f'<c:ptCount val="{n}"/>' not in summary_chart
+
+
 def test_smaa_block_of_a_small_study_shows_every_rank(tmp_path):
     report = build_report(load_study(SHIPPED), samples=500, seed=2)
     assert len(report.smaa.options) <= xlsx.SMAA_ALL_RANKS_UP_TO

@@ -194,6 +194,7 @@ def _screening_findings(report) -> list[tuple[str, str]]:
     return lines
 
 
+SUMMARY_RANKED_UP_TO = 30   # options; a larger study's Summary ranks its best 30 (Results ranks them all)
 SUMMARY_TOP_SPANS = ((2, 3), (4, 6), (7, 9))   # the columns (merged) of each profile's 1st, 2nd and 3rd
 
 
@@ -215,7 +216,13 @@ def _summary(book: Book, report) -> None:
               "marked 'live' follow weight edits on the Weights sheet; everything else is as written by rubric. "
               "Each block names the sheet with the detail.")
     r = 4
-    s.section(r, f"Ranking, profile {report.default_profile}, best first (detail: {layout.RESULTS_SHEET})")
+    # past 30 options the ranking keeps the best 30 as written, so the findings below stay in view
+    # (at 2,000 options they would sit 2,000 rows down, under a chart 11 m tall)
+    shown = tuple(summary.order[:SUMMARY_RANKED_UP_TO])
+    s.section(r, f"Ranking, profile {report.default_profile}, best first (detail: {layout.RESULTS_SHEET})" + (
+        "" if len(shown) == len(summary.order) else
+        f": the {len(shown)} best as written, of {len(summary.order):,} options; {layout.RESULTS_SHEET} ranks "
+        "every option, live"))
     r += 1
     groups = report.top_groups
     flags = _screening_flags(report)
@@ -228,7 +235,7 @@ def _summary(book: Book, report) -> None:
     head = r
     s.caps.update({1: 30, 3: 40, 9: 36})
     contributions = _live_group_contributions(report)
-    for i in summary.order:
+    for i in shown:
         r += 1
         s.text(r, 1, report.options[i], bold=True)   # column 1: the chart's categories
         s.number(r, 2, int(default.ranks[i]), INTEGER)
@@ -297,13 +304,13 @@ def _summary(book: Book, report) -> None:
         s.span(r, 2, last_col - 1, text)   # wraps across the ranking's columns; its row takes the height
         s.text(r, last_col, sheet)
     r += 2
-    height = max(7.5, 0.55 * len(summary.order) + 3.5)
+    height = max(7.5, 0.55 * len(shown) + 3.5)
     s.bar_chart(r, f"Total by criterion group, profile {report.default_profile}, best first (live)",
                 "weighted value (0-100)", "stacked", height, _chart_width(s), names_row=head, first_col=first_group,
                 last_col=first_group - 1 + len(groups), first_row=head + 1, last_row=last,
-                colours=list(GROUP_COLOURS), categories=[report.options[i] for i in summary.order],
+                colours=list(GROUP_COLOURS), categories=[report.options[i] for i in shown],
                 names=[f"{g.name} (live)" for g in groups],
-                values=[contributions[list(summary.order), k] for k in range(len(groups))])
+                values=[contributions[list(shown), k] for k in range(len(groups))])
     s.finish(freeze="B6", title_rows="1:2")
 
 
