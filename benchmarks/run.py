@@ -429,22 +429,35 @@ def section_validate(res: Results, study_dir: str, runs: int) -> None:
     res.target("`rubric validate` subprocess vs bare YAML subprocess", t_cli / t_cli_bare, "<=", 3)
 
 
+BARE_YAML_FILES = ("import sys, yaml\nfor name in sys.argv[1:]:\n"
+                   "    yaml.load(open(name, encoding='utf-8').read(), Loader=yaml.CSafeLoader)")
+VALIDATE_IMPORTS = "import numpy, jsonschema, rubric.records.load, rubric.compute.weights"
+
+
 def section_help(res: Results, runs: int) -> None:
     py = sys.executable
+    policy_files = sorted(str(p) for p in (ROOT / "policies").rglob("*.yaml"))
     runs = max(runs, 5) * 4  # each is short: take more runs
 
     times = interleaved(runs, {
         "help": lambda: child([py, "-m", "rubric", "--help"])[0],
         "pass": lambda: child([py, "-c", "pass"])[0],
         "validate_policies": lambda: child([py, "-m", "rubric", "validate", str(ROOT / "policies")])[0],
+        # the floor under that target: libyaml alone on the same files, and rubric's imports alone
+        "bare_yaml_policies": lambda: child([py, "-c", BARE_YAML_FILES, *policy_files])[0],
+        "imports": lambda: child([py, "-c", VALIDATE_IMPORTS])[0],
         "help_nocache": lambda: child([py, "-m", "rubric", "--help"], NO_BYTECODE_ENV)[0],
         "pass_nocache": lambda: child([py, "-c", "pass"], NO_BYTECODE_ENV)[0]})
     t_help = res.time_row("help", "`rubric --help` (python -m rubric --help)", times["help"])
     t_pass = res.time_row("help", "`python -c pass`", times["pass"])
     res.time_row("help", "  `rubric --help` with no bytecode cache (PYTHONDONTWRITEBYTECODE=1)", times["help_nocache"])
     res.time_row("help", "  `python -c pass` with no bytecode cache", times["pass_nocache"])
-    t_policies = res.time_row("help", "`rubric validate policies` (the shipped 17-option study)",
-                              times["validate_policies"])
+    t_policies = res.time_row("help", "`rubric validate policies` (the shipped study)", times["validate_policies"])
+    t_yaml = res.time_row("help", "  floor: libyaml (CSafeLoader) on the same files, subprocess", times["bare_yaml_policies"])
+    t_imports = res.time_row("help", "  floor: rubric's imports for validate (numpy, jsonschema, loader)", times["imports"])
+    res.ratio("`rubric validate policies` / `python -c pass`", t_policies / t_pass, "x the time")
+    res.ratio("  libyaml alone on those files / `python -c pass`", t_yaml / t_pass, "x the time")
+    res.ratio("  rubric's imports alone / `python -c pass`", t_imports / t_pass, "x the time")
     res.ratio("`rubric --help` / `python -c pass`", t_help / t_pass, "x the time")
     res.target("`rubric --help` vs bare Python start", t_help / t_pass, "<=", 2.5)
     res.target("`rubric validate policies` vs bare Python start", t_policies / t_pass, "<=", 8)
