@@ -153,6 +153,7 @@ def test_formula_quick_path_gives_what_xlsxwriter_gives_and_takes_every_formula_
     ("=FILTER(A1:A3,B1:B3)", "_xlfn._xlws.FILTER(A1:A3,B1:B3)"),           # a newer function: XlsxWriter's path
     ('=IF(A1,"SORT(x)",0)', '=IF(A1,"_xlfn._xlws.SORT(x)",0)'[1:]),       # even inside a quoted text, as XlsxWriter does
     ("=XLOOKUP(A1,B1:B3,C1:C3)", "_xlfn.XLOOKUP(A1,B1:B3,C1:C3)"),
+    ("{=SUM(A1:A3)}", "SUM(A1:A3)"),                                     # braces: XlsxWriter's path
 ])
 def test_formula_quick_path_leaves_newer_functions_to_xlsxwriter(formula, expected, tmp_path):
     import xlsxwriter
@@ -161,4 +162,8 @@ def test_formula_quick_path_leaves_newer_functions_to_xlsxwriter(formula, expect
     book = xlsxwriter.Workbook(str(tmp_path / "f.xlsx"))
     sheet = book.add_worksheet("s", sheet_engine.Worksheet)
     assert sheet._prepare_formula(formula) == expected
+    # called as XlsxWriter may call it, with the expansion flag by position or by name
+    assert sheet._prepare_formula(formula, False) == sheet._prepare_formula(formula, expand_future_functions=False) \
+        == expected
+    assert sheet._prepare_formula("=SUM(A1)", True) == sheet._prepare_formula("=SUM(A1)", expand_future_functions=True)
     book.close()

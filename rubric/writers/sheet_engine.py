@@ -132,11 +132,15 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
     has nothing to substitute, so it only loses its leading "="; anything else goes through
     XlsxWriter's own preparation. tests/test_bulk_sheets.py holds both paths equal."""
 
-    def _prepare_formula(self, formula, expand_future_functions=False):
-        if (not expand_future_functions and not self.use_future_functions and not formula.startswith("{")
-                and not formula.endswith("}") and set(_FUNCTION_CALL.findall(formula)) <= CLASSIC_FUNCTIONS):
+    def _prepare_formula(self, formula, *args, **kwargs):
+        # XlsxWriter 3.3 calls this with (formula[, expand_future_functions]); any other call (a later
+        # version's) goes to XlsxWriter's own method as it is
+        expand = args[0] if len(args) == 1 else kwargs.get("expand_future_functions", False)
+        if (len(args) + len(kwargs) <= 1 and set(kwargs) <= {"expand_future_functions"} and not expand
+                and not self.use_future_functions and not formula.startswith("{") and not formula.endswith("}")
+                and set(_FUNCTION_CALL.findall(formula)) <= CLASSIC_FUNCTIONS):
             return formula[1:] if formula.startswith("=") else formula
-        return super()._prepare_formula(formula, expand_future_functions)
+        return super()._prepare_formula(formula, *args, **kwargs)
 
 
 class TooBig(Exception):
