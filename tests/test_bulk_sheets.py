@@ -116,6 +116,21 @@ def test_smaa_block_of_a_small_study_shows_every_rank(tmp_path):
     assert sorted(rows) == list(range(len(report.smaa.options)))
     assert np.array_equal(np.array([[c.value for c in row] for row in cells], dtype=float),
                           report.smaa.acceptability[rows])
+    # central weights: a row per option ever first, the others named on the line under the table
+    sheet = book[title]
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    start = next(i for i, row in enumerate(values) if str(row[0]).startswith("Central weights")) + 2
+    listed = []
+    while values[start][0] in report.smaa.options:
+        listed.append(values[start][0])
+        option = report.smaa.options.index(values[start][0])
+        assert values[start][1:1 + len(report.smaa.criteria)] == pytest.approx(list(report.smaa.central_weights[option]))
+        start += 1
+    first = [o for i, o in enumerate(report.smaa.options) if np.isfinite(report.smaa.central_weights[i]).all()]
+    never = [o for o in report.smaa.options if o not in first]
+    assert sorted(listed) == sorted(first) and never
+    assert values[start][0].startswith("Never first in any draw, so without central weights: ")
+    assert sorted(values[start][0].split(": ", 1)[1].rstrip(".").split(", ")) == sorted(never)
 
 
 @pytest.mark.parametrize("source", [MINI, SHIPPED], ids=["mini", "shipped"])

@@ -240,6 +240,24 @@ def test_ties_share_the_best_rank():
     assert competition_ranks([3.0, 3.0 + 1e-13, 2.0]).tolist() == [1, 1, 3]
 
 
+def test_competition_ranks_by_sorting_match_the_pairwise_definition_by_brute_force():
+    """Ranks come from the sorted scores (n log n); brute force: 1 + the options higher by more than
+    the tolerance, counted pair by pair, on ties, near ties at the tolerance, -0.0, large values and
+    lower-is-better."""
+    from rubric.compute.ranking import tolerance
+
+    rng = np.random.default_rng(5)
+    for case in range(3000):
+        n = int(rng.integers(0, 9))
+        scores = rng.choice([0.0, -0.0, 1.0, 2.0, 1e-9, 2e-9, 1 + 1e-9, 1 + 2e-9, 50.0, 1e12, -7.5], size=n)
+        if case % 2:
+            scores = scores + rng.normal(0, 1e-9, size=n)
+        for higher in (True, False):
+            keyed = scores if higher else -scores
+            expected = [1 + sum(k > x + tolerance(scores) for k in keyed) for x in keyed]
+            assert competition_ranks(scores, higher).tolist() == expected, (scores, higher)
+
+
 # -- evaluation, comparison and the command line -------------------------------------------------
 
 def test_evaluate_mini_by_hand(study):

@@ -21,9 +21,9 @@ from .scenarios import ScenarioAnalysis, analyse_scenarios, applicable
 from .scope import Scope, ScreenOutcome
 from .sensitivity import Sensitivity, sensitivity
 from .smaa import SmaaResult
+from . import DEFAULT_SEED  # noqa: F401 (one place: rubric/compute/__init__.py; importers read it here too)
 
 DEFAULT_SAMPLES = 10000
-from . import DEFAULT_SEED  # noqa: E402,F401 (one place: rubric/compute/__init__.py)
 DEFAULT_TOP_K = 3
 DEFAULT_PACKAGES = 5   # packages listed on the Packages sheet
 METHOD = "wsm"
@@ -117,9 +117,11 @@ class LiveModel:
     normalised: np.ndarray = attrs.field(eq=False)  # [profile, criterion] raw / column sum (0 if it is 0)
     totals: np.ndarray = attrs.field(eq=False)      # [profile, option] SUMPRODUCT of values and weights
     ranks: np.ndarray = attrs.field(eq=False)       # [profile, option] 1 + options with a higher total
+    group_columns: tuple[tuple[int, ...], ...]      # per top group, its criteria's indices (maybe not adjacent)
+    group_contributions: np.ndarray = attrs.field(eq=False)  # [option, top group] default profile's weighted values
 
 
-def _live_model(analysis: SessionAnalysis, evaluations) -> LiveModel:
+def _live_model(study: Study, analysis: SessionAnalysis, evaluations, default_profile: str) -> LiveModel:
     raw = np.array([np.asarray(e.weights.leaf, dtype=float) for e in evaluations])
     sums = raw.sum(axis=1, keepdims=True)
     normalised = np.divide(raw, sums, out=np.zeros_like(raw), where=sums != 0)
@@ -127,7 +129,13 @@ def _live_model(analysis: SessionAnalysis, evaluations) -> LiveModel:
     values = np.nan_to_num(np.asarray(analysis.consensus.value, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
     totals = np.array([values @ weights for weights in normalised])
     ranks = np.array([competition_ranks(row) for row in totals], dtype=int).reshape(totals.shape)
-    return LiveModel(raw, normalised, totals, ranks)
+    membership = study.rubric.top_group_of()
+    columns = tuple(tuple(j for j, c in enumerate(analysis.tensor.criteria) if membership[c] == g.id)
+                    for g in study.rubric.groups)
+    weights = normalised[[e.profile_id for e in evaluations].index(default_profile)]
+    by_group = (np.column_stack([values[:, list(c)] @ weights[list(c)] for c in columns]) if columns
+                else np.zeros((values.shape[0], 0)))
+    return LiveModel(raw, normalised, totals, ranks, columns, by_group)
 
 
 @attrs.frozen
@@ -339,7 +347,7 @@ def build_report(study: Study, session: str | None = None, samples: int = DEFAUL
         study=study, session=analysis.session, analysis=analysis, method=METHOD, default_profile=default_profile,
         evaluations=evaluations, comparison=comparison, sensitivity=one_way, smaa=smaa_result,
         criterion_groups=_group_paths(study), top_groups=top_groups,
-        live=_live_model(analysis, evaluations),
+        live=_live_model(study, analysis, evaluations, default_profile),
         disagreements=_disagreements(analysis), value_curves=_value_curves(study),
         score_ranges=_score_ranges(analysis), tool_version=tool_version(),
         value_for_money=_value_for_money(study, evaluations, session_id, analysis),

@@ -89,6 +89,7 @@ class Document:
             with _gc_paused():
                 _from_events(self._text, lines)
             object.__setattr__(self, "_lines", lines)   # a cache: the document itself does not change
+            object.__setattr__(self, "_text", None)     # needed no more
         return self._lines
 
     def line_of(self, pointer: str) -> int | None:

@@ -234,7 +234,7 @@ def _summary(book: Book, report) -> None:
                     *[f"{g.name} (live)" for g in groups]])
     head = r
     s.caps.update({1: 30, 3: 40, 9: 36})
-    contributions = _live_group_contributions(report)
+    contributions = report.live.group_contributions
     for i in shown:
         r += 1
         s.text(r, 1, report.options[i], bold=True)   # column 1: the chart's categories
@@ -1259,23 +1259,6 @@ def _runs(columns) -> list[tuple[int, int]]:
     return runs
 
 
-def _group_columns(report) -> list[list[int]]:
-    """Per top criterion group, the indices of its criteria among the report's criteria (a group's
-    criteria need not be adjacent)."""
-    membership = report.study.rubric.top_group_of()
-    return [[j for j, c in enumerate(report.criteria) if membership[c] == g.id] for g in report.top_groups]
-
-
-def _live_group_contributions(report) -> np.ndarray:
-    """[option, top group] what the live contribution formulas give on the values written (their
-    cached results): the default profile's normalised weights times the consensus values (n/a
-    counts 0, as in the totals), summed over each group's criteria."""
-    values = np.nan_to_num(np.asarray(report.analysis.consensus.value, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
-    weights = report.live.normalised[report.profiles.index(report.default_profile)]
-    return np.column_stack([values[:, columns] @ weights[columns] for columns in _group_columns(report)]) \
-        if report.top_groups else np.zeros((len(report.options), 0))
-
-
 PROFILE_COLOURS = ("1F77B4", "FF7F0E", "2CA02C", "D62728", "9467BD", "8C564B", "E377C2", "7F7F7F", "BCBD22",
                    "17BECF")   # Tableau 10: one distinct colour per profile (or option) in bars and lines
 PROFILE_CHART_BARS = 60   # the totals-per-profile chart shows the top options up to about this many bars
@@ -1338,7 +1321,7 @@ def _results(book: Book, report, scores: _ScoreBlock, weights: _WeightRows) -> N
                  "(live formulas; their sum is the total)")
     r += 1
     groups = report.top_groups
-    runs = [_runs(scores.first_col + j for j in columns) for columns in _group_columns(report)]
+    runs = [_runs(scores.first_col + j for j in columns) for columns in report.live.group_columns]
     w = weights.row_of[report.default_profile]
     shift = weights.first_col - scores.first_col   # Weights rows start their criteria at another column
     s.header(r, 1, ["option", "title"])
@@ -1346,7 +1329,7 @@ def _results(book: Book, report, scores: _ScoreBlock, weights: _WeightRows) -> N
     sum_col = 3 + len(groups)
     s.header(r, sum_col, ["sum of the groups (= the total)"])
     head = r
-    contributions = _live_group_contributions(report)
+    contributions = report.live.group_contributions
     for n, i in enumerate(order):
         r += 1
         score_row = scores.first_row + i
